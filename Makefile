@@ -1,0 +1,63 @@
+# The two commands of the README: `make dev` and `make test`. Each installs what it needs
+# first (cached in $(TOOLS) and node_modules, so a warm machine skips that work).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+TOOLS ?= $(HOME)/.cache/edgedrop/tools
+export TOOLS
+# node_modules/.bin first: its Node 22 is the one wrangler needs.
+export PATH := $(CURDIR)/node_modules/.bin:$(TOOLS)/bin:$(HOME)/.cargo/bin:$(PATH)
+export WASM_BINDGEN_BIN := $(TOOLS)/bin/wasm-bindgen
+export WASM_OPT_BIN := $(CURDIR)/node_modules/.bin/wasm-opt
+export WRANGLER_SEND_METRICS := false
+
+WORKER_SOURCES := $(shell find src -type f) Cargo.toml Cargo.lock openapi.json
+BUNDLE := build/worker/shim.mjs
+SWAGGER := public/swagger/swagger-ui-bundle.js public/swagger/swagger-ui.css
+
+.PHONY: help dev test build tools lint unit api bench deploy clean
+
+help:
+	@echo "make dev     run the service locally (local D1 + s3s-fs + wrangler dev) on :$${PORT:-8787}"
+	@echo "make test    run the whole test suite (lint, unit tests, black-box API tests)"
+	@echo "make build   build the Worker bundle into build/"
+	@echo "make bench   run the benchmarks and write docs/benchmarks.md"
+	@echo "make deploy  build, apply D1 migrations remotely and deploy with wrangler"
+
+dev: build
+	scripts/dev.sh
+
+test: build lint unit api
+
+unit:
+	cargo test --lib
+
+api: build
+	cargo test --test api
+
+lint: tools
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+
+build: tools $(BUNDLE) $(SWAGGER)
+
+tools:
+	@scripts/install-tools.sh
+
+$(BUNDLE): $(WORKER_SOURCES)
+	worker-build --release
+
+public/swagger/%: node_modules/swagger-ui-dist/%
+	@mkdir -p public/swagger
+	cp $< $@
+
+bench: build
+	bench/run.sh
+
+deploy: build
+	wrangler d1 migrations apply edgedrop --remote
+	wrangler deploy
+
+clean:
+	rm -rf build target/wasm32-unknown-unknown public/swagger

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs the whole service locally: s3s-fs as the bucket, a local D1 with the migrations
+# applied, and the built Worker under `wrangler dev`. Ctrl-C stops all of it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PORT=${PORT:-8787}
+S3_PORT=${S3_PORT:-9000}
+STATE=.wrangler/state
+
+if [ ! -f .dev.vars ]; then
+  secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  sed "s/^SECRET_KEY=.*/SECRET_KEY=$secret/; s#^B2_ENDPOINT=.*#B2_ENDPOINT=http://127.0.0.1:$S3_PORT#" .dev.vars.example > .dev.vars
+  echo "wrote .dev.vars with a fresh random SECRET_KEY"
+fi
+# The bucket server takes the same key and bucket the Worker signs with.
+value() { sed -n "s/^$1=//p" .dev.vars | tail -n 1; }
+bucket=$(value B2_BUCKET)
+mkdir -p ".wrangler/bucket/$bucket"
+
+s3s-fs --host 127.0.0.1 --port "$S3_PORT" \
+  --access-key "$(value B2_ACCESS_KEY)" --secret-key "$(value B2_SECRET_KEY)" \
+  .wrangler/bucket > .wrangler/s3s-fs.log 2>&1 &
+bucket_pid=$!
+trap 'kill $bucket_pid 2>/dev/null || true' EXIT INT TERM
+
+wrangler d1 migrations apply edgedrop --local --persist-to "$STATE"
+
+cat <<TXT
+
+  edgedrop is starting on http://127.0.0.1:$PORT
+    API docs (Swagger UI):  http://127.0.0.1:$PORT/docs
+    OpenAPI document:       http://127.0.0.1:$PORT/openapi.json
+    bucket (s3s-fs):        http://127.0.0.1:$S3_PORT/$bucket  (files in .wrangler/bucket)
+  Ctrl-C stops everything.
+
+TXT
+wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE" --test-scheduled --show-interactive-dev-session=false

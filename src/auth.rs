@@ -1,0 +1,246 @@
+//! Access tokens (JWT, one pinned HMAC algorithm) and password hashes (Argon2id, PHC strings).
+
+use crate::error::ApiError;
+use crate::model::{Id, Password};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use chrono::{DateTime, Duration, Utc};
+use jwt_compact::alg::{Hs256, Hs256Key, Hs384, Hs384Key, Hs512, Hs512Key};
+use jwt_compact::{AlgorithmExt, Claims, Header, TimeOptions, UntrustedToken};
+use serde::{Deserialize, Serialize};
+
+/// How far in the future a token's `iat` may lie, to forgive clock skew.
+const IAT_LEEWAY_SECONDS: i64 = 60;
+
+/// The HMAC algorithms a deployment may sign tokens with; tokens naming any other are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwtAlgorithm {
+    Hs256,
+    Hs384,
+    Hs512,
+}
+
+impl JwtAlgorithm {
+    /// The algorithm called `name` in a JWT header, if it is one of ours.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "HS256" => Some(Self::Hs256),
+            "HS384" => Some(Self::Hs384),
+            "HS512" => Some(Self::Hs512),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Subject {
+    sub: String,
+}
+
+/// Signs and checks access tokens with the deployment's secret and pinned algorithm.
+pub struct TokenKeys<'a> {
+    pub algorithm: JwtAlgorithm,
+    pub secret: &'a [u8],
+}
+
+fn timestamp(unix_seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(unix_seconds, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+impl TokenKeys<'_> {
+    /// A token for `user`, valid for `ttl_seconds` from `now` (Unix seconds).
+    pub fn issue(&self, user: &Id, now: i64, ttl_seconds: u64) -> Result<String, ApiError> {
+        let ttl = i64::try_from(ttl_seconds).unwrap_or(i64::MAX);
+        let mut claims = Claims::new(Subject { sub: user.as_str().to_owned() });
+        claims.issued_at = Some(timestamp(now));
+        claims.expiration = Some(timestamp(now.saturating_add(ttl)));
+        let header = Header::empty().with_token_type("JWT");
+        let signed = match self.algorithm {
+            JwtAlgorithm::Hs256 => Hs256.token(&header, &claims, &Hs256Key::new(self.secret)),
+            JwtAlgorithm::Hs384 => Hs384.token(&header, &claims, &Hs384Key::new(self.secret)),
+            JwtAlgorithm::Hs512 => Hs512.token(&header, &claims, &Hs512Key::new(self.secret)),
+        };
+        signed.map_err(|e| ApiError::Internal(format!("cannot sign a token: {e}")))
+    }
+
+    /// The user a token speaks for, if its algorithm is the pinned one, its signature is
+    /// ours, it has not expired and it was not issued in the future.
+    pub fn verify(&self, token: &str, now: i64) -> Result<Id, ApiError> {
+        let untrusted =
+            UntrustedToken::new(token).map_err(|_| ApiError::Unauthenticated("The access token is invalid."))?;
+        let validated = match self.algorithm {
+            JwtAlgorithm::Hs256 => Hs256.validator::<Subject>(&Hs256Key::new(self.secret)).validate(&untrusted),
+            JwtAlgorithm::Hs384 => Hs384.validator::<Subject>(&Hs384Key::new(self.secret)).validate(&untrusted),
+            JwtAlgorithm::Hs512 => Hs512.validator::<Subject>(&Hs512Key::new(self.secret)).validate(&untrusted),
+        }
+        .map_err(|_| ApiError::Unauthenticated("The access token is invalid."))?;
+        let claims = validated.claims();
+        let options = TimeOptions::new(Duration::zero(), move || timestamp(now));
+        claims.validate_expiration(&options).map_err(|_| ApiError::Unauthenticated("The access token has expired."))?;
+        match claims.issued_at {
+            Some(iat) if iat.timestamp() <= now + IAT_LEEWAY_SECONDS => {}
+            _ => return Err(ApiError::Unauthenticated("The access token is invalid.")),
+        }
+        Id::parse(&claims.custom.sub).ok_or(ApiError::Unauthenticated("The access token is invalid."))
+    }
+}
+
+/// The token in an `Authorization: Bearer …` header value.
+pub fn bearer_token(authorization: Option<&str>) -> Result<&str, ApiError> {
+    let value =
+        authorization.ok_or(ApiError::Unauthenticated("Send an access token as 'Authorization: Bearer <token>'."))?;
+    let (scheme, token) = value.trim().split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(ApiError::Unauthenticated("Send an access token as 'Authorization: Bearer <token>'."));
+    }
+    Ok(token.trim())
+}
+
+/// Argon2id with OWASP's smallest recommended cost (19 MiB, 2 passes, 1 lane). The
+/// parameters are stored in each hash, so they can be raised without breaking old hashes.
+fn hasher() -> Result<Argon2<'static>, ApiError> {
+    let params =
+        Params::new(19 * 1024, 2, 1, None).map_err(|e| ApiError::Internal(format!("argon2 parameters: {e}")))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+/// A salted Argon2id hash of `password`, as a PHC string.
+pub fn hash_password(password: &Password, salt: &[u8; 16]) -> Result<String, ApiError> {
+    let salt = SaltString::encode_b64(salt).map_err(|e| ApiError::Internal(format!("salt: {e}")))?;
+    let hash = hasher()?
+        .hash_password(password.expose().as_bytes(), &salt)
+        .map_err(|e| ApiError::Internal(format!("argon2: {e}")))?;
+    Ok(hash.to_string())
+}
+
+/// A valid hash no password matches, verified for unknown emails so that a login takes
+/// as long whether or not the account exists.
+pub const DECOY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$ZGVjb3lkZWNveWRlY295$3AZLkCDJ6Y7SUeV0NryVhtGYF7zGqi1WYpyNV1Ti2jE";
+
+/// True when `password` matches the PHC string `stored` (under the parameters it names).
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use hmac::{Hmac, Mac};
+
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+    const NOW: i64 = 1_780_000_000;
+
+    fn keys(algorithm: JwtAlgorithm) -> TokenKeys<'static> {
+        TokenKeys { algorithm, secret: SECRET }
+    }
+
+    fn b64(bytes: &[u8]) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// A token built by hand, so the checks are not judged by the code under test.
+    fn handmade(alg: &str, claims: &str) -> String {
+        let signing_input =
+            format!("{}.{}", b64(format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#).as_bytes()), b64(claims.as_bytes()));
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET).unwrap();
+        mac.update(signing_input.as_bytes());
+        format!("{signing_input}.{}", b64(&mac.finalize().into_bytes()))
+    }
+
+    fn user() -> Id {
+        Id::parse("0123456789abcdef0123456789abcdef").unwrap()
+    }
+
+    #[test]
+    fn a_fresh_token_names_its_user_under_every_algorithm() {
+        for alg in [JwtAlgorithm::Hs256, JwtAlgorithm::Hs384, JwtAlgorithm::Hs512] {
+            let token = keys(alg).issue(&user(), NOW, 3600).unwrap();
+            assert_eq!(keys(alg).verify(&token, NOW + 3599).unwrap(), user());
+        }
+    }
+
+    #[test]
+    fn a_handmade_hs256_token_is_accepted() {
+        let token = handmade("HS256", &format!(r#"{{"sub":"{}","iat":{NOW},"exp":{}}}"#, user().as_str(), NOW + 60));
+        assert_eq!(keys(JwtAlgorithm::Hs256).verify(&token, NOW).unwrap(), user());
+    }
+
+    #[test]
+    fn expired_tokens_are_refused() {
+        let token = keys(JwtAlgorithm::Hs256).issue(&user(), NOW, 60).unwrap();
+        assert!(keys(JwtAlgorithm::Hs256).verify(&token, NOW + 61).is_err());
+    }
+
+    #[test]
+    fn tokens_issued_in_the_future_or_without_times_are_refused() {
+        let sub = user();
+        let future =
+            handmade("HS256", &format!(r#"{{"sub":"{}","iat":{},"exp":{}}}"#, sub.as_str(), NOW + 600, NOW + 900));
+        let no_exp = handmade("HS256", &format!(r#"{{"sub":"{}","iat":{NOW}}}"#, sub.as_str()));
+        let no_iat = handmade("HS256", &format!(r#"{{"sub":"{}","exp":{}}}"#, sub.as_str(), NOW + 60));
+        for token in [future, no_exp, no_iat] {
+            assert!(keys(JwtAlgorithm::Hs256).verify(&token, NOW).is_err(), "{token}");
+        }
+    }
+
+    #[test]
+    fn other_algorithms_and_alg_none_are_refused() {
+        let hs512 = keys(JwtAlgorithm::Hs512).issue(&user(), NOW, 60).unwrap();
+        assert!(keys(JwtAlgorithm::Hs256).verify(&hs512, NOW).is_err());
+        let claims = format!(r#"{{"sub":"{}","iat":{NOW},"exp":{}}}"#, user().as_str(), NOW + 60);
+        let unsigned = format!("{}.{}.", b64(br#"{"alg":"none","typ":"JWT"}"#), b64(claims.as_bytes()));
+        assert!(keys(JwtAlgorithm::Hs256).verify(&unsigned, NOW).is_err());
+        // An HS256 signature relabelled as another algorithm is no good either.
+        let relabelled = handmade("HS384", &claims);
+        assert!(keys(JwtAlgorithm::Hs384).verify(&relabelled, NOW).is_err());
+    }
+
+    #[test]
+    fn tampered_tokens_and_foreign_keys_are_refused() {
+        let token = keys(JwtAlgorithm::Hs256).issue(&user(), NOW, 60).unwrap();
+        let (head, _) = token.rsplit_once('.').unwrap();
+        let (header, _) = head.split_once('.').unwrap();
+        let other = b64(br#"{"sub":"ffffffffffffffffffffffffffffffff","iat":1780000000,"exp":1780000060}"#);
+        let swapped = format!("{header}.{other}.{}", token.rsplit_once('.').unwrap().1);
+        assert!(keys(JwtAlgorithm::Hs256).verify(&swapped, NOW).is_err());
+        let foreign = TokenKeys { algorithm: JwtAlgorithm::Hs256, secret: b"another secret, 32 bytes or more!" };
+        assert!(foreign.verify(&token, NOW).is_err());
+        assert!(keys(JwtAlgorithm::Hs256).verify("not.a.token", NOW).is_err());
+        assert!(keys(JwtAlgorithm::Hs256).verify("", NOW).is_err());
+    }
+
+    #[test]
+    fn bearer_headers_are_parsed_strictly() {
+        assert_eq!(bearer_token(Some("Bearer abc")).unwrap(), "abc");
+        assert_eq!(bearer_token(Some("bearer  abc ")).unwrap(), "abc");
+        for bad in [None, Some(""), Some("Bearer"), Some("Bearer "), Some("Basic abc")] {
+            assert!(bearer_token(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn password_hashes_are_salted_phc_strings_that_verify() {
+        let password = Password::parse("correct horse battery").unwrap();
+        let a = hash_password(&password, &[1; 16]).unwrap();
+        let b = hash_password(&password, &[2; 16]).unwrap();
+        assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{a}");
+        assert_ne!(a, b);
+        assert!(verify_password("correct horse battery", &a));
+        assert!(!verify_password("correct horse batterY", &a));
+        assert!(!verify_password("anything", "not a phc string"));
+    }
+
+    #[test]
+    fn the_decoy_hash_is_well_formed_and_as_slow_as_a_real_one() {
+        let parsed = PasswordHash::new(DECOY_HASH).unwrap();
+        let real = hash_password(&Password::parse("whatever1").unwrap(), &[3; 16]).unwrap();
+        let real = PasswordHash::new(&real).unwrap();
+        assert_eq!(parsed.params, real.params);
+        assert!(!verify_password("whatever1", DECOY_HASH));
+    }
+}

@@ -1,0 +1,168 @@
+//! The server's configuration, parsed and validated once per request from the Worker's
+//! vars and secrets. Anything missing or malformed fails closed with a message naming the
+//! variable (logged, never sent to the client).
+
+use crate::auth::JwtAlgorithm;
+use crate::storage::BucketConfig;
+
+/// Everything the Worker needs to know about its deployment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Signing key for access tokens (at least 32 bytes).
+    pub secret_key: Vec<u8>,
+    /// The one JWT algorithm tokens are signed and accepted with.
+    pub algorithm: JwtAlgorithm,
+    /// Lifetime of an access token, in seconds.
+    pub access_token_ttl_seconds: u64,
+    /// Where file bytes live.
+    pub bucket: BucketConfig,
+    /// Largest body `POST /files/upload` accepts.
+    pub max_upload_bytes: u64,
+    /// Lifetime of a presigned download URL for the owner.
+    pub download_url_ttl_seconds: u32,
+    /// Lifetime of a presigned URL handed out by a share link.
+    pub share_url_ttl_seconds: u32,
+    /// Origin that share URLs are built on; the request's own origin when absent.
+    pub public_base_url: Option<String>,
+}
+
+/// The longest lifetime a SigV4 presigned URL may have (7 days).
+pub const MAX_PRESIGN_SECONDS: u32 = 604_800;
+
+impl Config {
+    /// Reads the configuration through `var`, which answers a variable's value by name.
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
+        let secret_key = required(&var, "SECRET_KEY")?;
+        if secret_key.len() < 32 {
+            return Err("SECRET_KEY must be at least 32 bytes long".into());
+        }
+        let algorithm = match var("ALGORITHM").as_deref().map(str::trim) {
+            None | Some("") => JwtAlgorithm::Hs256,
+            Some(name) => JwtAlgorithm::from_name(name)
+                .ok_or_else(|| format!("ALGORITHM {name:?} is not one of HS256, HS384, HS512"))?,
+        };
+        let backend = var("STORAGE_BACKEND").unwrap_or_else(|| "b2".into());
+        if !matches!(backend.trim(), "b2" | "s3") {
+            return Err(format!("STORAGE_BACKEND {backend:?} is not b2 or s3"));
+        }
+        let bucket = BucketConfig::new(
+            &required(&var, "B2_ENDPOINT")?,
+            var("B2_REGION").filter(|r| !r.trim().is_empty()),
+            required(&var, "B2_BUCKET")?,
+            required(&var, "B2_ACCESS_KEY")?,
+            required(&var, "B2_SECRET_KEY")?,
+        )?;
+        let public_base_url = match var("PUBLIC_BASE_URL").map(|u| u.trim().trim_end_matches('/').to_owned()) {
+            None => None,
+            Some(u) if u.is_empty() => None,
+            Some(u) if u.starts_with("https://") || u.starts_with("http://") => Some(u),
+            Some(u) => return Err(format!("PUBLIC_BASE_URL {u:?} is not an http(s) URL")),
+        };
+        Ok(Config {
+            secret_key: secret_key.into_bytes(),
+            algorithm,
+            access_token_ttl_seconds: number(&var, "ACCESS_TOKEN_EXPIRE_MINUTES", 60, 1..=525_600)? * 60,
+            bucket,
+            max_upload_bytes: number(&var, "MAX_UPLOAD_BYTES", 100 * 1024 * 1024, 1..=5 * 1024 * 1024 * 1024)?,
+            download_url_ttl_seconds: presign_ttl(&var, "DOWNLOAD_URL_TTL_SECONDS", 300)?,
+            share_url_ttl_seconds: presign_ttl(&var, "SHARE_URL_TTL_SECONDS", 60)?,
+            public_base_url,
+        })
+    }
+}
+
+fn required(var: &impl Fn(&str) -> Option<String>, name: &str) -> Result<String, String> {
+    match var(name) {
+        Some(value) if !value.trim().is_empty() => Ok(value.trim().to_owned()),
+        _ => Err(format!("{name} is not set")),
+    }
+}
+
+fn number(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, String> {
+    let Some(raw) = var(name).filter(|v| !v.trim().is_empty()) else {
+        return Ok(default);
+    };
+    match raw.trim().parse::<u64>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(format!("{name} {raw:?} is not a whole number from {} to {}", range.start(), range.end())),
+    }
+}
+
+fn presign_ttl(var: &impl Fn(&str) -> Option<String>, name: &str, default: u32) -> Result<u32, String> {
+    let seconds = number(var, name, default.into(), 1..=MAX_PRESIGN_SECONDS.into())?;
+    Ok(u32::try_from(seconds).unwrap_or(MAX_PRESIGN_SECONDS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let mut vars: HashMap<String, String> = [
+            ("SECRET_KEY", "0123456789abcdef0123456789abcdef"),
+            ("B2_ENDPOINT", "https://s3.us-west-004.backblazeb2.com"),
+            ("B2_BUCKET", "files"),
+            ("B2_ACCESS_KEY", "key-id"),
+            ("B2_SECRET_KEY", "application-key"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for (k, v) in pairs {
+            vars.insert(k.to_string(), v.to_string());
+        }
+        move |name| vars.get(name).cloned()
+    }
+
+    #[test]
+    fn defaults_match_the_documented_ones() {
+        let config = Config::from_lookup(lookup(&[])).unwrap();
+        assert_eq!(config.algorithm, JwtAlgorithm::Hs256);
+        assert_eq!(config.access_token_ttl_seconds, 3600);
+        assert_eq!(config.max_upload_bytes, 100 * 1024 * 1024);
+        assert_eq!(config.download_url_ttl_seconds, 300);
+        assert_eq!(config.share_url_ttl_seconds, 60);
+        assert_eq!(config.bucket.region, "us-west-004");
+        assert_eq!(config.public_base_url, None);
+    }
+
+    #[test]
+    fn refuses_short_secrets_unknown_algorithms_and_bad_numbers() {
+        for (name, value) in [
+            ("SECRET_KEY", "too-short"),
+            ("ALGORITHM", "none"),
+            ("ALGORITHM", "RS256"),
+            ("STORAGE_BACKEND", "gcs"),
+            ("MAX_UPLOAD_BYTES", "-1"),
+            ("MAX_UPLOAD_BYTES", "lots"),
+            ("SHARE_URL_TTL_SECONDS", "604801"),
+            ("DOWNLOAD_URL_TTL_SECONDS", "0"),
+            ("PUBLIC_BASE_URL", "files.example.com"),
+        ] {
+            let err = Config::from_lookup(lookup(&[(name, value)])).unwrap_err();
+            assert!(err.contains(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_missing_secret_names_the_variable_but_never_a_value() {
+        let vars = lookup(&[]);
+        let err = Config::from_lookup(|name| (name != "B2_SECRET_KEY").then(|| vars(name)).flatten()).unwrap_err();
+        assert_eq!(err, "B2_SECRET_KEY is not set");
+    }
+
+    #[test]
+    fn accepts_the_other_hmac_algorithms_and_trims_the_base_url() {
+        let config =
+            Config::from_lookup(lookup(&[("ALGORITHM", "HS512"), ("PUBLIC_BASE_URL", "https://files.example.com/")]))
+                .unwrap();
+        assert_eq!(config.algorithm, JwtAlgorithm::Hs512);
+        assert_eq!(config.public_base_url.as_deref(), Some("https://files.example.com"));
+    }
+}

@@ -1,0 +1,188 @@
+//! The one error type of the API and its mapping to RFC 9457 problem documents.
+//!
+//! Every failure a request can meet ends up as an [`ApiError`]; [`ApiError::problem`]
+//! is the only place that decides its status code, stable `code` and wording.
+
+use serde::Serialize;
+use std::fmt;
+
+/// Everything that can go wrong while answering a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// A field of the request is missing or invalid (422).
+    Validation { field: String, message: String },
+    /// The body is not well-formed JSON or has the wrong shape (400).
+    MalformedJson(String),
+    /// The body is larger than the server accepts (413).
+    PayloadTooLarge { limit: u64 },
+    /// An upload without a `Content-Length` (411).
+    LengthRequired,
+    /// The request's content type is not one this route takes (415).
+    UnsupportedMediaType(String),
+    /// No usable credentials (401, with `WWW-Authenticate: Bearer`).
+    Unauthenticated(&'static str),
+    /// Login with an unknown email or a wrong password (401).
+    InvalidCredentials,
+    /// Registration with an email that already has an account (409).
+    EmailTaken,
+    /// No such file among the caller's files (404).
+    FileNotFound,
+    /// No such share, or it was revoked (404).
+    ShareNotFound,
+    /// The share expired or reached its download limit (410).
+    ShareExpired,
+    /// No route has this path (404).
+    RouteNotFound,
+    /// The path exists but not with this method (405).
+    MethodNotAllowed { allow: &'static str },
+    /// The bucket failed or could not be reached (502).
+    Storage(String),
+    /// The server's configuration is missing or malformed (500). The detail is logged, never sent.
+    Config(String),
+    /// A dependency such as D1 failed (500). The detail is logged, never sent.
+    Internal(String),
+}
+
+/// An RFC 9457 problem document, with the stable `code` extension member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    pub code: &'static str,
+    /// The invalid field, for `validation_error`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// The media type problem documents are sent with.
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+impl ApiError {
+    /// Shorthand for a validation error on `field`.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::Validation { field: field.into(), message: message.into() }
+    }
+
+    /// The problem document this error is answered with.
+    pub fn problem(&self) -> Problem {
+        let (status, code, detail, field) = match self {
+            ApiError::Validation { field, message } => {
+                (422, "validation_error", format!("{field}: {message}"), Some(field.clone()))
+            }
+            ApiError::MalformedJson(why) => {
+                (400, "malformed_json", format!("The request body is not valid JSON: {why}"), None)
+            }
+            ApiError::PayloadTooLarge { limit } => {
+                (413, "payload_too_large", format!("The request body is larger than the limit of {limit} bytes."), None)
+            }
+            ApiError::LengthRequired => {
+                (411, "length_required", "A raw upload needs a Content-Length header.".to_owned(), None)
+            }
+            ApiError::UnsupportedMediaType(why) => (415, "unsupported_media_type", why.clone(), None),
+            ApiError::Unauthenticated(why) => (401, "not_authenticated", (*why).to_owned(), None),
+            ApiError::InvalidCredentials => {
+                (401, "invalid_credentials", "The email or password is wrong.".to_owned(), None)
+            }
+            ApiError::EmailTaken => (409, "email_taken", "An account with this email already exists.".to_owned(), None),
+            ApiError::FileNotFound => (404, "file_not_found", "No such file.".to_owned(), None),
+            ApiError::ShareNotFound => {
+                (404, "share_not_found", "This share link does not exist or was revoked.".to_owned(), None)
+            }
+            ApiError::ShareExpired => {
+                (410, "share_expired", "This share link has expired or reached its download limit.".to_owned(), None)
+            }
+            ApiError::RouteNotFound => (404, "not_found", "No such route.".to_owned(), None),
+            ApiError::MethodNotAllowed { allow } => {
+                (405, "method_not_allowed", format!("This route allows: {allow}."), None)
+            }
+            ApiError::Storage(_) => {
+                (502, "storage_error", "The file storage failed to answer; try again.".to_owned(), None)
+            }
+            ApiError::Config(_) => {
+                (500, "server_misconfigured", "The server is not configured correctly.".to_owned(), None)
+            }
+            ApiError::Internal(_) => {
+                (500, "internal_error", "The server failed to answer; try again.".to_owned(), None)
+            }
+        };
+        Problem { kind: "about:blank", title: reason_phrase(status), status, detail, code, field }
+    }
+
+    /// What goes to the log for this error, if anything: server-side failures carry
+    /// details that must not reach the client.
+    pub fn log_line(&self) -> Option<String> {
+        match self {
+            ApiError::Storage(why) => Some(format!("storage error: {why}")),
+            ApiError::Config(why) => Some(format!("configuration error: {why}")),
+            ApiError::Internal(why) => Some(format!("internal error: {why}")),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let problem = self.problem();
+        write!(f, "{} {}: {}", problem.status, problem.code, problem.detail)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// The standard reason phrase, used as the problem `title` as RFC 9457 asks for `about:blank`.
+fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        413 => "Content Too Large",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Content",
+        429 => "Too Many Requests",
+        502 => "Bad Gateway",
+        _ => "Internal Server Error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_errors_name_the_field() {
+        let problem = ApiError::invalid("name", "must not contain '/'").problem();
+        assert_eq!(problem.status, 422);
+        assert_eq!(problem.code, "validation_error");
+        assert_eq!(problem.field.as_deref(), Some("name"));
+        assert!(problem.detail.starts_with("name: "));
+    }
+
+    #[test]
+    fn server_side_details_stay_out_of_the_problem_document() {
+        let secret = "B2_SECRET_KEY=abc123";
+        for error in
+            [ApiError::Config(secret.into()), ApiError::Internal(secret.into()), ApiError::Storage(secret.into())]
+        {
+            let body = serde_json::to_string(&error.problem()).unwrap();
+            assert!(!body.contains("abc123"), "{body}");
+            assert!(error.log_line().unwrap().contains("abc123"));
+        }
+    }
+
+    #[test]
+    fn problem_documents_serialize_with_rfc9457_members() {
+        let json = serde_json::to_value(ApiError::FileNotFound.problem()).unwrap();
+        assert_eq!(json["type"], "about:blank");
+        assert_eq!(json["title"], "Not Found");
+        assert_eq!(json["status"], 404);
+        assert_eq!(json["code"], "file_not_found");
+        assert!(json.get("field").is_none());
+    }
+}

@@ -1,0 +1,35 @@
+//! edgedrop: an edge-deployed file service on Cloudflare Workers.
+//!
+//! Plain-Rust modules (tested natively with `cargo test`) hold the logic; the modules that
+//! talk to the JS runtime (D1, `fetch`, the request and response objects) compile only for
+//! wasm32 and stay thin.
+
+pub mod auth;
+pub mod config;
+pub mod database;
+pub mod error;
+pub mod listing;
+pub mod model;
+pub mod random;
+pub mod router;
+pub mod storage;
+pub mod upload;
+
+#[cfg(target_arch = "wasm32")]
+pub mod routes;
+#[cfg(target_arch = "wasm32")]
+pub mod service;
+
+/// The Worker's entry point: every HTTP request.
+#[cfg(target_arch = "wasm32")]
+#[worker::event(fetch)]
+pub async fn fetch(req: worker::Request, env: worker::Env, _ctx: worker::Context) -> worker::Result<worker::Response> {
+    Ok(routes::handle(req, env).await)
+}
+
+/// The Cron Trigger entry point (see `[triggers]` in wrangler.toml): sweeps orphaned objects.
+#[cfg(target_arch = "wasm32")]
+#[worker::event(scheduled)]
+pub async fn scheduled(_event: worker::ScheduledEvent, env: worker::Env, _ctx: worker::ScheduleContext) {
+    routes::scheduled(env).await;
+}

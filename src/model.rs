@@ -1,0 +1,375 @@
+//! Validated values: user input becomes one of these through its one constructor,
+//! and code past the routes only ever sees these types.
+
+use crate::error::ApiError;
+use serde::Serialize;
+
+/// Longest accepted file name, in bytes (the common file-system limit).
+pub const MAX_NAME_BYTES: usize = 255;
+/// Longest accepted folder path, in bytes.
+pub const MAX_FOLDER_BYTES: usize = 1024;
+/// Password length bounds, in characters.
+pub const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 8..=1024;
+
+/// True for C0 and C1 control characters and DEL: never allowed in names.
+fn is_control(c: char) -> bool {
+    c.is_control()
+}
+
+/// An email address, as typed; compared case-insensitively by the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// Accepts `local@domain.tld`, at most 254 bytes, without spaces or control characters.
+    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+        let invalid = |why: &str| Err(ApiError::invalid("email", why));
+        if raw.is_empty() || raw.len() > 254 {
+            return invalid("must be 1 to 254 bytes long");
+        }
+        if raw.chars().any(|c| c.is_whitespace() || is_control(c)) {
+            return invalid("must not contain spaces or control characters");
+        }
+        let Some((local, domain)) = raw.rsplit_once('@') else {
+            return invalid("must look like name@example.com");
+        };
+        let domain_ok =
+            domain.split('.').all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'))
+                && domain.contains('.');
+        if local.is_empty() || local.len() > 64 || local.contains('@') || !domain_ok {
+            return invalid("must look like name@example.com");
+        }
+        Ok(Email(raw.to_owned()))
+    }
+
+    /// The address as typed.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password of acceptable length. Its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    /// Accepts 8 to 1024 characters.
+    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+        let chars = raw.chars().count();
+        if !PASSWORD_CHARS.contains(&chars) {
+            return Err(ApiError::invalid("password", "must be 8 to 1024 characters long"));
+        }
+        Ok(Password(raw.to_owned()))
+    }
+
+    /// The secret itself, for hashing.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// A file name: 1 to 255 bytes, no `/`, no control characters, not `.` or `..`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct FileName(String);
+
+impl FileName {
+    /// Parses a name given for the field `field`.
+    pub fn parse(raw: &str, field: &str) -> Result<Self, ApiError> {
+        check_segment(raw, MAX_NAME_BYTES).map_err(|why| ApiError::invalid(field, why))?;
+        Ok(FileName(raw.to_owned()))
+    }
+
+    /// The name as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Why a path segment (a name, or a part of a folder) is refused, if it is.
+fn check_segment(raw: &str, max_bytes: usize) -> Result<(), String> {
+    if raw.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if raw.len() > max_bytes {
+        return Err(format!("must be at most {max_bytes} bytes long"));
+    }
+    if raw.contains('/') {
+        return Err("must not contain '/'".into());
+    }
+    if raw.chars().any(is_control) {
+        return Err("must not contain control characters".into());
+    }
+    if raw == "." || raw == ".." {
+        return Err("must not be '.' or '..'".into());
+    }
+    Ok(())
+}
+
+/// A folder path: `/` or `/a/b` (leading `/`, no trailing `/`, no empty, `.` or `..`
+/// segments, no control characters, at most 1024 bytes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct FolderPath(String);
+
+impl FolderPath {
+    /// The root folder.
+    pub fn root() -> Self {
+        FolderPath("/".to_owned())
+    }
+
+    /// Parses a folder path given for the field `field`.
+    pub fn parse(raw: &str, field: &str) -> Result<Self, ApiError> {
+        let invalid = |why: String| ApiError::invalid(field, why);
+        if raw == "/" {
+            return Ok(Self::root());
+        }
+        if raw.len() > MAX_FOLDER_BYTES {
+            return Err(invalid(format!("must be at most {MAX_FOLDER_BYTES} bytes long")));
+        }
+        let Some(rest) = raw.strip_prefix('/') else {
+            return Err(invalid("must start with '/'".into()));
+        };
+        for segment in rest.split('/') {
+            check_segment(segment, MAX_NAME_BYTES).map_err(|why| invalid(format!("every folder segment {why}")))?;
+        }
+        Ok(FolderPath(raw.to_owned()))
+    }
+
+    /// The path as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The prefix every strict sub-folder's path starts with (`/a/` for `/a`, `/` for the root).
+    pub fn descendant_prefix(&self) -> String {
+        if self.0 == "/" {
+            "/".to_owned()
+        } else {
+            format!("{}/", self.0)
+        }
+    }
+}
+
+/// A media type such as `text/plain; charset=utf-8`, safe to echo in a signed response header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct ContentType(String);
+
+impl ContentType {
+    /// What files without a declared type are stored as.
+    pub fn octet_stream() -> Self {
+        ContentType("application/octet-stream".to_owned())
+    }
+
+    /// Accepts `type/subtype` with optional parameters, printable ASCII, at most 255 bytes.
+    pub fn parse(raw: &str, field: &str) -> Result<Self, ApiError> {
+        let raw = raw.trim();
+        let printable = raw.bytes().all(|b| (0x20..0x7f).contains(&b));
+        let essence = raw.split(';').next().unwrap_or_default().trim();
+        let well_formed = essence.split_once('/').is_some_and(|(kind, sub)| is_token(kind) && is_token(sub));
+        if raw.len() > 255 || !printable || !well_formed {
+            return Err(ApiError::invalid(field, "must be a media type such as text/plain"));
+        }
+        Ok(ContentType(raw.to_owned()))
+    }
+
+    /// The media type as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An RFC 9110 token: what a media type's type and subtype are made of.
+fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// A server-generated identifier: 32 lowercase hex digits from 128 random bits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Id(String);
+
+impl Id {
+    /// A fresh random id.
+    pub fn generate() -> Result<Self, ApiError> {
+        let bytes: [u8; 16] = crate::random::bytes()?;
+        Ok(Id(hex(&bytes)))
+    }
+
+    /// Reads an id from a URL; anything that cannot be an id is `None`, which routes
+    /// answer as "not found" rather than as a validation error.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let well_formed = raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        well_formed.then(|| Id(raw.to_owned()))
+    }
+
+    /// Wraps an id read back from the database.
+    pub fn from_trusted(raw: String) -> Self {
+        Id(raw)
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+/// The key under which a user's file lives in the bucket. Never derived from user input.
+pub fn object_key(owner: &Id, file: &Id) -> String {
+    format!("u/{}/{}", owner.as_str(), file.as_str())
+}
+
+/// An RFC 3339 UTC timestamp with milliseconds for a Unix time in milliseconds.
+pub fn rfc3339(unix_millis: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(unix_millis)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A file as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileView {
+    pub id: String,
+    pub name: String,
+    pub folder: String,
+    pub size: i64,
+    pub content_type: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<crate::database::FileRow> for FileView {
+    fn from(row: crate::database::FileRow) -> Self {
+        FileView {
+            id: row.id,
+            name: row.name,
+            folder: row.folder,
+            size: row.size,
+            content_type: row.content_type,
+            created_at: rfc3339(row.created_at),
+            updated_at: rfc3339(row.updated_at),
+        }
+    }
+}
+
+/// A share as the API shows it; `token` and `url` only in the answer that creates it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShareView {
+    pub id: String,
+    pub file_id: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub max_downloads: Option<i64>,
+    pub download_count: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl From<crate::database::ShareRow> for ShareView {
+    fn from(row: crate::database::ShareRow) -> Self {
+        ShareView {
+            id: row.id,
+            file_id: row.file_id,
+            created_at: rfc3339(row.created_at),
+            expires_at: row.expires_at.map(rfc3339),
+            max_downloads: row.max_downloads,
+            download_count: row.download_count,
+            token: None,
+            url: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_need_a_local_part_and_a_dotted_domain() {
+        assert!(Email::parse("Ada@Example.com").is_ok());
+        for bad in ["", "ada", "@example.com", "ada@", "ada@localhost", "a da@x.io", "ada@x..io", "ada@-x.io"] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(Email::parse(&format!("{}@x.io", "a".repeat(65))).is_err());
+    }
+
+    #[test]
+    fn passwords_are_counted_in_characters_and_never_printed() {
+        assert!(Password::parse("1234567").is_err());
+        assert!(Password::parse("ééééééé").is_err());
+        assert!(Password::parse("éééééééé").is_ok());
+        assert!(Password::parse(&"x".repeat(1025)).is_err());
+        assert!(!format!("{:?}", Password::parse("hunter2hunter2").unwrap()).contains("hunter"));
+    }
+
+    #[test]
+    fn names_refuse_slashes_controls_dots_and_overlong_input() {
+        for good in ["a.txt", "résumé \"final\"; v2\\.pdf", "日本語.txt", &"x".repeat(255)] {
+            assert!(FileName::parse(good, "name").is_ok(), "{good:?} refused");
+        }
+        for bad in ["", "a/b", "a\0b", "tab\there", "bell\u{7}", "c1\u{85}", ".", "..", &"x".repeat(256)] {
+            let err = FileName::parse(bad, "name").unwrap_err();
+            assert_eq!(err.problem().field.as_deref(), Some("name"));
+        }
+        // 255 bytes, not characters: 128 two-byte letters are 256 bytes.
+        assert!(FileName::parse(&"é".repeat(128), "name").is_err());
+    }
+
+    #[test]
+    fn folders_are_absolute_normalized_paths() {
+        for good in ["/", "/a", "/a/b c/日本"] {
+            assert_eq!(FolderPath::parse(good, "folder").unwrap().as_str(), good);
+        }
+        for bad in ["", "a", "/a/", "//", "/a//b", "/./a", "/a/..", "/a\nb", &format!("/{}", "a/".repeat(600))] {
+            assert!(FolderPath::parse(bad, "folder").is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn descendant_prefix_never_matches_a_sibling_with_the_same_start() {
+        assert_eq!(FolderPath::parse("/a", "f").unwrap().descendant_prefix(), "/a/");
+        assert_eq!(FolderPath::root().descendant_prefix(), "/");
+    }
+
+    #[test]
+    fn content_types_must_be_printable_media_types() {
+        assert!(ContentType::parse("text/plain; charset=utf-8", "c").is_ok());
+        assert!(ContentType::parse("application/vnd.api+json", "c").is_ok());
+        for bad in ["text", "text/", "/plain", "text/pl ain", "text/plain\r\nX: y", "tëxt/plain"] {
+            assert!(ContentType::parse(bad, "c").is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_utc_with_milliseconds() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(1_780_000_000_123), "2026-05-28T20:26:40.123Z");
+    }
+
+    #[test]
+    fn ids_are_32_lowercase_hex_digits() {
+        let id = Id::generate().unwrap();
+        assert_eq!(Id::parse(id.as_str()), Some(id.clone()));
+        assert_ne!(Id::generate().unwrap(), id);
+        assert_eq!(Id::parse("ABCDEF0123456789abcdef0123456789"), None);
+        assert_eq!(Id::parse("../../etc/passwd"), None);
+    }
+}

@@ -1,0 +1,106 @@
+//! Which operation a method and path ask for. Path parameters stay raw text here; the
+//! handlers parse them (after authentication, so that nothing leaks to strangers).
+
+use crate::error::ApiError;
+
+/// Every operation of the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route<'a> {
+    Health,
+    Register,
+    Login,
+    Me,
+    Upload,
+    ListFiles,
+    GetFile(&'a str),
+    UpdateFile(&'a str),
+    DeleteFile(&'a str),
+    Download(&'a str),
+    CreateShare(&'a str),
+    ListShares(&'a str),
+    RevokeShare { file: &'a str, share: &'a str },
+    ResolveShare(&'a str),
+    OpenApi,
+    Docs,
+}
+
+/// The route for `method` and `path`: 404 when no route has the path, 405 (with the allowed
+/// methods) when the path exists under other methods.
+pub fn route<'a>(method: &str, path: &'a str) -> Result<Route<'a>, ApiError> {
+    let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
+    let not_allowed = |allow| Err(ApiError::MethodNotAllowed { allow });
+    match (segments.as_slice(), method) {
+        (["healthz"], "GET") => Ok(Route::Health),
+        (["healthz"], _) => not_allowed("GET"),
+        (["auth", "register"], "POST") => Ok(Route::Register),
+        (["auth", "login"], "POST") => Ok(Route::Login),
+        (["auth", "register" | "login"], _) => not_allowed("POST"),
+        (["auth", "me"], "GET") => Ok(Route::Me),
+        (["auth", "me"], _) => not_allowed("GET"),
+        (["files"], "GET") => Ok(Route::ListFiles),
+        (["files"], _) => not_allowed("GET"),
+        (["files", "upload"], "POST") => Ok(Route::Upload),
+        (["files", "upload"], _) => not_allowed("POST"),
+        (["files", id], "GET") if !id.is_empty() => Ok(Route::GetFile(id)),
+        (["files", id], "PATCH") if !id.is_empty() => Ok(Route::UpdateFile(id)),
+        (["files", id], "DELETE") if !id.is_empty() => Ok(Route::DeleteFile(id)),
+        (["files", id], _) if !id.is_empty() => not_allowed("GET, PATCH, DELETE"),
+        (["files", id, "download"], "GET") => Ok(Route::Download(id)),
+        (["files", _, "download"], _) => not_allowed("GET"),
+        (["files", id, "share"], "POST") => Ok(Route::CreateShare(id)),
+        (["files", _, "share"], _) => not_allowed("POST"),
+        (["files", id, "shares"], "GET") => Ok(Route::ListShares(id)),
+        (["files", _, "shares"], _) => not_allowed("GET"),
+        (["files", file, "shares", share], "DELETE") if !share.is_empty() => Ok(Route::RevokeShare { file, share }),
+        (["files", _, "shares", share], _) if !share.is_empty() => not_allowed("DELETE"),
+        (["share", token], "GET") if !token.is_empty() => Ok(Route::ResolveShare(token)),
+        (["share", token], _) if !token.is_empty() => not_allowed("GET"),
+        (["openapi.json"], "GET") => Ok(Route::OpenApi),
+        (["docs"], "GET") => Ok(Route::Docs),
+        (["openapi.json"] | ["docs"], _) => not_allowed("GET"),
+        _ => Err(ApiError::RouteNotFound),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_route_is_reachable() {
+        let id = "0123456789abcdef0123456789abcdef";
+        assert_eq!(route("GET", "/healthz"), Ok(Route::Health));
+        assert_eq!(route("POST", "/auth/register"), Ok(Route::Register));
+        assert_eq!(route("POST", "/auth/login"), Ok(Route::Login));
+        assert_eq!(route("GET", "/auth/me"), Ok(Route::Me));
+        assert_eq!(route("POST", "/files/upload"), Ok(Route::Upload));
+        assert_eq!(route("GET", "/files"), Ok(Route::ListFiles));
+        assert_eq!(route("GET", &format!("/files/{id}")), Ok(Route::GetFile(id)));
+        assert_eq!(route("PATCH", &format!("/files/{id}")), Ok(Route::UpdateFile(id)));
+        assert_eq!(route("DELETE", &format!("/files/{id}")), Ok(Route::DeleteFile(id)));
+        assert_eq!(route("GET", &format!("/files/{id}/download")), Ok(Route::Download(id)));
+        assert_eq!(route("POST", &format!("/files/{id}/share")), Ok(Route::CreateShare(id)));
+        assert_eq!(route("GET", &format!("/files/{id}/shares")), Ok(Route::ListShares(id)));
+        assert_eq!(
+            route("DELETE", &format!("/files/{id}/shares/s1")),
+            Ok(Route::RevokeShare { file: id, share: "s1" })
+        );
+        assert_eq!(route("GET", "/share/tok"), Ok(Route::ResolveShare("tok")));
+        assert_eq!(route("GET", "/openapi.json"), Ok(Route::OpenApi));
+        assert_eq!(route("GET", "/docs"), Ok(Route::Docs));
+    }
+
+    #[test]
+    fn known_paths_with_other_methods_are_405_with_allow() {
+        assert_eq!(route("PUT", "/files/abc"), Err(ApiError::MethodNotAllowed { allow: "GET, PATCH, DELETE" }));
+        assert_eq!(route("GET", "/auth/login"), Err(ApiError::MethodNotAllowed { allow: "POST" }));
+        assert_eq!(route("POST", "/share/tok"), Err(ApiError::MethodNotAllowed { allow: "GET" }));
+    }
+
+    #[test]
+    fn unknown_paths_are_404() {
+        for path in ["/", "/files/", "/files/a/b", "/share/", "/share/a/b", "/auth", "//files", "/healthz/"] {
+            assert_eq!(route("GET", path), Err(ApiError::RouteNotFound), "{path}");
+        }
+    }
+}
