@@ -13,7 +13,7 @@ export WRANGLER_SEND_METRICS := false
 
 WORKER_SOURCES := $(shell find src -type f) Cargo.toml Cargo.lock openapi.json
 BUNDLE := build/worker/shim.mjs
-SWAGGER := public/swagger/swagger-ui-bundle.js public/swagger/swagger-ui.css
+SWAGGER := public/swagger/swagger-ui-bundle.js public/swagger/swagger-ui.css public/swagger/init.js
 
 .PHONY: help dev test build tools lint unit api bench deploy clean
 
@@ -47,6 +47,10 @@ tools:
 
 $(BUNDLE): $(WORKER_SOURCES)
 	worker-build --release
+
+public/swagger/init.js: src/swagger-init.js
+	@mkdir -p public/swagger
+	cp $< $@
 
 public/swagger/%: node_modules/swagger-ui-dist/%
 	@mkdir -p public/swagger

@@ -22,7 +22,9 @@ s3s-fs --host 127.0.0.1 --port "$S3_PORT" \
   --access-key "$(value B2_ACCESS_KEY)" --secret-key "$(value B2_SECRET_KEY)" \
   .wrangler/bucket > .wrangler/s3s-fs.log 2>&1 &
 bucket_pid=$!
-trap 'kill $bucket_pid 2>/dev/null || true' EXIT INT TERM
+stop() { kill "$bucket_pid" ${worker_pid:+"$worker_pid"} 2>/dev/null || true; }
+trap stop EXIT
+trap 'stop; exit 130' INT TERM
 
 wrangler d1 migrations apply edgedrop --local --persist-to "$STATE"
 
@@ -35,4 +37,6 @@ cat <<TXT
   Ctrl-C stops everything.
 
 TXT
-wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE" --test-scheduled --show-interactive-dev-session=false
+wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE" --test-scheduled --show-interactive-dev-session=false &
+worker_pid=$!
+wait "$worker_pid"

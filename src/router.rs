@@ -98,6 +98,25 @@ mod tests {
     }
 
     #[test]
+    fn the_openapi_document_describes_exactly_the_routes_that_exist() {
+        let doc: serde_json::Value = serde_json::from_str(include_str!("../openapi.json")).unwrap();
+        let paths = doc["paths"].as_object().unwrap();
+        let mut documented = 0;
+        for (path, operations) in paths {
+            let concrete = path
+                .replace("{id}", "0123456789abcdef0123456789abcdef")
+                .replace("{share_id}", "s")
+                .replace("{token}", "t");
+            for method in ["get", "post", "patch", "put", "delete"] {
+                let routed = route(&method.to_uppercase(), &concrete).is_ok();
+                assert_eq!(routed, operations.get(method).is_some(), "{method} {path}");
+                documented += usize::from(routed);
+            }
+        }
+        assert_eq!(documented, 16, "every operation of the Route enum is documented");
+    }
+
+    #[test]
     fn unknown_paths_are_404() {
         for path in ["/", "/files/", "/files/a/b", "/share/", "/share/a/b", "/auth", "//files", "/healthz/"] {
             assert_eq!(route("GET", path), Err(ApiError::RouteNotFound), "{path}");
