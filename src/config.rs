@@ -24,10 +24,25 @@ pub struct Config {
     pub share_url_ttl_seconds: u32,
     /// Origin that share URLs are built on; the request's own origin when absent.
     pub public_base_url: Option<String>,
+    /// Bytes each user may store (stored plus pending); `None` for no limit.
+    pub quota_bytes: Option<u64>,
+    /// How long a direct upload may stay pending before the sweeper aborts it.
+    pub pending_upload_ttl_seconds: u64,
+    /// Direct uploads larger than this go as S3 multipart uploads, smaller ones as one PUT.
+    pub multipart_threshold_bytes: u64,
+    /// Lifetime of the presigned URLs a direct upload sends its bytes to.
+    pub upload_url_ttl_seconds: u32,
+    /// The longest `expires_in` a share may ask for.
+    pub max_share_ttl_seconds: u64,
+    /// The expiry of shares that ask for none; `None` means such shares never expire.
+    pub default_share_ttl_seconds: Option<u64>,
 }
 
 /// The longest lifetime a SigV4 presigned URL may have (7 days).
 pub const MAX_PRESIGN_SECONDS: u32 = 604_800;
+const MIB: u64 = 1024 * 1024;
+const GIB: u64 = 1024 * MIB;
+const TEN_YEARS: u64 = 10 * 365 * 24 * 3600;
 
 impl Config {
     /// Reads the configuration through `var`, which answers a variable's value by name.
@@ -58,6 +73,7 @@ impl Config {
             Some(u) if u.starts_with("https://") || u.starts_with("http://") => Some(u),
             Some(u) => return Err(format!("PUBLIC_BASE_URL {u:?} is not an http(s) URL")),
         };
+        let max_share_ttl = number(&var, "MAX_SHARE_TTL_SECONDS", MAX_PRESIGN_SECONDS.into(), 1..=TEN_YEARS)?;
         Ok(Config {
             secret_key: secret_key.into_bytes(),
             algorithm,
@@ -67,6 +83,15 @@ impl Config {
             download_url_ttl_seconds: presign_ttl(&var, "DOWNLOAD_URL_TTL_SECONDS", 300)?,
             share_url_ttl_seconds: presign_ttl(&var, "SHARE_URL_TTL_SECONDS", 60)?,
             public_base_url,
+            quota_bytes: Some(number(&var, "QUOTA_BYTES", 10 * GIB, 0..=u64::MAX >> 11)?).filter(|&q| q > 0),
+            pending_upload_ttl_seconds: number(&var, "PENDING_UPLOAD_TTL_HOURS", 24, 1..=24 * 30)? * 3600,
+            multipart_threshold_bytes: number(&var, "MULTIPART_THRESHOLD_BYTES", 64 * MIB, 5 * MIB..=5 * GIB)?,
+            upload_url_ttl_seconds: presign_ttl(&var, "UPLOAD_URL_TTL_SECONDS", 3600)?,
+            max_share_ttl_seconds: max_share_ttl,
+            default_share_ttl_seconds: match var("DEFAULT_SHARE_TTL_SECONDS").filter(|v| !v.trim().is_empty()) {
+                None => None,
+                Some(_) => Some(number(&var, "DEFAULT_SHARE_TTL_SECONDS", 0, 1..=max_share_ttl)?),
+            },
         })
     }
 }
@@ -130,6 +155,24 @@ mod tests {
         assert_eq!(config.share_url_ttl_seconds, 60);
         assert_eq!(config.bucket.region, "us-west-004");
         assert_eq!(config.public_base_url, None);
+        assert_eq!(config.quota_bytes, Some(10 * GIB));
+        assert_eq!(config.pending_upload_ttl_seconds, 24 * 3600);
+        assert_eq!(config.multipart_threshold_bytes, 64 * MIB);
+        assert_eq!(config.max_share_ttl_seconds, 604_800);
+        assert_eq!(config.default_share_ttl_seconds, None);
+    }
+
+    #[test]
+    fn a_zero_quota_means_unlimited_and_the_default_share_ttl_respects_the_max() {
+        let config =
+            Config::from_lookup(lookup(&[("QUOTA_BYTES", "0"), ("DEFAULT_SHARE_TTL_SECONDS", "3600")])).unwrap();
+        assert_eq!(config.quota_bytes, None);
+        assert_eq!(config.default_share_ttl_seconds, Some(3600));
+        let err = Config::from_lookup(lookup(&[("MAX_SHARE_TTL_SECONDS", "60"), ("DEFAULT_SHARE_TTL_SECONDS", "61")]))
+            .unwrap_err();
+        assert!(err.contains("DEFAULT_SHARE_TTL_SECONDS"), "{err}");
+        let err = Config::from_lookup(lookup(&[("MULTIPART_THRESHOLD_BYTES", "1024")])).unwrap_err();
+        assert!(err.contains("MULTIPART_THRESHOLD_BYTES"), "{err}");
     }
 
     #[test]

@@ -47,6 +47,18 @@ impl From<Option<i64>> for SqlArg {
     }
 }
 
+impl From<Option<&str>> for SqlArg {
+    fn from(value: Option<&str>) -> Self {
+        value.map_or(SqlArg::Null, SqlArg::from)
+    }
+}
+
+impl From<bool> for SqlArg {
+    fn from(value: bool) -> Self {
+        SqlArg::Int(i64::from(value))
+    }
+}
+
 /// Builds an argument list from values of mixed types.
 macro_rules! args {
     ($($value:expr),* $(,)?) => { vec![$($crate::database::SqlArg::from($value)),*] };
@@ -90,9 +102,12 @@ pub struct ShareRow {
     pub expires_at: Option<i64>,
     pub max_downloads: Option<i64>,
     pub download_count: i64,
+    /// 1 when the share has a password.
+    pub protected: i64,
 }
 
-const SHARE_COLUMNS: &str = "id, file_id, created_at, expires_at, max_downloads, download_count";
+const SHARE_COLUMNS: &str =
+    "id, file_id, created_at, expires_at, max_downloads, download_count, password_hash IS NOT NULL AS protected";
 
 /// A user's profile with the counters kept beside it.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -102,6 +117,7 @@ pub struct UserRow {
     pub created_at: i64,
     pub file_count: i64,
     pub used_bytes: i64,
+    pub reserved_bytes: i64,
 }
 
 /// What a login needs to check a password.
@@ -111,13 +127,82 @@ pub struct Credentials {
     pub password_hash: String,
 }
 
-/// A share resolved by its token, with what its visitor gets to download.
+/// A share found by its token, with the file it shares.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SharedFile {
+    pub share_id: String,
     pub name: String,
     pub size: i64,
     pub content_type: String,
     pub object_key: String,
+    pub expires_at: Option<i64>,
+    pub max_downloads: Option<i64>,
+    pub download_count: i64,
+    pub password_hash: Option<String>,
+}
+
+/// A pending direct upload.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UploadRow {
+    pub id: String,
+    pub file_id: String,
+    pub object_key: String,
+    pub name: String,
+    pub folder: String,
+    pub content_type: String,
+    pub size: i64,
+    pub part_size: i64,
+    pub multipart_id: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+const UPLOAD_COLUMNS: &str =
+    "id, file_id, object_key, name, folder, content_type, size, part_size, multipart_id, created_at, expires_at";
+
+/// One entry of a share's access log.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccessRow {
+    pub id: i64,
+    pub at: i64,
+    pub ip_hash: String,
+    pub user_agent: String,
+    pub outcome: String,
+}
+
+/// An object on the sweeper's ledger.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OrphanRow {
+    pub object_key: String,
+    pub multipart_id: Option<String>,
+}
+
+/// A rate-limit counter.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LimitRow {
+    pub key: String,
+    pub window_start: i64,
+    pub failures: i64,
+}
+
+/// A change to one field: keep it, or set it (to a value or to nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Patch<T> {
+    Keep,
+    Set(T),
+}
+
+impl<T> Patch<T> {
+    /// The flag and value a statement binds: `(1, value)` to set, `(0, NULL)` to keep.
+    fn bind(self) -> (SqlArg, SqlArg)
+    where
+        SqlArg: From<T>,
+    {
+        match self {
+            Patch::Keep => (SqlArg::Int(0), SqlArg::Null),
+            Patch::Set(value) => (SqlArg::Int(1), SqlArg::from(value)),
+        }
+    }
 }
 
 /// The statement listing one page (plus one row, to tell whether another page follows).
@@ -188,6 +273,32 @@ pub struct NewShare<'a> {
     pub now: i64,
     pub expires_at: Option<i64>,
     pub max_downloads: Option<i64>,
+    pub password_hash: Option<&'a str>,
+}
+
+/// The values a new pending direct upload is made of.
+#[derive(Debug, Clone)]
+pub struct NewUpload<'a> {
+    pub id: &'a Id,
+    pub owner: &'a Id,
+    pub file: &'a Id,
+    pub object_key: &'a str,
+    pub name: &'a str,
+    pub folder: &'a str,
+    pub content_type: &'a str,
+    pub size: i64,
+    pub part_size: i64,
+    pub multipart_id: Option<&'a str>,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+/// A visit to a share link, for its access log.
+#[derive(Debug, Clone)]
+pub struct Visit<'a> {
+    pub ip_hash: &'a str,
+    pub user_agent: &'a str,
+    pub now: i64,
 }
 
 /// Every statement the service runs, as plain values: built here, executed by [`Db`] on
@@ -204,8 +315,7 @@ pub mod sql {
     pub fn insert_user(id: &Id, email: &str, password_hash: &str, now: i64) -> Statement {
         Statement::new(
             "INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (email) DO NOTHING \
-             RETURNING id, email, created_at, file_count, used_bytes",
+             ON CONFLICT (email) DO NOTHING RETURNING id",
             args![id, email, password_hash, now],
         )
     }
@@ -217,68 +327,131 @@ pub mod sql {
 
     /// A user's profile and counters.
     pub fn user(user: &Id) -> Statement {
-        Statement::new("SELECT id, email, created_at, file_count, used_bytes FROM users WHERE id = ?", args![user])
-    }
-
-    /// Records an object about to be written for `owner` (no row when the user is gone).
-    pub fn reserve_object(owner: &Id, object_key: &str, sweep_after: i64) -> Statement {
         Statement::new(
-            "INSERT INTO orphan_objects (object_key, sweep_after) \
-             SELECT ?, ? FROM users WHERE id = ? RETURNING object_key",
-            args![object_key, sweep_after, owner],
+            "SELECT id, email, created_at, file_count, used_bytes, reserved_bytes FROM users WHERE id = ?",
+            args![user],
         )
     }
 
-    /// Marks an object for deletion by the sweeper at `sweep_after`.
-    pub fn doom_object(object_key: &str, sweep_after: i64) -> Statement {
+    /// Puts `object_key` on the ledger for `owner` and reserves `reserve` bytes of their
+    /// quota, if it has room (`quota` NULL: unlimited). The first statement returns a row
+    /// only when the reservation was made; the second applies it.
+    pub fn reserve_object(
+        owner: &Id,
+        object_key: &str,
+        sweep_after: i64,
+        reserve: i64,
+        quota: Option<i64>,
+    ) -> Vec<Statement> {
+        vec![
+            Statement::new(
+                "INSERT INTO orphan_objects (object_key, sweep_after, owner_id, reserved_bytes) \
+                 SELECT ?1, ?2, id, ?3 FROM users \
+                 WHERE id = ?4 AND (?5 IS NULL OR used_bytes + reserved_bytes + ?3 <= ?5) RETURNING object_key",
+                args![object_key, sweep_after, reserve, owner, quota],
+            ),
+            Statement::new(
+                "UPDATE users SET reserved_bytes = reserved_bytes + ?1 \
+                 WHERE id = ?2 AND EXISTS (SELECT 1 FROM orphan_objects WHERE object_key = ?3)",
+                args![reserve, owner, object_key],
+            ),
+            Statement::new("SELECT used_bytes, reserved_bytes FROM users WHERE id = ?", args![owner]),
+        ]
+    }
+
+    /// Records the bucket's multipart upload id of a ledger entry, for the sweeper to abort.
+    pub fn note_multipart(object_key: &str, multipart_id: &str) -> Statement {
         Statement::new(
-            "INSERT INTO orphan_objects (object_key, sweep_after) VALUES (?, ?) \
-             ON CONFLICT (object_key) DO UPDATE SET sweep_after = excluded.sweep_after",
-            args![object_key, sweep_after],
+            "UPDATE orphan_objects SET multipart_id = ? WHERE object_key = ?",
+            args![multipart_id, object_key],
         )
     }
 
-    /// Forgets an orphan that a file row now owns or that the bucket no longer holds.
-    pub fn forget_orphan(object_key: &str) -> Statement {
-        Statement::new("DELETE FROM orphan_objects WHERE object_key = ?", args![object_key])
+    /// Gives back the quota a ledger entry reserved.
+    fn release_reservation(object_key: &str) -> Statement {
+        Statement::new(
+            "UPDATE users SET reserved_bytes = reserved_bytes - \
+             coalesce((SELECT reserved_bytes FROM orphan_objects WHERE object_key = ?1), 0) \
+             WHERE id = (SELECT owner_id FROM orphan_objects WHERE object_key = ?1)",
+            args![object_key],
+        )
     }
 
-    /// Orphans due for sweeping, oldest first.
+    /// Removes a ledger entry whose object the bucket no longer holds: gives back its
+    /// reservation and forgets any pending upload of it.
+    pub fn release_orphan(object_key: &str) -> Vec<Statement> {
+        vec![
+            release_reservation(object_key),
+            Statement::new("DELETE FROM uploads WHERE object_key = ?", args![object_key]),
+            Statement::new("DELETE FROM orphan_objects WHERE object_key = ?", args![object_key]),
+        ]
+    }
+
+    /// Hands an object the bucket failed to delete to the sweeper, due at `sweep_after`,
+    /// giving its reservation back now.
+    pub fn doom_object(object_key: &str, sweep_after: i64) -> Vec<Statement> {
+        vec![
+            release_reservation(object_key),
+            Statement::new("DELETE FROM uploads WHERE object_key = ?", args![object_key]),
+            Statement::new(
+                "UPDATE orphan_objects SET reserved_bytes = 0, sweep_after = ? WHERE object_key = ?",
+                args![sweep_after, object_key],
+            ),
+        ]
+    }
+
+    /// Ledger entries due for sweeping, oldest first.
     pub fn due_orphans(now: i64, limit: i64) -> Statement {
         Statement::new(
-            "SELECT object_key FROM orphan_objects WHERE sweep_after <= ? ORDER BY sweep_after LIMIT ?",
+            "SELECT object_key, multipart_id FROM orphan_objects WHERE sweep_after <= ? ORDER BY sweep_after LIMIT ?",
             args![now, limit],
         )
     }
 
-    /// The file row of a stored object.
-    pub fn insert_file(file: &NewFile<'_>) -> Statement {
-        Statement::new(
-            &format!(
-                "INSERT INTO files (id, owner_id, name, name_folded, folder, size, content_type, object_key, \
-                 created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {FILE_COLUMNS}"
+    /// Turns a stored object into a file, in one transaction: the row (only if the owner's
+    /// quota still has room, counting the object's own reservation as given back), the
+    /// counters, and the ledger. The first statement returns the row, or none when over quota.
+    pub fn commit_file(file: &NewFile<'_>, quota: Option<i64>) -> Vec<Statement> {
+        let reserved = "coalesce((SELECT reserved_bytes FROM orphan_objects WHERE object_key = ?8), 0)";
+        let created = "EXISTS (SELECT 1 FROM files WHERE id = ?1)";
+        vec![
+            Statement::new(
+                &format!(
+                    "INSERT INTO files (id, owner_id, name, name_folded, folder, size, content_type, object_key, \
+                     created_at, updated_at) SELECT ?1, id, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9 FROM users \
+                     WHERE id = ?2 AND (?10 IS NULL OR used_bytes + reserved_bytes - {reserved} + ?6 <= ?10) \
+                     RETURNING {FILE_COLUMNS}"
+                ),
+                args![
+                    file.id,
+                    file.owner,
+                    file.name,
+                    file.name_folded,
+                    file.folder,
+                    file.size,
+                    file.content_type,
+                    file.object_key,
+                    file.now,
+                    quota
+                ],
             ),
-            args![
-                file.id,
-                file.owner,
-                file.name,
-                file.name_folded,
-                file.folder,
-                file.size,
-                file.content_type,
-                file.object_key,
-                file.now,
-                file.now
-            ],
-        )
-    }
-
-    /// Counts a new file against its owner.
-    pub fn count_file(owner: &Id, size: i64) -> Statement {
-        Statement::new(
-            "UPDATE users SET file_count = file_count + 1, used_bytes = used_bytes + ? WHERE id = ?",
-            args![size, owner],
-        )
+            Statement::new(
+                &format!(
+                    "UPDATE users SET file_count = file_count + 1, used_bytes = used_bytes + ?3, \
+                     reserved_bytes = reserved_bytes - {} WHERE id = ?2 AND {created}",
+                    reserved.replace("?8", "?4")
+                ),
+                args![file.id, file.owner, file.size, file.object_key],
+            ),
+            Statement::new(
+                &format!("DELETE FROM uploads WHERE object_key = ?2 AND {created}"),
+                args![file.id, file.object_key],
+            ),
+            Statement::new(
+                &format!("DELETE FROM orphan_objects WHERE object_key = ?2 AND {created}"),
+                args![file.id, file.object_key],
+            ),
+        ]
     }
 
     /// One of the user's files.
@@ -300,46 +473,71 @@ pub mod sql {
                  folder = coalesce(?, folder), updated_at = ? \
                  WHERE id = ? AND owner_id = ? RETURNING {FILE_COLUMNS}"
             ),
-            vec![
-                name.map_or(SqlArg::Null, SqlArg::from),
-                folded.map_or(SqlArg::Null, SqlArg::from),
-                folder.map_or(SqlArg::Null, SqlArg::from),
-                SqlArg::Int(now),
-                id.into(),
-                owner.into(),
+            args![name, folded, folder, now, id, owner],
+        )
+    }
+
+    /// The statements that delete one of the user's files, as one transaction: hand its
+    /// object to the sweeper, uncount it, drop its shares' logs and shares, drop the row
+    /// (returning the key).
+    pub fn delete_file(owner: &Id, id: &Id, now: i64) -> Vec<Statement> {
+        const OWNED: &str = "SELECT id FROM files WHERE id = ?1 AND owner_id = ?2";
+        vec![
+            Statement::new(
+                "INSERT INTO orphan_objects (object_key, sweep_after) \
+                 SELECT object_key, ?3 FROM files WHERE id = ?1 AND owner_id = ?2",
+                args![id, owner, now],
+            ),
+            Statement::new(
+                "UPDATE users SET file_count = file_count - 1, \
+                 used_bytes = used_bytes - (SELECT size FROM files WHERE id = ?1 AND owner_id = ?2) \
+                 WHERE id = ?2 AND EXISTS (SELECT 1 FROM files WHERE id = ?1 AND owner_id = ?2)",
+                args![id, owner],
+            ),
+            Statement::new(
+                &format!(
+                    "DELETE FROM share_accesses WHERE share_id IN (SELECT id FROM shares WHERE file_id IN ({OWNED}))"
+                ),
+                args![id, owner],
+            ),
+            Statement::new(&format!("DELETE FROM shares WHERE file_id IN ({OWNED})"), args![id, owner]),
+            Statement::new("DELETE FROM files WHERE id = ?1 AND owner_id = ?2 RETURNING object_key", args![id, owner]),
+        ]
+    }
+
+    /// A pending direct upload.
+    pub fn insert_upload(upload: &NewUpload<'_>) -> Statement {
+        Statement::new(
+            "INSERT INTO uploads (id, owner_id, file_id, object_key, name, folder, content_type, size, part_size, \
+             multipart_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            args![
+                upload.id,
+                upload.owner,
+                upload.file,
+                upload.object_key,
+                upload.name,
+                upload.folder,
+                upload.content_type,
+                upload.size,
+                upload.part_size,
+                upload.multipart_id,
+                upload.now,
+                upload.expires_at
             ],
         )
     }
 
-    /// The four statements that delete one of the user's files, as one transaction: hand
-    /// its object to the sweeper, uncount it, drop its shares, drop the row (returning the key).
-    pub fn delete_file(owner: &Id, id: &Id, now: i64) -> Vec<Statement> {
-        vec![
-            Statement::new(
-                "INSERT INTO orphan_objects (object_key, sweep_after) \
-                 SELECT object_key, ? FROM files WHERE id = ? AND owner_id = ?",
-                args![now, id, owner],
-            ),
-            Statement::new(
-                "UPDATE users SET file_count = file_count - 1, \
-                 used_bytes = used_bytes - (SELECT size FROM files WHERE id = ? AND owner_id = ?) \
-                 WHERE id = ? AND EXISTS (SELECT 1 FROM files WHERE id = ? AND owner_id = ?)",
-                args![id, owner, owner, id, owner],
-            ),
-            Statement::new(
-                "DELETE FROM shares WHERE file_id IN (SELECT id FROM files WHERE id = ? AND owner_id = ?)",
-                args![id, owner],
-            ),
-            Statement::new("DELETE FROM files WHERE id = ? AND owner_id = ? RETURNING object_key", args![id, owner]),
-        ]
+    /// One of the user's pending direct uploads.
+    pub fn upload(owner: &Id, id: &Id) -> Statement {
+        Statement::new(&format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE id = ? AND owner_id = ?"), args![id, owner])
     }
 
     /// A share of one of the user's files (no row when the file is not theirs).
     pub fn insert_share(share: &NewShare<'_>) -> Statement {
         Statement::new(
             &format!(
-                "INSERT INTO shares (id, file_id, token_hash, created_at, expires_at, max_downloads) \
-                 SELECT ?, id, ?, ?, ?, ? FROM files WHERE id = ? AND owner_id = ? RETURNING {SHARE_COLUMNS}"
+                "INSERT INTO shares (id, file_id, token_hash, created_at, expires_at, max_downloads, password_hash) \
+                 SELECT ?, id, ?, ?, ?, ?, ? FROM files WHERE id = ? AND owner_id = ? RETURNING {SHARE_COLUMNS}"
             ),
             args![
                 share.id,
@@ -347,9 +545,35 @@ pub mod sql {
                 share.now,
                 share.expires_at,
                 share.max_downloads,
+                share.password_hash,
                 share.file,
                 share.owner
             ],
+        )
+    }
+
+    /// Changes a share of one of the user's files (no row when there is no such share).
+    pub fn update_share(
+        owner: &Id,
+        file: &Id,
+        share: &Id,
+        expires_at: Patch<Option<i64>>,
+        max_downloads: Patch<Option<i64>>,
+        password_hash: Patch<Option<&str>>,
+    ) -> Statement {
+        let (set_expiry, expiry) = expires_at.bind();
+        let (set_limit, limit) = max_downloads.bind();
+        let (set_password, password) = password_hash.bind();
+        Statement::new(
+            &format!(
+                "UPDATE shares SET \
+                 expires_at = CASE WHEN ?1 THEN ?2 ELSE expires_at END, \
+                 max_downloads = CASE WHEN ?3 THEN ?4 ELSE max_downloads END, \
+                 password_hash = CASE WHEN ?5 THEN ?6 ELSE password_hash END \
+                 WHERE id = ?7 AND file_id = (SELECT id FROM files WHERE id = ?8 AND owner_id = ?9) \
+                 RETURNING {SHARE_COLUMNS}"
+            ),
+            vec![set_expiry, expiry, set_limit, limit, set_password, password, share.into(), file.into(), owner.into()],
         )
     }
 
@@ -364,33 +588,124 @@ pub mod sql {
         )
     }
 
-    /// Revokes a share of one of the user's files (a row when it existed).
-    pub fn delete_share(owner: &Id, file: &Id, share: &Id) -> Statement {
+    /// Whether a share of one of the user's files exists (a row when so).
+    pub fn owns_share(owner: &Id, file: &Id, share: &Id) -> Statement {
         Statement::new(
-            "DELETE FROM shares WHERE id = ? AND file_id = \
-             (SELECT id FROM files WHERE id = ? AND owner_id = ?) RETURNING id",
+            "SELECT s.id FROM shares s JOIN files f ON f.id = s.file_id \
+             WHERE s.id = ? AND f.id = ? AND f.owner_id = ?",
             args![share, file, owner],
         )
     }
 
-    /// Counts one download of a live share, atomically: no row when the share is unknown,
-    /// expired or used up, so concurrent visitors can never exceed `max_downloads`.
-    pub fn count_download(token_hash: &str, now: i64) -> Statement {
+    /// Revokes a share of one of the user's files (a row when it existed), with its log.
+    pub fn delete_share(owner: &Id, file: &Id, share: &Id) -> Vec<Statement> {
+        const OWNED: &str = "SELECT id FROM shares WHERE id = ?1 AND file_id = \
+                             (SELECT id FROM files WHERE id = ?2 AND owner_id = ?3)";
+        vec![
+            Statement::new(
+                &format!("DELETE FROM share_accesses WHERE share_id IN ({OWNED})"),
+                args![share, file, owner],
+            ),
+            Statement::new(
+                &format!("DELETE FROM shares WHERE id IN ({OWNED}) RETURNING id"),
+                args![share, file, owner],
+            ),
+        ]
+    }
+
+    /// A page of a share's access log, newest first, after `(at, id)` when given.
+    pub fn accesses(share: &Id, after: Option<(i64, i64)>, limit: i64) -> Statement {
+        let (at, id) = after.unzip();
         Statement::new(
-            "UPDATE shares SET download_count = download_count + 1 \
-             WHERE token_hash = ? AND (expires_at IS NULL OR expires_at > ?) \
-             AND (max_downloads IS NULL OR download_count < max_downloads) RETURNING id",
-            args![token_hash, now],
+            "SELECT id, at, ip_hash, user_agent, outcome FROM share_accesses \
+             WHERE share_id = ?1 AND (?2 IS NULL OR (at, id) < (?2, ?3)) ORDER BY at DESC, id DESC LIMIT ?4",
+            args![share, at, id, limit],
         )
     }
 
-    /// The file a share token points at.
+    /// The share with this token hash and the file it shares.
     pub fn shared_file(token_hash: &str) -> Statement {
         Statement::new(
-            "SELECT f.name, f.size, f.content_type, f.object_key FROM shares s \
-             JOIN files f ON f.id = s.file_id WHERE s.token_hash = ?",
+            "SELECT s.id AS share_id, f.name, f.size, f.content_type, f.object_key, s.expires_at, s.max_downloads, \
+             s.download_count, s.password_hash FROM shares s JOIN files f ON f.id = s.file_id WHERE s.token_hash = ?",
             args![token_hash],
         )
+    }
+
+    /// What a visit gets, as SQL: the same conditions, in the same order, as
+    /// [`count_download`] and the service's reading of a refused visit.
+    const OUTCOME: &str = "CASE WHEN expires_at IS NOT NULL AND expires_at <= ?2 THEN 'expired' \
+         WHEN max_downloads IS NOT NULL AND download_count >= max_downloads THEN 'limit_reached' \
+         WHEN password_hash IS NOT ?3 THEN 'password_required' ELSE 'ok' END";
+
+    /// Logs a visit to the share with this token hash, with what it gets.
+    pub fn log_visit(token_hash: &str, visit: &Visit<'_>, password_hash: Option<&str>) -> Statement {
+        Statement::new(
+            &format!(
+                "INSERT INTO share_accesses (share_id, at, ip_hash, user_agent, outcome) \
+                 SELECT id, ?2, ?4, ?5, {OUTCOME} FROM shares WHERE token_hash = ?1"
+            ),
+            args![token_hash, visit.now, password_hash, visit.ip_hash, visit.user_agent],
+        )
+    }
+
+    /// Logs a visit that gave a wrong password.
+    pub fn log_bad_password(share: &str, visit: &Visit<'_>) -> Statement {
+        Statement::new(
+            "INSERT INTO share_accesses (share_id, at, ip_hash, user_agent, outcome) VALUES (?, ?, ?, ?, 'bad_password')",
+            args![share, visit.now, visit.ip_hash, visit.user_agent],
+        )
+    }
+
+    /// Counts one download of a live share, atomically: no row when the share is unknown,
+    /// expired, used up or protected by another password than `password_hash`, so
+    /// concurrent visitors can never exceed `max_downloads`.
+    pub fn count_download(token_hash: &str, now: i64, password_hash: Option<&str>) -> Statement {
+        Statement::new(
+            "UPDATE shares SET download_count = download_count + 1 \
+             WHERE token_hash = ?1 AND (expires_at IS NULL OR expires_at > ?2) \
+             AND (max_downloads IS NULL OR download_count < max_downloads) AND password_hash IS ?3 RETURNING id",
+            args![token_hash, now, password_hash],
+        )
+    }
+
+    /// The failure counters of these keys.
+    pub fn limits(keys: &[&str]) -> Statement {
+        let marks = vec!["?"; keys.len()].join(", ");
+        Statement::new(
+            &format!("SELECT key, window_start, failures FROM rate_limits WHERE key IN ({marks})"),
+            keys.iter().map(|k| SqlArg::from(*k)).collect(),
+        )
+    }
+
+    /// Counts one failure against `key` in a fixed window of `window` milliseconds.
+    pub fn count_failure(key: &str, now: i64, window: i64) -> Statement {
+        Statement::new(
+            "INSERT INTO rate_limits (key, window_start, failures) VALUES (?1, ?2, 1) \
+             ON CONFLICT (key) DO UPDATE SET \
+             failures = CASE WHEN window_start + ?3 <= ?2 THEN 1 ELSE failures + 1 END, \
+             window_start = CASE WHEN window_start + ?3 <= ?2 THEN ?2 ELSE window_start END",
+            args![key, now, window],
+        )
+    }
+
+    /// Forgets the failures of `key` (after a success).
+    pub fn clear_failures(key: &str) -> Statement {
+        Statement::new("DELETE FROM rate_limits WHERE key = ?", args![key])
+    }
+
+    /// Housekeeping: counters whose window closed before `cutoff`.
+    pub fn prune_limits(cutoff: i64) -> Statement {
+        Statement::new("DELETE FROM rate_limits WHERE window_start < ?", args![cutoff])
+    }
+
+    /// Housekeeping: up to `limit` shares that expired before `cutoff`, with their logs.
+    pub fn prune_expired_shares(cutoff: i64, limit: i64) -> Vec<Statement> {
+        const DUE: &str = "SELECT id FROM shares WHERE expires_at < ?1 ORDER BY expires_at LIMIT ?2";
+        vec![
+            Statement::new(&format!("DELETE FROM share_accesses WHERE share_id IN ({DUE})"), args![cutoff, limit]),
+            Statement::new(&format!("DELETE FROM shares WHERE id IN ({DUE}) RETURNING id"), args![cutoff, limit]),
+        ]
     }
 
     /// Every statement above with sample arguments, for checking plans against the schema.
@@ -407,29 +722,68 @@ pub mod sql {
             object_key: "k",
             now: 0,
         };
-        let share =
-            NewShare { id: &id, file: &id, owner: &id, token_hash: "h", now: 0, expires_at: None, max_downloads: None };
+        let share = NewShare {
+            id: &id,
+            file: &id,
+            owner: &id,
+            token_hash: "h",
+            now: 0,
+            expires_at: None,
+            max_downloads: None,
+            password_hash: None,
+        };
+        let new_upload = NewUpload {
+            id: &id,
+            owner: &id,
+            file: &id,
+            object_key: "k",
+            name: "a",
+            folder: "/",
+            content_type: "text/plain",
+            size: 1,
+            part_size: 1,
+            multipart_id: None,
+            now: 0,
+            expires_at: 1,
+        };
+        let visit = Visit { ip_hash: "i", user_agent: "u", now: 0 };
         let mut all = vec![
             user_exists(&id),
             insert_user(&id, "a@b.io", "h", 0),
             credentials("a@b.io"),
             user(&id),
-            reserve_object(&id, "k", 0),
-            doom_object("k", 0),
-            forget_orphan("k"),
+            note_multipart("k", "m"),
             due_orphans(0, 10),
-            insert_file(&new_file),
-            count_file(&id, 1),
             file(&id, &id),
             owns_file(&id, &id),
             update_file(&id, &id, Some(("a", "a")), Some("/"), 0),
+            insert_upload(&new_upload),
+            upload(&id, &id),
             insert_share(&share),
+            update_share(&id, &id, &id, Patch::Set(Some(1)), Patch::Keep, Patch::Set(None)),
             shares(&id, &id),
-            delete_share(&id, &id, &id),
-            count_download("h", 0),
+            owns_share(&id, &id, &id),
+            accesses(&id, Some((1, 2)), 10),
             shared_file("h"),
+            log_visit("h", &visit, None),
+            log_bad_password("s", &visit),
+            count_download("h", 0, Some("p")),
+            limits(&["a", "b"]),
+            count_failure("a", 0, 1),
+            clear_failures("a"),
+            prune_limits(0),
         ];
-        all.extend(delete_file(&id, &id, 0));
+        for group in [
+            reserve_object(&id, "k", 0, 1, Some(10)),
+            release_orphan("k"),
+            doom_object("k", 0),
+            commit_file(&new_file, None),
+            delete_file(&id, &id, 0),
+            delete_share(&id, &id, &id),
+            prune_expired_shares(0, 10),
+        ] {
+            all.extend(group);
+        }
         all
     }
 }
@@ -482,6 +836,13 @@ mod wasm {
         object_key: String,
     }
 
+    /// A user's usage right after a reservation.
+    #[derive(Debug, Deserialize)]
+    pub struct Usage {
+        pub used_bytes: i64,
+        pub reserved_bytes: i64,
+    }
+
     impl Db {
         fn prepare(&self, statement: Statement) -> Result<D1PreparedStatement, ApiError> {
             let args: Vec<JsValue> = statement.args.iter().map(to_js).collect();
@@ -510,20 +871,20 @@ mod wasm {
             Ok(results)
         }
 
-        /// Creates an account; `None` when the email is taken.
-        pub async fn insert_user(
-            &self,
-            id: &Id,
-            email: &str,
-            hash: &str,
-            now: i64,
-        ) -> Result<Option<UserRow>, ApiError> {
-            first(&self.run(sql::insert_user(id, email, hash, now)).await?)
+        /// Creates an account; false when the email is taken.
+        pub async fn insert_user(&self, id: &Id, email: &str, hash: &str, now: i64) -> Result<bool, ApiError> {
+            any_row(&self.run(sql::insert_user(id, email, hash, now)).await?)
         }
 
-        /// The id and password hash of the account with this email.
-        pub async fn credentials(&self, email: &str) -> Result<Option<Credentials>, ApiError> {
-            first(&self.run(sql::credentials(email)).await?)
+        /// The id and password hash of the account with this email, and the failure
+        /// counters of `keys`, in one round trip.
+        pub async fn credentials(
+            &self,
+            email: &str,
+            keys: &[&str],
+        ) -> Result<(Option<Credentials>, Vec<LimitRow>), ApiError> {
+            let results = self.batch(vec![sql::credentials(email), sql::limits(keys)]).await?;
+            Ok((first(&results[0])?, rows(&results[1])?))
         }
 
         /// The user's profile and counters; 401 when the account is gone.
@@ -531,50 +892,48 @@ mod wasm {
             first(&self.run(sql::user(user)).await?)?.ok_or_else(account_gone)
         }
 
-        /// Records that `object_key` is about to be written for `owner`, so that it is swept
-        /// after `sweep_after` unless a file row claims it first; 401 when the account is gone.
-        pub async fn reserve_object(&self, owner: &Id, object_key: &str, sweep_after: i64) -> Result<(), ApiError> {
-            match any_row(&self.run(sql::reserve_object(owner, object_key, sweep_after)).await?)? {
-                true => Ok(()),
-                false => Err(account_gone()),
+        /// Puts `object_key` on the ledger and reserves `reserve` bytes of the owner's quota;
+        /// 413 `quota_exceeded` when it has no room, 401 when the account is gone.
+        pub async fn reserve_object(
+            &self,
+            owner: &Id,
+            object_key: &str,
+            sweep_after: i64,
+            reserve: i64,
+            quota: Option<i64>,
+        ) -> Result<Usage, ApiError> {
+            let results =
+                self.batch_as(owner, sql::reserve_object(owner, object_key, sweep_after, reserve, quota)).await?;
+            if !any_row(&results[0])? {
+                return Err(ApiError::QuotaExceeded);
             }
+            first(&results[2])?.ok_or_else(account_gone)
         }
 
-        /// Marks `object_key` for deletion by the sweeper at `sweep_after`.
+        /// Records the bucket's multipart upload id of a ledger entry.
+        pub async fn note_multipart(&self, object_key: &str, multipart_id: &str) -> Result<(), ApiError> {
+            self.run(sql::note_multipart(object_key, multipart_id)).await.map(drop)
+        }
+
+        /// Forgets a ledger entry whose object the bucket no longer holds.
+        pub async fn release_orphan(&self, object_key: &str) -> Result<(), ApiError> {
+            self.batch(sql::release_orphan(object_key)).await.map(drop)
+        }
+
+        /// Leaves an object the bucket failed to delete to the sweeper.
         pub async fn doom_object(&self, object_key: &str, sweep_after: i64) -> Result<(), ApiError> {
-            self.run(sql::doom_object(object_key, sweep_after)).await.map(drop)
+            self.batch(sql::doom_object(object_key, sweep_after)).await.map(drop)
         }
 
-        /// Forgets an orphan that the bucket confirmed deleted.
-        pub async fn forget_orphan(&self, object_key: &str) -> Result<(), ApiError> {
-            self.run(sql::forget_orphan(object_key)).await.map(drop)
+        /// Up to `limit` ledger entries due for sweeping.
+        pub async fn due_orphans(&self, now: i64, limit: i64) -> Result<Vec<OrphanRow>, ApiError> {
+            rows(&self.run(sql::due_orphans(now, limit)).await?)
         }
 
-        /// Forgets many orphans at once, in one transaction.
-        pub async fn forget_orphans(&self, object_keys: &[String]) -> Result<(), ApiError> {
-            if object_keys.is_empty() {
-                return Ok(());
-            }
-            self.batch(object_keys.iter().map(|key| sql::forget_orphan(key)).collect()).await.map(drop)
-        }
-
-        /// Up to `limit` orphan objects due for deletion.
-        pub async fn due_orphans(&self, now: i64, limit: i64) -> Result<Vec<String>, ApiError> {
-            let keys = rows::<ObjectKey>(&self.run(sql::due_orphans(now, limit)).await?)?;
-            Ok(keys.into_iter().map(|k| k.object_key).collect())
-        }
-
-        /// Creates the file row of a stored object, in the same transaction that releases
-        /// the object's orphan record and counts it against its owner.
-        pub async fn insert_file(&self, file: NewFile<'_>) -> Result<FileRow, ApiError> {
-            let results = self
-                .batch(vec![
-                    sql::insert_file(&file),
-                    sql::forget_orphan(file.object_key),
-                    sql::count_file(file.owner, file.size),
-                ])
-                .await?;
-            first(&results[0])?.ok_or_else(|| ApiError::Internal("INSERT INTO files returned no row".into()))
+        /// Turns a stored object into a file; 413 `quota_exceeded` when the quota has no room.
+        pub async fn commit_file(&self, file: NewFile<'_>, quota: Option<i64>) -> Result<FileRow, ApiError> {
+            let results = self.batch(sql::commit_file(&file, quota)).await?;
+            first(&results[0])?.ok_or(ApiError::QuotaExceeded)
         }
 
         /// One page of the user's files (with one extra row when more follow).
@@ -608,10 +967,42 @@ mod wasm {
             deleted.map(|k| k.object_key).ok_or(ApiError::FileNotFound)
         }
 
+        /// Records a pending direct upload.
+        pub async fn insert_upload(&self, upload: NewUpload<'_>) -> Result<(), ApiError> {
+            let mut statements = vec![sql::insert_upload(&upload)];
+            if let Some(multipart_id) = upload.multipart_id {
+                statements.push(sql::note_multipart(upload.object_key, multipart_id));
+            }
+            self.batch(statements).await.map(drop)
+        }
+
+        /// One of the user's pending direct uploads; 404 `upload_not_found` otherwise.
+        pub async fn upload(&self, owner: &Id, id: &Id) -> Result<UploadRow, ApiError> {
+            first(&self.batch_as(owner, vec![sql::upload(owner, id)]).await?[0])?.ok_or(ApiError::UploadNotFound)
+        }
+
         /// Creates a share of the user's file; 404 when the file is not theirs.
         pub async fn insert_share(&self, share: NewShare<'_>) -> Result<ShareRow, ApiError> {
             let results = self.batch_as(share.owner, vec![sql::insert_share(&share)]).await?;
             first(&results[0])?.ok_or(ApiError::FileNotFound)
+        }
+
+        /// Changes a share of the user's file.
+        pub async fn update_share(
+            &self,
+            owner: &Id,
+            file: &Id,
+            share: &Id,
+            expires_at: Patch<Option<i64>>,
+            max_downloads: Patch<Option<i64>>,
+            password_hash: Patch<Option<&str>>,
+        ) -> Result<ShareRow, ApiError> {
+            let update = sql::update_share(owner, file, share, expires_at, max_downloads, password_hash);
+            let results = self.batch_as(owner, vec![sql::owns_file(owner, file), update]).await?;
+            if !any_row(&results[0])? {
+                return Err(ApiError::FileNotFound);
+            }
+            first(&results[1])?.ok_or(ApiError::ShareNotFound)
         }
 
         /// The shares of the user's file, newest first; 404 when the file is not theirs.
@@ -625,24 +1016,97 @@ mod wasm {
 
         /// Revokes a share of the user's file.
         pub async fn delete_share(&self, owner: &Id, file: &Id, share: &Id) -> Result<(), ApiError> {
-            let results =
-                self.batch_as(owner, vec![sql::owns_file(owner, file), sql::delete_share(owner, file, share)]).await?;
-            match (any_row(&results[0])?, any_row(&results[1])?) {
+            let mut statements = vec![sql::owns_file(owner, file)];
+            statements.extend(sql::delete_share(owner, file, share));
+            let results = self.batch_as(owner, statements).await?;
+            match (any_row(&results[0])?, any_row(&results[2])?) {
                 (false, _) => Err(ApiError::FileNotFound),
                 (true, false) => Err(ApiError::ShareNotFound),
                 (true, true) => Ok(()),
             }
         }
 
-        /// Counts one download of the share with this token hash, atomically and only while
-        /// it is live; then reads what it shares. 404 unknown, 410 expired or used up.
-        pub async fn resolve_share(&self, token_hash: &str, now: i64) -> Result<SharedFile, ApiError> {
-            let results = self.batch(vec![sql::count_download(token_hash, now), sql::shared_file(token_hash)]).await?;
-            match (any_row(&results[0])?, first::<SharedFile>(&results[1])?) {
-                (true, Some(file)) => Ok(file),
-                (false, Some(_)) => Err(ApiError::ShareExpired),
-                (_, None) => Err(ApiError::ShareNotFound),
+        /// A page of the access log of a share of the user's file.
+        pub async fn accesses(
+            &self,
+            owner: &Id,
+            file: &Id,
+            share: &Id,
+            after: Option<(i64, i64)>,
+            limit: i64,
+        ) -> Result<Vec<AccessRow>, ApiError> {
+            let statements = vec![
+                sql::owns_file(owner, file),
+                sql::owns_share(owner, file, share),
+                sql::accesses(share, after, limit),
+            ];
+            let results = self.batch_as(owner, statements).await?;
+            match (any_row(&results[0])?, any_row(&results[1])?) {
+                (false, _) => Err(ApiError::FileNotFound),
+                (true, false) => Err(ApiError::ShareNotFound),
+                (true, true) => rows(&results[2]),
             }
+        }
+
+        /// The share with this token hash and what it shares, without counting anything, and
+        /// the failure counters of `keys`, in one round trip.
+        pub async fn shared_file(
+            &self,
+            token_hash: &str,
+            keys: &[&str],
+        ) -> Result<(Option<SharedFile>, Vec<LimitRow>), ApiError> {
+            let results = self.batch(vec![sql::shared_file(token_hash), sql::limits(keys)]).await?;
+            Ok((first(&results[0])?, rows(&results[1])?))
+        }
+
+        /// One visit, in one transaction: logged, counted if the share is live and its
+        /// password is `password_hash`, and the share read back. Returns whether it counted.
+        pub async fn visit_share(
+            &self,
+            token_hash: &str,
+            visit: &Visit<'_>,
+            password_hash: Option<&str>,
+        ) -> Result<(bool, Option<SharedFile>), ApiError> {
+            let results = self
+                .batch(vec![
+                    sql::log_visit(token_hash, visit, password_hash),
+                    sql::count_download(token_hash, visit.now, password_hash),
+                    sql::shared_file(token_hash),
+                ])
+                .await?;
+            Ok((any_row(&results[1])?, first(&results[2])?))
+        }
+
+        /// Counts a failure against each key, plus any `extra` statement, in one transaction.
+        pub async fn count_failures(
+            &self,
+            keys: &[&str],
+            now: i64,
+            window: i64,
+            extra: Option<Statement>,
+        ) -> Result<(), ApiError> {
+            let mut statements: Vec<_> = keys.iter().map(|key| sql::count_failure(key, now, window)).collect();
+            statements.extend(extra);
+            self.batch(statements).await.map(drop)
+        }
+
+        /// Forgets the failures of `key`.
+        pub async fn clear_failures(&self, key: &str) -> Result<(), ApiError> {
+            self.run(sql::clear_failures(key)).await.map(drop)
+        }
+
+        /// Housekeeping: drops stale counters and up to `limit` long-expired shares; returns
+        /// how many shares went.
+        pub async fn housekeeping(
+            &self,
+            limits_before: i64,
+            shares_before: i64,
+            limit: i64,
+        ) -> Result<usize, ApiError> {
+            let mut statements = vec![sql::prune_limits(limits_before)];
+            statements.extend(sql::prune_expired_shares(shares_before, limit));
+            let results = self.batch(statements).await?;
+            Ok(results.last().map(rows::<serde_json::Value>).transpose()?.map_or(0, |r| r.len()))
         }
     }
 }

@@ -31,6 +31,20 @@ pub enum ApiError {
     ShareNotFound,
     /// The share expired or reached its download limit (410).
     ShareExpired,
+    /// The user's storage quota has no room for this (413).
+    QuotaExceeded,
+    /// Too many failed password attempts; try again after this many seconds (429).
+    RateLimited { retry_after: u64 },
+    /// The share has a password and none was given (401).
+    SharePasswordRequired,
+    /// The share's password is not this one (401).
+    InvalidSharePassword,
+    /// No such pending upload among the caller's (404).
+    UploadNotFound,
+    /// The bucket holds a different number of bytes than the upload declared (422).
+    SizeMismatch { declared: u64, stored: u64 },
+    /// The upload cannot complete yet: parts or the object are missing (409).
+    UploadIncomplete(String),
     /// No route has this path (404).
     RouteNotFound,
     /// The path exists but not with this method (405).
@@ -94,6 +108,32 @@ impl ApiError {
             ApiError::ShareExpired => {
                 (410, "share_expired", "This share link has expired or reached its download limit.".to_owned(), None)
             }
+            ApiError::QuotaExceeded => (
+                413,
+                "quota_exceeded",
+                "This would exceed your storage quota; delete some files first.".to_owned(),
+                None,
+            ),
+            ApiError::RateLimited { retry_after } => {
+                (429, "rate_limited", format!("Too many failed attempts; try again in {retry_after} seconds."), None)
+            }
+            ApiError::SharePasswordRequired => (
+                401,
+                "share_password_required",
+                "This share link is protected by a password: POST it as {\"password\": \"…\"}.".to_owned(),
+                None,
+            ),
+            ApiError::InvalidSharePassword => {
+                (401, "invalid_share_password", "The password of this share link is wrong.".to_owned(), None)
+            }
+            ApiError::UploadNotFound => (404, "upload_not_found", "No such pending upload.".to_owned(), None),
+            ApiError::SizeMismatch { declared, stored } => (
+                422,
+                "size_mismatch",
+                format!("The upload declared {declared} bytes but {stored} arrived; it was discarded."),
+                Some("size".to_owned()),
+            ),
+            ApiError::UploadIncomplete(why) => (409, "upload_incomplete", why.clone(), None),
             ApiError::RouteNotFound => (404, "not_found", "No such route.".to_owned(), None),
             ApiError::MethodNotAllowed { allow } => {
                 (405, "method_not_allowed", format!("This route allows: {allow}."), None)

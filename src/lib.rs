@@ -8,10 +8,13 @@ pub mod auth;
 pub mod config;
 pub mod database;
 pub mod error;
+pub mod input;
+pub mod limits;
 pub mod listing;
 pub mod model;
 pub mod random;
 pub mod router;
+pub mod share_page;
 pub mod storage;
 pub mod upload;
 

@@ -277,6 +277,7 @@ pub struct ShareView {
     pub expires_at: Option<String>,
     pub max_downloads: Option<i64>,
     pub download_count: i64,
+    pub password_protected: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -292,6 +293,7 @@ impl From<crate::database::ShareRow> for ShareView {
             expires_at: row.expires_at.map(rfc3339),
             max_downloads: row.max_downloads,
             download_count: row.download_count,
+            password_protected: row.protected != 0,
             token: None,
             url: None,
         }

@@ -18,8 +18,16 @@ pub enum Route<'a> {
     Download(&'a str),
     CreateShare(&'a str),
     ListShares(&'a str),
+    UpdateShare { file: &'a str, share: &'a str },
     RevokeShare { file: &'a str, share: &'a str },
+    ShareAccesses { file: &'a str, share: &'a str },
     ResolveShare(&'a str),
+    UnlockShare(&'a str),
+    CreateUpload,
+    UploadStatus(&'a str),
+    UploadParts(&'a str),
+    CompleteUpload(&'a str),
+    AbortUpload(&'a str),
     OpenApi,
     Docs,
 }
@@ -41,6 +49,15 @@ pub fn route<'a>(method: &str, path: &'a str) -> Result<Route<'a>, ApiError> {
         (["files"], _) => not_allowed("GET"),
         (["files", "upload"], "POST") => Ok(Route::Upload),
         (["files", "upload"], _) => not_allowed("POST"),
+        (["files", "uploads"], "POST") => Ok(Route::CreateUpload),
+        (["files", "uploads"], _) => not_allowed("POST"),
+        (["files", "uploads", id], "GET") if !id.is_empty() => Ok(Route::UploadStatus(id)),
+        (["files", "uploads", id], "DELETE") if !id.is_empty() => Ok(Route::AbortUpload(id)),
+        (["files", "uploads", id], _) if !id.is_empty() => not_allowed("GET, DELETE"),
+        (["files", "uploads", id, "parts"], "GET") => Ok(Route::UploadParts(id)),
+        (["files", "uploads", _, "parts"], _) => not_allowed("GET"),
+        (["files", "uploads", id, "complete"], "POST") => Ok(Route::CompleteUpload(id)),
+        (["files", "uploads", _, "complete"], _) => not_allowed("POST"),
         (["files", id], "GET") if !id.is_empty() => Ok(Route::GetFile(id)),
         (["files", id], "PATCH") if !id.is_empty() => Ok(Route::UpdateFile(id)),
         (["files", id], "DELETE") if !id.is_empty() => Ok(Route::DeleteFile(id)),
@@ -51,10 +68,14 @@ pub fn route<'a>(method: &str, path: &'a str) -> Result<Route<'a>, ApiError> {
         (["files", _, "share"], _) => not_allowed("POST"),
         (["files", id, "shares"], "GET") => Ok(Route::ListShares(id)),
         (["files", _, "shares"], _) => not_allowed("GET"),
+        (["files", file, "shares", share], "PATCH") if !share.is_empty() => Ok(Route::UpdateShare { file, share }),
         (["files", file, "shares", share], "DELETE") if !share.is_empty() => Ok(Route::RevokeShare { file, share }),
-        (["files", _, "shares", share], _) if !share.is_empty() => not_allowed("DELETE"),
+        (["files", _, "shares", share], _) if !share.is_empty() => not_allowed("PATCH, DELETE"),
+        (["files", file, "shares", share, "accesses"], "GET") => Ok(Route::ShareAccesses { file, share }),
+        (["files", _, "shares", _, "accesses"], _) => not_allowed("GET"),
         (["share", token], "GET") if !token.is_empty() => Ok(Route::ResolveShare(token)),
-        (["share", token], _) if !token.is_empty() => not_allowed("GET"),
+        (["share", token], "POST") if !token.is_empty() => Ok(Route::UnlockShare(token)),
+        (["share", token], _) if !token.is_empty() => not_allowed("GET, POST"),
         (["openapi.json"], "GET") => Ok(Route::OpenApi),
         (["docs"], "GET") => Ok(Route::Docs),
         (["openapi.json"] | ["docs"], _) => not_allowed("GET"),
@@ -94,7 +115,8 @@ mod tests {
     fn known_paths_with_other_methods_are_405_with_allow() {
         assert_eq!(route("PUT", "/files/abc"), Err(ApiError::MethodNotAllowed { allow: "GET, PATCH, DELETE" }));
         assert_eq!(route("GET", "/auth/login"), Err(ApiError::MethodNotAllowed { allow: "POST" }));
-        assert_eq!(route("POST", "/share/tok"), Err(ApiError::MethodNotAllowed { allow: "GET" }));
+        assert_eq!(route("PUT", "/share/tok"), Err(ApiError::MethodNotAllowed { allow: "GET, POST" }));
+        assert_eq!(route("GET", "/files/uploads"), Err(ApiError::MethodNotAllowed { allow: "POST" }));
     }
 
     #[test]
@@ -106,6 +128,7 @@ mod tests {
             let concrete = path
                 .replace("{id}", "0123456789abcdef0123456789abcdef")
                 .replace("{share_id}", "s")
+                .replace("{upload_id}", "u")
                 .replace("{token}", "t");
             for method in ["get", "post", "patch", "put", "delete"] {
                 let routed = route(&method.to_uppercase(), &concrete).is_ok();
@@ -113,7 +136,7 @@ mod tests {
                 documented += usize::from(routed);
             }
         }
-        assert_eq!(documented, 16, "every operation of the Route enum is documented");
+        assert_eq!(documented, 24, "every operation of the Route enum is documented");
     }
 
     #[test]

@@ -228,6 +228,45 @@ pub fn xml_value(xml: &str, tag: &str) -> Option<String> {
     )
 }
 
+/// Every `<tag>…</tag>` element's inner text, in order.
+pub fn xml_elements<'a>(xml: &'a str, tag: &str) -> Vec<&'a str> {
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    let mut found = Vec::new();
+    let mut rest = xml;
+    while let Some(start) = rest.find(&open) {
+        let inner = &rest[start + open.len()..];
+        let Some(end) = inner.find(&close) else { break };
+        found.push(&inner[..end]);
+        rest = &inner[end + close.len()..];
+    }
+    found
+}
+
+/// A part the bucket holds of a multipart upload.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StoredPart {
+    pub part_number: u32,
+    pub size: u64,
+    /// Absent when the store does not report it (s3s-fs does not).
+    pub etag: Option<String>,
+}
+
+/// The parts in a ListParts answer, and the marker of the next page if it is truncated.
+pub fn parse_list_parts(xml: &str) -> (Vec<StoredPart>, Option<String>) {
+    let parts = xml_elements(xml, "Part")
+        .into_iter()
+        .filter_map(|part| {
+            Some(StoredPart {
+                part_number: xml_value(part, "PartNumber")?.trim().parse().ok()?,
+                size: xml_value(part, "Size")?.trim().parse().ok()?,
+                etag: xml_value(part, "ETag").filter(|e| !e.is_empty()),
+            })
+        })
+        .collect();
+    let truncated = xml_value(xml, "IsTruncated").is_some_and(|t| t.trim() == "true");
+    (parts, xml_value(xml, "NextPartNumberMarker").filter(|_| truncated))
+}
+
 /// The body of a CompleteMultipartUpload request for `parts` (number, ETag), in order.
 pub fn complete_multipart_body(parts: &[(u32, String)]) -> String {
     let mut xml = String::from("<CompleteMultipartUpload>");
@@ -259,7 +298,8 @@ mod wasm {
     }
 
     impl Bucket<'_> {
-        async fn send(
+        /// Sends a signed request and returns the response, whatever its status.
+        async fn send_raw(
             &self,
             signed: SignedRequest,
             body: Option<wasm_bindgen::JsValue>,
@@ -269,11 +309,20 @@ mod wasm {
             for (name, value) in &signed.headers {
                 headers.set(name, value).map_err(storage_error(what))?;
             }
-            let method = Method::from(signed.method.clone());
             let mut init = RequestInit::new();
-            init.with_method(method).with_headers(headers).with_body(body);
+            init.with_method(Method::from(signed.method.clone())).with_headers(headers).with_body(body);
             let request = Request::new_with_init(&signed.url, &init).map_err(storage_error(what))?;
-            let mut response = Fetch::Request(request).send().await.map_err(storage_error(what))?;
+            Fetch::Request(request).send().await.map_err(storage_error(what))
+        }
+
+        /// Sends a signed request; any status but 2xx is a storage error.
+        async fn send(
+            &self,
+            signed: SignedRequest,
+            body: Option<wasm_bindgen::JsValue>,
+            what: &str,
+        ) -> Result<Response, ApiError> {
+            let mut response = self.send_raw(signed, body, what).await?;
             let status = response.status_code();
             if (200..300).contains(&status) {
                 return Ok(response);
@@ -380,6 +429,61 @@ mod wasm {
             let url = self.config.object_url(key, &format!("uploadId={}", encode_query_value(upload_id)));
             let signed = self.config.sign_headers("DELETE", &url, &[], None, self.now).map_err(ApiError::Storage)?;
             self.send(signed, None, "AbortMultipartUpload").await.map(drop)
+        }
+
+        /// A presigned PUT of the whole object `key`.
+        pub fn presign_put(&self, key: &str, ttl_seconds: u32) -> Result<String, ApiError> {
+            self.config
+                .presign("PUT", &self.config.object_url(key, ""), self.now, ttl_seconds)
+                .map_err(ApiError::Internal)
+        }
+
+        /// A presigned PUT of part `number` of a multipart upload of `key`.
+        pub fn presign_part(&self, key: &str, upload_id: &str, number: u32, ttl: u32) -> Result<String, ApiError> {
+            let query = format!("partNumber={number}&uploadId={}", encode_query_value(upload_id));
+            self.config.presign("PUT", &self.config.object_url(key, &query), self.now, ttl).map_err(ApiError::Internal)
+        }
+
+        /// The parts the bucket holds of a multipart upload, all pages of them.
+        pub async fn list_parts(&self, key: &str, upload_id: &str) -> Result<Vec<StoredPart>, ApiError> {
+            let mut parts = Vec::new();
+            let mut marker: Option<String> = None;
+            loop {
+                let mut query = format!("max-parts=1000&uploadId={}", encode_query_value(upload_id));
+                if let Some(marker) = &marker {
+                    query = format!(
+                        "max-parts=1000&part-number-marker={}&uploadId={}",
+                        encode_query_value(marker),
+                        encode_query_value(upload_id)
+                    );
+                }
+                let url = self.config.object_url(key, &query);
+                let signed = self.config.sign_headers("GET", &url, &[], None, self.now).map_err(ApiError::Storage)?;
+                let mut response = self.send(signed, None, "ListParts").await?;
+                let xml = response.text().await.map_err(storage_error("ListParts"))?;
+                let (page, next) = parse_list_parts(&xml);
+                parts.extend(page);
+                match next {
+                    Some(next) if marker.as_ref() != Some(&next) => marker = Some(next),
+                    _ => return Ok(parts),
+                }
+            }
+        }
+
+        /// The size of the object `key`, or `None` when the bucket does not have it.
+        pub async fn object_size(&self, key: &str) -> Result<Option<u64>, ApiError> {
+            let url = self.config.object_url(key, "");
+            let signed = self.config.sign_headers("HEAD", &url, &[], None, self.now).map_err(ApiError::Storage)?;
+            let response = self.send_raw(signed, None, "HeadObject").await?;
+            match response.status_code() {
+                404 => Ok(None),
+                200 => {
+                    let length = response.headers().get("content-length").ok().flatten();
+                    let size = length.and_then(|l| l.trim().parse().ok());
+                    size.map(Some).ok_or_else(|| ApiError::Storage("HeadObject: no Content-Length".into()))
+                }
+                status => Err(ApiError::Storage(format!("HeadObject: HTTP {status}"))),
+            }
         }
 
         /// A presigned GET of `key` whose response carries the given disposition and type.
@@ -524,6 +628,24 @@ mod tests {
         assert!(BucketConfig::new("ftp://x", Some("r".into()), "files".into(), "a".into(), "b".into()).is_err());
         assert!(BucketConfig::new("http://x/path", Some("r".into()), "files".into(), "a".into(), "b".into()).is_err());
         assert!(BucketConfig::new("http://x", Some("r".into()), "Files_!".into(), "a".into(), "b".into()).is_err());
+    }
+
+    #[test]
+    fn list_parts_answers_are_read_with_their_continuation() {
+        let xml = "<ListPartsResult><IsTruncated>true</IsTruncated><NextPartNumberMarker>2</NextPartNumberMarker>\
+                   <Part><PartNumber>1</PartNumber><ETag>&quot;a&quot;</ETag><Size>5242880</Size></Part>\
+                   <Part><PartNumber>2</PartNumber><Size>7</Size></Part></ListPartsResult>";
+        let (parts, next) = parse_list_parts(xml);
+        assert_eq!(
+            parts,
+            [
+                StoredPart { part_number: 1, size: 5_242_880, etag: Some("\"a\"".into()) },
+                StoredPart { part_number: 2, size: 7, etag: None }
+            ]
+        );
+        assert_eq!(next.as_deref(), Some("2"));
+        let (_, last) = parse_list_parts("<ListPartsResult><IsTruncated>false</IsTruncated></ListPartsResult>");
+        assert_eq!(last, None);
     }
 
     #[test]

@@ -29,7 +29,15 @@ async fn a_new_user_registers_logs_in_and_sees_an_empty_account() {
     assert_eq!(me.status, 200);
     assert_eq!(
         me.json(),
-        json!({ "id": account["id"], "email": email, "created_at": account["created_at"], "file_count": 0, "used_bytes": 0 })
+        json!({
+            "id": account["id"],
+            "email": email,
+            "created_at": account["created_at"],
+            "file_count": 0,
+            "used_bytes": 0,
+            "pending_bytes": 0,
+            "quota_bytes": 10u64 << 30
+        })
     );
 }
 

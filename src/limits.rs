@@ -1,0 +1,79 @@
+//! Brute-force protection: failed password attempts counted per key in fixed windows, in
+//! D1 (exact and global, unlike a per-location rate limiter), and the client identities
+//! they are keyed by.
+
+use crate::database::LimitRow;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// How many failures a key may collect in one window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    pub max_failures: i64,
+    pub window_millis: i64,
+}
+
+/// Failed logins per account: 10 per 15 minutes.
+pub const LOGIN_PER_ACCOUNT: Policy = Policy { max_failures: 10, window_millis: 15 * 60 * 1000 };
+/// Failed password attempts per share link: 10 per 15 minutes.
+pub const SHARE_PASSWORD_PER_SHARE: Policy = Policy { max_failures: 10, window_millis: 15 * 60 * 1000 };
+/// Failed attempts of either kind per client IP: 50 per 15 minutes.
+pub const PER_CLIENT: Policy = Policy { max_failures: 50, window_millis: 15 * 60 * 1000 };
+
+/// The seconds to wait when any of `rows` (each checked against the policy its key names)
+/// is at its limit in a window that is still open; `None` when all may try.
+pub fn retry_after(rows: &[LimitRow], policy_of: impl Fn(&str) -> Policy, now: i64) -> Option<u64> {
+    rows.iter()
+        .filter_map(|row| {
+            let policy = policy_of(&row.key);
+            let window_end = row.window_start + policy.window_millis;
+            (row.failures >= policy.max_failures && window_end > now).then_some(window_end - now)
+        })
+        .max()
+        .map(|millis| u64::try_from(millis.div_euclid(1000) + 1).unwrap_or(1))
+}
+
+/// A stable pseudonym of a client IP: HMAC-SHA256 under the server secret, so logs and
+/// counters never hold the address itself and cannot be reversed by hashing all IPs.
+pub fn ip_pseudonym(secret: &[u8], ip: &str) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!("any key length"));
+    mac.update(b"edgedrop client ip v1\0");
+    mac.update(ip.as_bytes());
+    crate::model::hex(&mac.finalize().into_bytes()[..16])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(key: &str, window_start: i64, failures: i64) -> LimitRow {
+        LimitRow { key: key.into(), window_start, failures }
+    }
+
+    #[test]
+    fn a_key_at_its_limit_waits_until_its_window_closes() {
+        let policy = |_: &str| LOGIN_PER_ACCOUNT;
+        assert_eq!(retry_after(&[row("a", 0, 9)], policy, 1000), None);
+        assert_eq!(retry_after(&[row("a", 0, 10)], policy, 1000), Some(899 + 1));
+        assert_eq!(retry_after(&[row("a", 0, 10)], policy, 15 * 60 * 1000), None);
+        assert_eq!(retry_after(&[], policy, 0), None);
+    }
+
+    #[test]
+    fn each_key_is_judged_by_its_own_policy_and_the_longest_wait_wins() {
+        let policy = |key: &str| if key.starts_with("ip:") { PER_CLIENT } else { LOGIN_PER_ACCOUNT };
+        let rows = [row("ip:x", 0, 10), row("email:y", 60_000, 10)];
+        assert_eq!(retry_after(&rows[..1], policy, 1000), None, "an IP may fail 50 times");
+        assert_eq!(retry_after(&rows, policy, 1000), Some(959 + 1));
+    }
+
+    #[test]
+    fn ip_pseudonyms_are_stable_keyed_and_not_the_address() {
+        let a = ip_pseudonym(b"secret one", "203.0.113.7");
+        assert_eq!(a, ip_pseudonym(b"secret one", "203.0.113.7"));
+        assert_ne!(a, ip_pseudonym(b"secret two", "203.0.113.7"));
+        assert_ne!(a, ip_pseudonym(b"secret one", "203.0.113.8"));
+        assert_eq!(a.len(), 32);
+        assert!(!a.contains("203"));
+    }
+}

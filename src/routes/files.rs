@@ -1,0 +1,133 @@
+//! The routes of one's own files: uploads (through the Worker and direct), listing,
+//! renaming and moving, downloading.
+
+use super::request::{header, query_pairs, query_param, read_json};
+use super::respond::{internal, json, redirect};
+use crate::error::ApiError;
+use crate::input::{optional_str, required_int, required_str};
+use crate::listing::ListQuery;
+use crate::model::{ContentType, FileName, FolderPath, Id};
+use crate::service::{App, FileMeta};
+use futures_util::StreamExt;
+use serde_json::Value;
+use worker::{Request, Response};
+
+/// Stores an upload, raw or as a multipart form.
+pub async fn upload(req: &mut Request, app: &App, user: &Id) -> Result<Response, ApiError> {
+    let content_type = header(req, "content-type").unwrap_or_default();
+    let declared = match header(req, "content-length") {
+        Some(raw) => {
+            Some(raw.trim().parse::<u64>().map_err(|_| ApiError::invalid("content-length", "is not a number"))?)
+        }
+        None => None,
+    };
+    if content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
+        let boundary = crate::upload::form_boundary(&content_type)?;
+        if declared.is_some_and(|length| length > app.config.max_upload_bytes + crate::service::FORM_SLACK_BYTES) {
+            return Err(ApiError::PayloadTooLarge { limit: app.config.max_upload_bytes });
+        }
+        let body = req.stream().map_err(internal)?;
+        let chunks = body.map(|chunk| chunk.map(bytes::Bytes::from).map_err(|e| e.to_string()));
+        let file = app.upload_form(user, SendStream(chunks), boundary, declared).await?;
+        return json(201, &file);
+    }
+    let pairs = query_pairs(req)?;
+    let name = query_param(&pairs, "name").ok_or_else(|| ApiError::invalid("name", "is required for a raw upload"))?;
+    let name = FileName::parse(&name, "name")?;
+    let folder = query_param(&pairs, "folder").map_or(Ok(FolderPath::root()), |f| FolderPath::parse(&f, "folder"))?;
+    let length = declared.ok_or(ApiError::LengthRequired)?;
+    if length > app.config.max_upload_bytes {
+        return Err(ApiError::PayloadTooLarge { limit: app.config.max_upload_bytes });
+    }
+    let content_type =
+        ContentType::parse(&content_type, "content-type").unwrap_or_else(|_| ContentType::octet_stream());
+    let body = req.inner().body().filter(|_| length > 0).map(wasm_bindgen::JsValue::from);
+    let file = app.upload_raw(user, FileMeta { name, folder, content_type }, length, body).await?;
+    json(201, &file)
+}
+
+/// A stream that may cross `.await` points in multer, which asks for `Send`; workerd runs
+/// each isolate on one thread, so nothing is ever sent anywhere.
+struct SendStream<S>(S);
+
+// SAFETY: wasm32 in workerd is single-threaded; the value never leaves its thread.
+unsafe impl<S> Send for SendStream<S> {}
+
+impl<S: futures_util::Stream + Unpin> futures_util::Stream for SendStream<S> {
+    type Item = S::Item;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<S::Item>> {
+        std::pin::Pin::new(&mut self.0).poll_next(cx)
+    }
+}
+
+pub async fn list(req: &Request, app: &App, user: &Id) -> Result<Response, ApiError> {
+    let query = ListQuery::parse(&query_pairs(req)?, &app.cursor_key())?;
+    json(200, &app.list(user, query).await?)
+}
+
+pub async fn update(req: &mut Request, app: &App, user: &Id, id: &Id) -> Result<Response, ApiError> {
+    let body = read_json(req, false).await?;
+    let name = optional_str(&body, "name")?.map(|n| FileName::parse(n, "name")).transpose()?;
+    let folder = optional_str(&body, "folder")?.map(|f| FolderPath::parse(f, "folder")).transpose()?;
+    json(200, &app.update(user, id, name, folder).await?)
+}
+
+pub async fn download(req: &Request, app: &App, user: &Id, id: &Id) -> Result<Response, ApiError> {
+    let link = app.download(user, id).await?;
+    if query_param(&query_pairs(req)?, "redirect").as_deref() == Some("true") {
+        redirect(302, &link.url)
+    } else {
+        json(200, &link)
+    }
+}
+
+/// `POST /files/uploads`: a direct upload of `{name, folder?, size, content_type?}`.
+pub async fn create_upload(req: &mut Request, app: &App, user: &Id) -> Result<Response, ApiError> {
+    let body = read_json(req, false).await?;
+    let name = FileName::parse(required_str(&body, "name")?, "name")?;
+    let folder = optional_str(&body, "folder")?.map_or(Ok(FolderPath::root()), |f| FolderPath::parse(f, "folder"))?;
+    let content_type = optional_str(&body, "content_type")?
+        .map_or(Ok(ContentType::octet_stream()), |c| ContentType::parse(c, "content_type"))?;
+    let size = required_int(&body, "size", 0..=i64::MAX)?;
+    let ticket = app.create_upload(user, FileMeta { name, folder, content_type }, size as u64).await?;
+    json(201, &ticket)
+}
+
+/// `GET /files/uploads/{id}/parts?from=&count=`: fresh part URLs.
+pub async fn part_urls(req: &Request, app: &App, user: &Id, id: &Id) -> Result<Response, ApiError> {
+    let pairs = query_pairs(req)?;
+    let number = |name: &str, default: u32, max: u32| match query_param(&pairs, name) {
+        None => Ok(default),
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| ApiError::invalid(name, format!("must be a whole number from 1 to {max}"))),
+    };
+    let from = number("from", 1, 10_000)?;
+    let count = number("count", 100, 1000)?;
+    json(200, &app.upload_part_urls(user, id, from, count).await?)
+}
+
+/// `POST /files/uploads/{id}/complete` with `{parts: [{part_number, etag}]}` (may be empty).
+pub async fn complete_upload(req: &mut Request, app: &App, user: &Id, id: &Id) -> Result<Response, ApiError> {
+    let body = read_json(req, true).await?;
+    let parts = match body.get("parts") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(parts)) => parts.iter().map(part_etag).collect::<Result<Vec<_>, _>>()?,
+        Some(_) => return Err(ApiError::invalid("parts", "must be a list of {part_number, etag}")),
+    };
+    json(201, &app.complete_upload(user, id, parts).await?)
+}
+
+fn part_etag(part: &Value) -> Result<(u32, String), ApiError> {
+    let invalid = || ApiError::invalid("parts", "each part must be {part_number: 1..10000, etag: string}");
+    let number =
+        part.get("part_number").and_then(Value::as_u64).filter(|n| (1..=10_000).contains(n)).ok_or_else(invalid)?;
+    let etag =
+        part.get("etag").and_then(Value::as_str).filter(|e| !e.is_empty() && e.len() <= 256).ok_or_else(invalid)?;
+    Ok((number as u32, etag.to_owned()))
+}

@@ -1,0 +1,94 @@
+//! Reading requests: headers, the query string, and bodies with a size cap.
+
+use super::respond::internal;
+use crate::error::ApiError;
+use crate::input::{parse_object, required_str, Object};
+use crate::service::Caller;
+use futures_util::StreamExt;
+use worker::Request;
+
+/// Largest JSON or form body accepted (uploads aside).
+pub const MAX_JSON_BODY: usize = 64 * 1024;
+
+pub fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+/// The client, as Cloudflare reports it (`CF-Connecting-IP` is set by the edge and cannot
+/// be forged through it).
+pub fn caller(req: &Request) -> Caller {
+    Caller {
+        ip: header(req, "cf-connecting-ip").unwrap_or_else(|| "unknown".to_owned()),
+        user_agent: header(req, "user-agent").unwrap_or_default().chars().take(256).collect(),
+    }
+}
+
+/// Whether the client asked for JSON rather than a redirect or a page.
+pub fn wants_json(req: &Request) -> bool {
+    header(req, "accept").unwrap_or_default().contains("application/json")
+}
+
+/// Whether a browser is asking: it accepts HTML and did not ask for JSON.
+pub fn wants_html(req: &Request) -> bool {
+    let accept = header(req, "accept").unwrap_or_default();
+    accept.contains("text/html") && !accept.contains("application/json")
+}
+
+/// Whether the body is an HTML form post.
+pub fn is_form(req: &Request) -> bool {
+    header(req, "content-type").unwrap_or_default().starts_with("application/x-www-form-urlencoded")
+}
+
+pub fn query_pairs(req: &Request) -> Result<Vec<(String, String)>, ApiError> {
+    let url = req.url().map_err(internal)?;
+    Ok(url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+}
+
+/// The last value of query parameter `name`.
+pub fn query_param(pairs: &[(String, String)], name: &str) -> Option<String> {
+    pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+}
+
+/// Reads at most `limit` bytes of body, refusing larger ones before buffering them.
+pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let too_large = ApiError::PayloadTooLarge { limit: limit as u64 };
+    if header(req, "content-length").and_then(|l| l.trim().parse::<u64>().ok()).is_some_and(|l| l > limit as u64) {
+        return Err(too_large);
+    }
+    if req.inner().body().is_none() {
+        return Ok(Vec::new());
+    }
+    let mut stream = req.stream().map_err(internal)?;
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        body.extend_from_slice(&chunk.map_err(|e| ApiError::invalid("body", format!("could not be read: {e}")))?);
+        if body.len() > limit {
+            return Err(too_large);
+        }
+    }
+    Ok(body)
+}
+
+/// The body as a JSON object (an empty body as `{}` when `empty_ok`).
+pub async fn read_json(req: &mut Request, empty_ok: bool) -> Result<Object, ApiError> {
+    parse_object(&read_body(req, MAX_JSON_BODY).await?, empty_ok)
+}
+
+/// A JSON body, or an HTML form's fields as a JSON object of strings.
+pub async fn read_json_or_form(req: &mut Request) -> Result<Object, ApiError> {
+    if !is_form(req) {
+        return read_json(req, true).await;
+    }
+    let body = read_body(req, MAX_JSON_BODY).await?;
+    Ok(form_urlencoded::parse(&body)
+        .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
+        .collect())
+}
+
+/// Email and password from a JSON body or from an OAuth2 password-grant form.
+pub async fn read_login(req: &mut Request) -> Result<(String, String), ApiError> {
+    let form = is_form(req);
+    let body = read_json_or_form(req).await?;
+    let email_field = if form { "username" } else { "email" };
+    Ok((required_str(&body, email_field)?.to_owned(), required_str(&body, "password")?.to_owned()))
+}

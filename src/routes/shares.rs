@@ -1,0 +1,134 @@
+//! The routes of share links: the owner's (create, change, list, revoke, access log) and
+//! the public ones (open a link, with a password if it has one, as JSON, a redirect, or a
+//! landing page for browsers).
+
+use super::request::{caller, is_form, query_pairs, query_param, read_json, read_json_or_form, wants_html, wants_json};
+use super::respond::{html, json, redirect};
+use super::{base_url, share_password};
+use crate::database::Patch;
+use crate::error::ApiError;
+use crate::input::{optional_str, patch_field, patch_int, Object};
+use crate::model::{Id, Password};
+use crate::service::{App, NewShareRequest, ShareChanges};
+use crate::share_page::{render, SharePage};
+use worker::{Request, Response};
+
+fn password_field(body: &Object) -> Result<Option<Password>, ApiError> {
+    optional_str(body, "password")?.map(Password::parse).transpose()
+}
+
+/// `POST /files/{id}/share` with optional `{expires_in, max_downloads, password}`.
+pub async fn create(req: &mut Request, app: &App, user: &Id, file: &Id) -> Result<Response, ApiError> {
+    let body = read_json(req, true).await?;
+    let max_ttl = i64::try_from(app.config.max_share_ttl_seconds).unwrap_or(i64::MAX);
+    let request = NewShareRequest {
+        expires_in: crate::input::optional_int(&body, "expires_in", 1..=max_ttl)?.map(|s| s as u64),
+        max_downloads: crate::input::optional_int(&body, "max_downloads", 1..=i64::from(u32::MAX))?,
+        password: password_field(&body)?,
+    };
+    let base = base_url(req, &app.config)?;
+    json(201, &app.share(user, file, request, &base).await?)
+}
+
+/// `PATCH /files/{id}/shares/{share_id}`: absent fields stay, null removes a limit or the password.
+pub async fn update(req: &mut Request, app: &App, user: &Id, file: &Id, share: &Id) -> Result<Response, ApiError> {
+    let body = read_json(req, false).await?;
+    let max_ttl = i64::try_from(app.config.max_share_ttl_seconds).unwrap_or(i64::MAX);
+    let expires_in = match patch_int(&body, "expires_in", 1..=max_ttl)? {
+        Patch::Keep => Patch::Keep,
+        Patch::Set(seconds) => Patch::Set(seconds.map(|s| s as u64)),
+    };
+    let changes = ShareChanges {
+        expires_in,
+        max_downloads: patch_int(&body, "max_downloads", 1..=i64::from(u32::MAX))?,
+        password: patch_field(&body, "password", |value| {
+            value
+                .as_str()
+                .ok_or_else(|| ApiError::invalid("password", "must be a string or null"))
+                .and_then(Password::parse)
+        })?,
+    };
+    json(200, &app.update_share(user, file, share, changes).await?)
+}
+
+/// `GET /files/{id}/shares/{share_id}/accesses?cursor=&limit=`.
+pub async fn accesses(req: &Request, app: &App, user: &Id, file: &Id, share: &Id) -> Result<Response, ApiError> {
+    let pairs = query_pairs(req)?;
+    let limit = match query_param(&pairs, "limit") {
+        None => 50,
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| ApiError::invalid("limit", "must be a whole number from 1 to 1000"))?,
+    };
+    let cursor = query_param(&pairs, "cursor").filter(|c| !c.is_empty());
+    json(200, &app.accesses(user, file, share, cursor.as_deref(), limit).await?)
+}
+
+/// The share page's policy: no scripts at all, inline styles only, and a form that may
+/// post to this origin and be redirected to the bucket.
+fn page_csp(app: &App) -> String {
+    format!(
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' {}; frame-ancestors 'none'; base-uri 'none'",
+        app.config.bucket.endpoint
+    )
+}
+
+fn page(app: &App, status: u16, page: &SharePage<'_>) -> Result<Response, ApiError> {
+    html(status, &render(page), &page_csp(app))
+}
+
+/// `GET /share/{token}`: a browser gets the landing page (counting nothing); any other
+/// client gets the download, as JSON or a redirect.
+pub async fn resolve(req: &Request, app: &App, token: &str) -> Result<Response, ApiError> {
+    if wants_html(req) {
+        return landing(app, token, None, 200).await;
+    }
+    let shared = app.resolve(token, None, &caller(req)).await?;
+    if wants_json(req) {
+        json(200, &shared)
+    } else {
+        redirect(302, &shared.url)
+    }
+}
+
+async fn landing(app: &App, token: &str, error: Option<&str>, status: u16) -> Result<Response, ApiError> {
+    use crate::service::Landing;
+    match app.landing(token).await? {
+        Landing::Ready { name, size, protected } => {
+            page(app, status, &SharePage::Ready { token, name: &name, size, protected, error })
+        }
+        Landing::Gone => page(app, 410, &SharePage::Gone),
+        Landing::Missing => page(app, 404, &SharePage::Missing),
+    }
+}
+
+/// `POST /share/{token}` with `{password}` (JSON or the landing page's form): resolves it
+/// like `GET`. The form gets a 303 to the download, or the page again with the error.
+pub async fn unlock(req: &mut Request, app: &App, token: &str) -> Result<Response, ApiError> {
+    let from_form = is_form(req);
+    let body = read_json_or_form(req).await?;
+    let password = share_password(&body)?.filter(|p| !p.is_empty());
+    let result = app.resolve(token, password.as_deref(), &caller(req)).await;
+    if from_form {
+        return match result {
+            Ok(shared) => redirect(303, &shared.url),
+            Err(ApiError::InvalidSharePassword) => landing(app, token, Some("Wrong password. Try again."), 401).await,
+            Err(ApiError::SharePasswordRequired) => landing(app, token, Some("Enter the password."), 401).await,
+            Err(ApiError::RateLimited { retry_after }) => {
+                let message = format!("Too many wrong passwords. Try again in {} minutes.", retry_after.div_ceil(60));
+                landing(app, token, Some(&message), 429).await
+            }
+            Err(ApiError::ShareExpired) => page(app, 410, &SharePage::Gone),
+            Err(ApiError::ShareNotFound) => page(app, 404, &SharePage::Missing),
+            Err(e) => Err(e),
+        };
+    }
+    let shared = result?;
+    if wants_json(req) {
+        json(200, &shared)
+    } else {
+        redirect(302, &shared.url)
+    }
+}

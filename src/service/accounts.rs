@@ -1,0 +1,93 @@
+//! Accounts: registering, logging in (rate limited), and the signed-in user's usage.
+
+use super::{App, Caller};
+use crate::auth;
+use crate::error::ApiError;
+use crate::limits::{self, LOGIN_PER_ACCOUNT, PER_CLIENT};
+use crate::listing::fold_case;
+use crate::model::{rfc3339, Email, Id, Password};
+use serde::Serialize;
+
+/// A new account as the API shows it.
+#[derive(Serialize)]
+pub struct AccountView {
+    pub id: String,
+    pub email: String,
+    pub created_at: String,
+}
+
+/// The signed-in user with their usage.
+#[derive(Serialize)]
+pub struct MeView {
+    pub id: String,
+    pub email: String,
+    pub created_at: String,
+    pub file_count: i64,
+    /// Bytes of stored files.
+    pub used_bytes: i64,
+    /// Bytes promised to uploads under way.
+    pub pending_bytes: i64,
+    /// The quota over stored and pending bytes; null when unlimited.
+    pub quota_bytes: Option<u64>,
+}
+
+/// The answer to a login.
+#[derive(Serialize)]
+pub struct TokenView {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: u64,
+}
+
+impl App {
+    /// Creates an account.
+    pub async fn register(&self, email: Email, password: Password) -> Result<AccountView, ApiError> {
+        let id = Id::generate()?;
+        let hash = auth::hash_password(&password, &crate::random::bytes()?)?;
+        if !self.db.insert_user(&id, email.as_str(), &hash, self.now).await? {
+            return Err(ApiError::EmailTaken);
+        }
+        Ok(AccountView { id: id.as_str().to_owned(), email: email.as_str().to_owned(), created_at: rfc3339(self.now) })
+    }
+
+    /// Checks a password and issues an access token. Unknown emails cost as much time as
+    /// wrong passwords and get the same answer; failures are limited per account and per
+    /// client IP.
+    pub async fn login(&self, email: &str, password: &str, caller: &Caller) -> Result<TokenView, ApiError> {
+        let account_key = format!("login:email:{}", fold_case(email.trim()));
+        let client_key = format!("client:{}", self.ip_pseudonym(caller));
+        let keys = [account_key.as_str(), client_key.as_str()];
+        // Any text may be looked up: one that is no valid email simply matches no account.
+        let (account, counters) = self.db.credentials(email, &keys).await?;
+        let policy = |key: &str| if key.starts_with("client:") { PER_CLIENT } else { LOGIN_PER_ACCOUNT };
+        if let Some(retry_after) = limits::retry_after(&counters, policy, self.now) {
+            return Err(ApiError::RateLimited { retry_after });
+        }
+        let stored = account.as_ref().map_or(auth::DECOY_HASH, |a| a.password_hash.as_str());
+        let matches = auth::verify_password(password, stored);
+        let Some(account) = account.filter(|_| matches) else {
+            self.db.count_failures(&keys, self.now, LOGIN_PER_ACCOUNT.window_millis, None).await?;
+            return Err(ApiError::InvalidCredentials);
+        };
+        if counters.iter().any(|c| c.key == account_key) {
+            self.db.clear_failures(&account_key).await?;
+        }
+        let ttl = self.config.access_token_ttl_seconds;
+        let access_token = self.keys().issue(&Id::from_trusted(account.id), self.now_seconds(), ttl)?;
+        Ok(TokenView { access_token, token_type: "bearer", expires_in: ttl })
+    }
+
+    /// The user's profile and usage.
+    pub async fn me(&self, user: &Id) -> Result<MeView, ApiError> {
+        let row = self.db.user(user).await?;
+        Ok(MeView {
+            id: row.id,
+            email: row.email,
+            created_at: rfc3339(row.created_at),
+            file_count: row.file_count,
+            used_bytes: row.used_bytes,
+            pending_bytes: row.reserved_bytes,
+            quota_bytes: self.config.quota_bytes,
+        })
+    }
+}

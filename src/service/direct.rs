@@ -1,0 +1,278 @@
+//! Direct uploads: the client sends the bytes straight to the bucket through presigned
+//! URLs (one PUT, or the parts of a multipart upload), so files of any size never pass
+//! through the Worker. An upload is pending (not listed, not downloadable, not shareable)
+//! until it is completed; the sweeper aborts it after `PENDING_UPLOAD_TTL_HOURS`.
+
+use super::files::FileMeta;
+use super::App;
+use crate::database::{NewUpload, UploadRow};
+use crate::error::ApiError;
+use crate::model::{object_key, rfc3339, ContentType, FileName, FileView, FolderPath, Id};
+use crate::storage::StoredPart;
+use crate::upload::UploadPlan;
+use serde::Serialize;
+
+/// How many part URLs one answer carries at most; `GET …/parts` hands out the rest.
+pub const MAX_URLS_PER_ANSWER: u32 = 100;
+
+/// A presigned URL for one part.
+#[derive(Serialize)]
+pub struct PartUrl {
+    pub part_number: u32,
+    pub url: String,
+}
+
+/// A new direct upload and where its bytes go.
+#[derive(Serialize)]
+pub struct UploadTicket {
+    pub upload_id: String,
+    pub file_id: String,
+    /// `put` (one request to `url`) or `multipart` (each part to its URL in `parts`).
+    pub method: &'static str,
+    pub size: i64,
+    pub part_size: i64,
+    pub part_count: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parts: Option<Vec<PartUrl>>,
+    /// When the URLs stop working.
+    pub expires_at: String,
+    /// When the pending upload is abandoned if not completed.
+    pub upload_expires_at: String,
+}
+
+/// Fresh part URLs.
+#[derive(Serialize)]
+pub struct PartUrls {
+    pub parts: Vec<PartUrl>,
+    pub expires_at: String,
+}
+
+/// What the bucket already holds of a pending upload.
+#[derive(Serialize)]
+pub struct UploadStatus {
+    pub upload_id: String,
+    pub file_id: String,
+    pub method: &'static str,
+    pub name: String,
+    pub folder: String,
+    pub size: i64,
+    pub part_size: i64,
+    pub part_count: u32,
+    /// The parts stored so far (multipart); the whole object as part 1 (put), if stored.
+    pub parts: Vec<StoredPart>,
+    pub uploaded_bytes: u64,
+    pub upload_expires_at: String,
+}
+
+fn method_name(multipart: bool) -> &'static str {
+    if multipart {
+        "multipart"
+    } else {
+        "put"
+    }
+}
+
+/// How many parts an upload row has.
+fn part_count(upload: &UploadRow) -> u32 {
+    let size = u64::try_from(upload.size).unwrap_or(0);
+    let part = u64::try_from(upload.part_size).unwrap_or(1).max(1);
+    u32::try_from(size.div_ceil(part).max(1)).unwrap_or(u32::MAX)
+}
+
+impl App {
+    /// Starts a direct upload of `size` bytes: reserves them in the quota, starts the
+    /// multipart upload when the file is large, and hands out the presigned URLs.
+    pub async fn create_upload(&self, owner: &Id, meta: FileMeta, size: u64) -> Result<UploadTicket, ApiError> {
+        let plan = UploadPlan::for_size(size, self.config.multipart_threshold_bytes)?;
+        let (upload_id, file) = (Id::generate()?, Id::generate()?);
+        let key = object_key(owner, &file);
+        let expires_at = self.now + i64::try_from(self.config.pending_upload_ttl_seconds * 1000).unwrap_or(i64::MAX);
+        let size = i64::try_from(size).unwrap_or(i64::MAX);
+        self.db.reserve_object(owner, &key, expires_at, size, self.quota()).await?;
+        let multipart_id = if plan.multipart {
+            match self.bucket().create_multipart(&key, meta.content_type.as_str()).await {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    self.discard_object(&key).await;
+                    return Err(e);
+                }
+            }
+        } else {
+            None
+        };
+        let part_size = i64::try_from(plan.part_size).unwrap_or(i64::MAX);
+        let row = NewUpload {
+            id: &upload_id,
+            owner,
+            file: &file,
+            object_key: &key,
+            name: meta.name.as_str(),
+            folder: meta.folder.as_str(),
+            content_type: meta.content_type.as_str(),
+            size,
+            part_size,
+            multipart_id: multipart_id.as_deref(),
+            now: self.now,
+            expires_at,
+        };
+        if let Err(e) = self.db.insert_upload(row).await {
+            self.abandon(&key, multipart_id.as_deref()).await;
+            return Err(e);
+        }
+        let ttl = self.config.upload_url_ttl_seconds;
+        let (url, parts) = match &multipart_id {
+            None => (Some(self.bucket().presign_put(&key, ttl)?), None),
+            Some(id) => (None, Some(self.part_urls_of(&key, id, 1, plan.part_count.min(MAX_URLS_PER_ANSWER))?)),
+        };
+        Ok(UploadTicket {
+            upload_id: upload_id.as_str().to_owned(),
+            file_id: file.as_str().to_owned(),
+            method: method_name(plan.multipart),
+            size,
+            part_size,
+            part_count: plan.part_count,
+            url,
+            parts,
+            expires_at: rfc3339(self.now + i64::from(ttl) * 1000),
+            upload_expires_at: rfc3339(expires_at),
+        })
+    }
+
+    fn part_urls_of(&self, key: &str, multipart_id: &str, from: u32, count: u32) -> Result<Vec<PartUrl>, ApiError> {
+        let ttl = self.config.upload_url_ttl_seconds;
+        let bucket = self.bucket();
+        (from..from.saturating_add(count))
+            .map(|number| {
+                Ok(PartUrl { part_number: number, url: bucket.presign_part(key, multipart_id, number, ttl)? })
+            })
+            .collect()
+    }
+
+    /// Fresh URLs for parts `from..from+count` of a pending multipart upload (or the single
+    /// PUT's URL again, as part 1), for resuming after the first ones expired.
+    pub async fn upload_part_urls(&self, owner: &Id, id: &Id, from: u32, count: u32) -> Result<PartUrls, ApiError> {
+        let upload = self.db.upload(owner, id).await?;
+        let total = part_count(&upload);
+        if from == 0 || from > total {
+            return Err(ApiError::invalid("from", format!("must be a part number from 1 to {total}")));
+        }
+        let count = count.min(total - from + 1);
+        let parts = match &upload.multipart_id {
+            Some(multipart_id) => self.part_urls_of(&upload.object_key, multipart_id, from, count)?,
+            None => vec![PartUrl {
+                part_number: 1,
+                url: self.bucket().presign_put(&upload.object_key, self.config.upload_url_ttl_seconds)?,
+            }],
+        };
+        let expires_at = rfc3339(self.now + i64::from(self.config.upload_url_ttl_seconds) * 1000);
+        Ok(PartUrls { parts, expires_at })
+    }
+
+    /// What the bucket already holds of a pending upload, so a client can resume it.
+    pub async fn upload_status(&self, owner: &Id, id: &Id) -> Result<UploadStatus, ApiError> {
+        let upload = self.db.upload(owner, id).await?;
+        let parts = self.stored_parts(&upload).await?;
+        Ok(UploadStatus {
+            upload_id: upload.id.clone(),
+            file_id: upload.file_id.clone(),
+            method: method_name(upload.multipart_id.is_some()),
+            part_count: part_count(&upload),
+            uploaded_bytes: parts.iter().map(|p| p.size).sum(),
+            parts,
+            name: upload.name,
+            folder: upload.folder,
+            size: upload.size,
+            part_size: upload.part_size,
+            upload_expires_at: rfc3339(upload.expires_at),
+        })
+    }
+
+    async fn stored_parts(&self, upload: &UploadRow) -> Result<Vec<StoredPart>, ApiError> {
+        let bucket = self.bucket();
+        match &upload.multipart_id {
+            Some(multipart_id) => {
+                let mut parts = bucket.list_parts(&upload.object_key, multipart_id).await?;
+                parts.sort_by_key(|p| p.part_number);
+                Ok(parts)
+            }
+            None => Ok(bucket
+                .object_size(&upload.object_key)
+                .await?
+                .map(|size| StoredPart { part_number: 1, size, etag: None })
+                .into_iter()
+                .collect()),
+        }
+    }
+
+    /// Completes a pending upload: joins its parts (using the client's ETags, or the
+    /// bucket's when none are given), checks that exactly the declared bytes arrived, and
+    /// only then creates the file. A size mismatch discards the upload (422).
+    pub async fn complete_upload(&self, owner: &Id, id: &Id, etags: Vec<(u32, String)>) -> Result<FileView, ApiError> {
+        let upload = self.db.upload(owner, id).await?;
+        let declared = u64::try_from(upload.size).unwrap_or(0);
+        let stored = self.stored_parts(&upload).await?;
+        let total = part_count(&upload);
+        let missing: Vec<u32> = (1..=total).filter(|n| !stored.iter().any(|p| p.part_number == *n)).collect();
+        if !missing.is_empty() {
+            let shown: Vec<String> = missing.iter().take(20).map(u32::to_string).collect();
+            return Err(ApiError::UploadIncomplete(format!(
+                "The bucket does not have parts {} yet.",
+                shown.join(", ")
+            )));
+        }
+        let arrived: u64 = stored.iter().filter(|p| p.part_number <= total).map(|p| p.size).sum();
+        if arrived != declared {
+            self.abandon(&upload.object_key, upload.multipart_id.as_deref()).await;
+            return Err(ApiError::SizeMismatch { declared, stored: arrived });
+        }
+        if let Some(multipart_id) = &upload.multipart_id {
+            let parts = join_etags(&stored, etags, total)?;
+            self.bucket().complete_multipart(&upload.object_key, multipart_id, &parts).await?;
+        }
+        let meta = FileMeta {
+            name: FileName::parse(&upload.name, "name")?,
+            folder: FolderPath::parse(&upload.folder, "folder")?,
+            content_type: ContentType::parse(&upload.content_type, "content_type")?,
+        };
+        self.commit_upload(owner, &Id::from_trusted(upload.file_id), &upload.object_key, &meta, declared).await
+    }
+
+    /// Aborts a pending upload and everything stored of it.
+    pub async fn abort_upload(&self, owner: &Id, id: &Id) -> Result<(), ApiError> {
+        let upload = self.db.upload(owner, id).await?;
+        self.abandon(&upload.object_key, upload.multipart_id.as_deref()).await;
+        Ok(())
+    }
+
+    /// Aborts the multipart upload (if any) and discards the object.
+    async fn abandon(&self, key: &str, multipart_id: Option<&str>) {
+        if let Some(multipart_id) = multipart_id {
+            let _ = self.bucket().abort_multipart(key, multipart_id).await;
+        }
+        self.discard_object(key).await;
+    }
+}
+
+/// The (part number, ETag) list that completes an upload of `total` parts: the client's
+/// when given (it must name every part once, in order), else the bucket's.
+fn join_etags(stored: &[StoredPart], given: Vec<(u32, String)>, total: u32) -> Result<Vec<(u32, String)>, ApiError> {
+    if !given.is_empty() {
+        let in_order = given.iter().enumerate().all(|(i, (n, _))| *n as usize == i + 1);
+        if given.len() != total as usize || !in_order {
+            return Err(ApiError::invalid("parts", format!("must list parts 1 to {total} once each, in order")));
+        }
+        return Ok(given);
+    }
+    stored
+        .iter()
+        .filter(|p| p.part_number <= total)
+        .map(|p| {
+            let etag = p.etag.clone().ok_or_else(|| {
+                ApiError::invalid("parts", "this bucket does not report part ETags: list each part with its ETag")
+            })?;
+            Ok((p.part_number, etag))
+        })
+        .collect()
+}

@@ -1,0 +1,89 @@
+//! The domain operations: what each request does with D1 and the bucket, on validated input.
+//! Only the routes call these; nothing here reads or writes HTTP.
+
+mod accounts;
+mod direct;
+mod files;
+mod shares;
+mod sweeper;
+
+pub use accounts::{AccountView, MeView, TokenView};
+pub use direct::{PartUrl, PartUrls, UploadStatus, UploadTicket};
+pub use files::{FileMeta, FilePage, UrlView, FORM_SLACK_BYTES};
+pub use shares::{AccessPage, Landing, NewShareRequest, ShareChanges, SharedView};
+pub use sweeper::SweepReport;
+
+use crate::auth::{self, TokenKeys};
+use crate::config::Config;
+use crate::database::Db;
+use crate::error::ApiError;
+use crate::listing::CursorKey;
+use crate::model::Id;
+use crate::storage::Bucket;
+use std::time::{Duration, SystemTime};
+
+/// One request's view of the world: configuration, database, and the time it started.
+pub struct App {
+    pub config: Config,
+    pub db: Db,
+    /// Unix milliseconds when the request arrived.
+    pub now: i64,
+}
+
+/// Who is calling, as far as limits and access logs need to know.
+pub struct Caller {
+    /// The client IP (`CF-Connecting-IP`), or `unknown`.
+    pub ip: String,
+    /// The `User-Agent`, cut to 256 characters.
+    pub user_agent: String,
+}
+
+impl App {
+    fn keys(&self) -> TokenKeys<'_> {
+        TokenKeys { algorithm: self.config.algorithm, secret: &self.config.secret_key }
+    }
+
+    /// Unix seconds now.
+    fn now_seconds(&self) -> i64 {
+        self.now.div_euclid(1000)
+    }
+
+    fn bucket(&self) -> Bucket<'_> {
+        let since_epoch = Duration::from_millis(u64::try_from(self.now).unwrap_or(0));
+        Bucket { config: &self.config.bucket, now: SystemTime::UNIX_EPOCH + since_epoch }
+    }
+
+    /// The per-user quota, as the database compares it.
+    fn quota(&self) -> Option<i64> {
+        self.config.quota_bytes.map(|q| i64::try_from(q).unwrap_or(i64::MAX))
+    }
+
+    /// The caller's IP, pseudonymized under the server secret.
+    fn ip_pseudonym(&self, caller: &Caller) -> String {
+        crate::limits::ip_pseudonym(&self.config.secret_key, &caller.ip)
+    }
+
+    /// The cursor signer, keyed by the server secret.
+    pub fn cursor_key(&self) -> CursorKey<'_> {
+        CursorKey(&self.config.secret_key)
+    }
+
+    /// The user a bearer token speaks for (whether the account still exists is checked by
+    /// the database call each operation makes anyway).
+    pub fn authenticate(&self, authorization: Option<&str>) -> Result<Id, ApiError> {
+        let token = auth::bearer_token(authorization)?;
+        self.keys().verify(token, self.now_seconds())
+    }
+
+    /// Deletes an object no file row owns and forgets it; if the bucket fails, the object
+    /// stays on the ledger for the sweeper (and its quota reservation is given back now).
+    async fn discard_object(&self, key: &str) {
+        let result = match self.bucket().delete(key).await {
+            Ok(()) => self.db.release_orphan(key).await,
+            Err(_) => self.db.doom_object(key, self.now).await,
+        };
+        if let Err(e) = result {
+            worker::console_error!("cannot record the discarded object {key}: {e}");
+        }
+    }
+}

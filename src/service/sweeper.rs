@@ -1,0 +1,49 @@
+//! The Cron Trigger's work: deleting what nobody owns any more. Every run handles a bounded
+//! batch (so it stays inside a Worker's subrequest and time limits) and is idempotent: what
+//! it could not do stays queued for the next run.
+
+use super::App;
+use crate::error::ApiError;
+
+/// Objects handled per run: each costs one or two subrequests, and the Free plan allows 50.
+const SWEEP_BATCH: i64 = 20;
+/// Expired share links stay visible (as expired) this long before their rows go.
+const SHARE_GRACE_MILLIS: i64 = 7 * 24 * 3600 * 1000;
+/// Expired shares deleted per run.
+const SHARE_BATCH: i64 = 500;
+/// Rate-limit counters older than this are dropped.
+const LIMIT_RETENTION_MILLIS: i64 = 24 * 3600 * 1000;
+
+/// What one run of the sweeper did.
+#[derive(Debug, Default)]
+pub struct SweepReport {
+    pub objects_deleted: usize,
+    pub objects_failed: usize,
+    pub shares_deleted: usize,
+}
+
+impl App {
+    /// One sweep: abandoned uploads are aborted and their objects deleted (their quota
+    /// reservations given back), objects of deleted files are deleted, long-expired
+    /// shares and stale rate-limit counters are dropped.
+    pub async fn sweep(&self) -> Result<SweepReport, ApiError> {
+        let mut report = SweepReport::default();
+        let bucket = self.bucket();
+        for orphan in self.db.due_orphans(self.now, SWEEP_BATCH).await? {
+            if let Some(multipart_id) = &orphan.multipart_id {
+                // A multipart upload that is already gone is fine: abort is idempotent here.
+                let _ = bucket.abort_multipart(&orphan.object_key, multipart_id).await;
+            }
+            match bucket.delete(&orphan.object_key).await {
+                Ok(()) => {
+                    self.db.release_orphan(&orphan.object_key).await?;
+                    report.objects_deleted += 1;
+                }
+                Err(_) => report.objects_failed += 1,
+            }
+        }
+        report.shares_deleted =
+            self.db.housekeeping(self.now - LIMIT_RETENTION_MILLIS, self.now - SHARE_GRACE_MILLIS, SHARE_BATCH).await?;
+        Ok(report)
+    }
+}
