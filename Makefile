@@ -40,7 +40,10 @@ lint: tools
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
 
-build: tools $(BUNDLE) $(SWAGGER)
+# A second make, started once the tools are installed: make caches what files exist, so
+# it would not see the ones npm ci just wrote.
+build: tools
+	@$(MAKE) --no-print-directory $(BUNDLE) $(SWAGGER)
 
 tools:
 	@scripts/install-tools.sh
