@@ -27,7 +27,9 @@ pub struct Config {
     /// Bytes each user may store (stored plus pending); `None` for no limit.
     pub quota_bytes: Option<u64>,
     /// How long a direct upload may stay pending before the sweeper aborts it.
-    pub pending_upload_ttl_seconds: u64,
+    pub pending_upload_ttl_millis: i64,
+    /// How long expired share links stay (answering 410) before the sweeper deletes them.
+    pub expired_share_grace_millis: i64,
     /// Direct uploads larger than this go as S3 multipart uploads, smaller ones as one PUT.
     pub multipart_threshold_bytes: u64,
     /// Lifetime of the presigned URLs a direct upload sends its bytes to.
@@ -84,7 +86,8 @@ impl Config {
             share_url_ttl_seconds: presign_ttl(&var, "SHARE_URL_TTL_SECONDS", 60)?,
             public_base_url,
             quota_bytes: Some(number(&var, "QUOTA_BYTES", 10 * GIB, 0..=u64::MAX >> 11)?).filter(|&q| q > 0),
-            pending_upload_ttl_seconds: number(&var, "PENDING_UPLOAD_TTL_HOURS", 24, 1..=24 * 30)? * 3600,
+            pending_upload_ttl_millis: hours(&var, "PENDING_UPLOAD_TTL_HOURS", 24.0)?,
+            expired_share_grace_millis: hours(&var, "EXPIRED_SHARE_GRACE_HOURS", 168.0)?,
             multipart_threshold_bytes: number(&var, "MULTIPART_THRESHOLD_BYTES", 64 * MIB, 5 * MIB..=5 * GIB)?,
             upload_url_ttl_seconds: presign_ttl(&var, "UPLOAD_URL_TTL_SECONDS", 3600)?,
             max_share_ttl_seconds: max_share_ttl,
@@ -116,6 +119,20 @@ fn number(
         Ok(n) if range.contains(&n) => Ok(n),
         _ => Err(format!("{name} {raw:?} is not a whole number from {} to {}", range.start(), range.end())),
     }
+}
+
+/// A duration given in hours (decimals allowed: `0.5` is half an hour), in milliseconds.
+fn hours(var: &impl Fn(&str) -> Option<String>, name: &str, default: f64) -> Result<i64, String> {
+    let hours = match var(name).filter(|v| !v.trim().is_empty()) {
+        None => default,
+        Some(raw) => raw
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|h| h.is_finite() && *h > 0.0 && *h <= 24.0 * 3650.0)
+            .ok_or_else(|| format!("{name} {raw:?} is not a number of hours above 0"))?,
+    };
+    Ok((hours * 3_600_000.0).round() as i64)
 }
 
 fn presign_ttl(var: &impl Fn(&str) -> Option<String>, name: &str, default: u32) -> Result<u32, String> {
@@ -156,7 +173,8 @@ mod tests {
         assert_eq!(config.bucket.region, "us-west-004");
         assert_eq!(config.public_base_url, None);
         assert_eq!(config.quota_bytes, Some(10 * GIB));
-        assert_eq!(config.pending_upload_ttl_seconds, 24 * 3600);
+        assert_eq!(config.pending_upload_ttl_millis, 24 * 3_600_000);
+        assert_eq!(config.expired_share_grace_millis, 7 * 24 * 3_600_000);
         assert_eq!(config.multipart_threshold_bytes, 64 * MIB);
         assert_eq!(config.max_share_ttl_seconds, 604_800);
         assert_eq!(config.default_share_ttl_seconds, None);
@@ -168,6 +186,8 @@ mod tests {
             Config::from_lookup(lookup(&[("QUOTA_BYTES", "0"), ("DEFAULT_SHARE_TTL_SECONDS", "3600")])).unwrap();
         assert_eq!(config.quota_bytes, None);
         assert_eq!(config.default_share_ttl_seconds, Some(3600));
+        let config = Config::from_lookup(lookup(&[("PENDING_UPLOAD_TTL_HOURS", "0.5")])).unwrap();
+        assert_eq!(config.pending_upload_ttl_millis, 1_800_000);
         let err = Config::from_lookup(lookup(&[("MAX_SHARE_TTL_SECONDS", "60"), ("DEFAULT_SHARE_TTL_SECONDS", "61")]))
             .unwrap_err();
         assert!(err.contains("DEFAULT_SHARE_TTL_SECONDS"), "{err}");
@@ -187,6 +207,9 @@ mod tests {
             ("SHARE_URL_TTL_SECONDS", "604801"),
             ("DOWNLOAD_URL_TTL_SECONDS", "0"),
             ("PUBLIC_BASE_URL", "files.example.com"),
+            ("PENDING_UPLOAD_TTL_HOURS", "0"),
+            ("PENDING_UPLOAD_TTL_HOURS", "soon"),
+            ("EXPIRED_SHARE_GRACE_HOURS", "-1"),
         ] {
             let err = Config::from_lookup(lookup(&[(name, value)])).unwrap_err();
             assert!(err.contains(name), "{err}");

@@ -88,7 +88,7 @@ impl App {
         let plan = UploadPlan::for_size(size, self.config.multipart_threshold_bytes)?;
         let (upload_id, file) = (Id::generate()?, Id::generate()?);
         let key = object_key(owner, &file);
-        let expires_at = self.now + i64::try_from(self.config.pending_upload_ttl_seconds * 1000).unwrap_or(i64::MAX);
+        let expires_at = self.now.saturating_add(self.config.pending_upload_ttl_millis);
         let size = i64::try_from(size).unwrap_or(i64::MAX);
         self.db.reserve_object(owner, &key, expires_at, size, self.quota()).await?;
         let multipart_id = if plan.multipart {

@@ -7,8 +7,6 @@ use crate::error::ApiError;
 
 /// Objects handled per run: each costs one or two subrequests, and the Free plan allows 50.
 const SWEEP_BATCH: i64 = 20;
-/// Expired share links stay visible (as expired) this long before their rows go.
-const SHARE_GRACE_MILLIS: i64 = 7 * 24 * 3600 * 1000;
 /// Expired shares deleted per run.
 const SHARE_BATCH: i64 = 500;
 /// Rate-limit counters older than this are dropped.
@@ -42,8 +40,14 @@ impl App {
                 Err(_) => report.objects_failed += 1,
             }
         }
-        report.shares_deleted =
-            self.db.housekeeping(self.now - LIMIT_RETENTION_MILLIS, self.now - SHARE_GRACE_MILLIS, SHARE_BATCH).await?;
+        report.shares_deleted = self
+            .db
+            .housekeeping(
+                self.now - LIMIT_RETENTION_MILLIS,
+                self.now - self.config.expired_share_grace_millis,
+                SHARE_BATCH,
+            )
+            .await?;
         Ok(report)
     }
 }

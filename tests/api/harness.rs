@@ -241,6 +241,17 @@ impl Stack {
         keys
     }
 
+    /// Files s3s-fs keeps for multipart uploads under way (parts not yet joined).
+    pub fn pending_parts(&self) -> usize {
+        let root = self.dir.join("bucket");
+        std::fs::read_dir(root)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".upload_id-"))
+            .count()
+    }
+
     /// The objects of the user with this id.
     pub fn objects_of(&self, user_id: &str) -> Vec<String> {
         self.objects().into_iter().filter(|k| k.starts_with(&format!("u/{user_id}/"))).collect()
@@ -251,18 +262,28 @@ impl Stack {
         Client { http: http_client(), base: self.base.clone(), token: None }
     }
 
-    /// A new user with an account, signed in.
-    pub async fn user(&self) -> User {
+    /// A new account: its email and password (not signed in).
+    pub async fn account(&self) -> (String, String) {
+        self.register().await.0
+    }
+
+    async fn register(&self) -> ((String, String), Value) {
         let email = format!("user-{}@example.com", unique());
         let password = "a long enough password".to_owned();
-        let anonymous = self.client();
-        let created = anonymous.post_json("/auth/register", &json!({ "email": email, "password": password })).await;
+        let created = self.client().post_json("/auth/register", &json!({ "email": email, "password": password })).await;
         assert_eq!(created.status, 201, "{}", created.text());
+        ((email, password), created.json())
+    }
+
+    /// A new user with an account, signed in.
+    pub async fn user(&self) -> User {
+        let ((email, password), created) = self.register().await;
+        let anonymous = self.client();
         let login = anonymous.post_json("/auth/login", &json!({ "email": email, "password": password })).await;
         assert_eq!(login.status, 200, "{}", login.text());
         let token = login.json()["access_token"].as_str().unwrap().to_owned();
         User {
-            id: created.json()["id"].as_str().unwrap().to_owned(),
+            id: created["id"].as_str().unwrap().to_owned(),
             email,
             password,
             client: Client { token: Some(token), ..self.client() },
@@ -409,6 +430,12 @@ impl Client {
     /// Uploads a multipart form.
     pub async fn upload_form(&self, form: reqwest::multipart::Form) -> Answer {
         self.send(self.request(reqwest::Method::POST, "/files/upload").multipart(form)).await
+    }
+
+    /// PUTs bytes to an absolute URL (a presigned one), without any token.
+    pub async fn put_url(&self, url: &str, bytes: Vec<u8>) -> Answer {
+        let bare = self.with_token(None);
+        bare.send(bare.request(reqwest::Method::PUT, url).body(bytes)).await
     }
 
     /// Downloads from an absolute URL (a presigned one), without any token.

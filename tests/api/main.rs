@@ -1,13 +1,16 @@
 //! Black-box tests of the HTTP API against the real Worker in workerd, a real local D1 and
 //! a real S3 server that checks signatures. Each test is a user story.
 
-mod harness;
-
 mod accounts;
+mod cleanup;
+mod direct;
 mod docs;
 mod faults;
 mod files;
+mod harness;
+mod limits;
 mod security;
+mod share_controls;
 mod sharing;
 mod uploads;
 
