@@ -6,6 +6,7 @@
 #   worker-build, wasm-bindgen-cli       (cargo install, cached in $TOOLS)
 #   s3s-fs, the local S3 server          (cargo install, cached in $TOOLS)
 #   wrangler, Node 22, wasm-opt, Swagger UI  (npm ci, from package-lock.json)
+#   schemathesis, the API fuzzer           (pip, in a venv in $TOOLS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,4 +46,11 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing the npm tools (wrangler, Node 22, binaryen, Swagger UI)"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+SCHEMATHESIS_VERSION=4.32.5
+if ! "$TOOLS/venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+  say "installing schemathesis $SCHEMATHESIS_VERSION (API fuzzing)"
+  python3 -m venv "$TOOLS/venv"
+  "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi

@@ -20,12 +20,20 @@ pub fn parse_object(body: &[u8], empty_ok: bool) -> Result<Object, ApiError> {
     }
 }
 
-/// A string field, absent or null as `None`.
+/// A string field that may be absent (but not null).
 pub fn optional_str<'a>(body: &'a Object, field: &str) -> Result<Option<&'a str>, ApiError> {
     match body.get(field) {
-        None | Some(Value::Null) => Ok(None),
+        None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
         Some(_) => Err(ApiError::invalid(field, "must be a string")),
+    }
+}
+
+/// A string field that may be absent or null.
+pub fn nullable_str<'a>(body: &'a Object, field: &str) -> Result<Option<&'a str>, ApiError> {
+    match body.get(field) {
+        Some(Value::Null) => Ok(None),
+        _ => optional_str(body, field),
     }
 }
 
@@ -34,8 +42,16 @@ pub fn required_str<'a>(body: &'a Object, field: &str) -> Result<&'a str, ApiErr
     optional_str(body, field)?.ok_or_else(|| ApiError::invalid(field, "is required"))
 }
 
+/// A JSON number that is a whole number (`3` or `3.0`, as JSON Schema's `integer` has it).
+pub fn whole_number(value: &Value) -> Option<i64> {
+    value.as_i64().or_else(|| {
+        let float = value.as_f64()?;
+        (float.fract() == 0.0 && float.abs() < 9.0e15).then_some(float as i64)
+    })
+}
+
 fn int_in(value: &Value, field: &str, range: &std::ops::RangeInclusive<i64>) -> Result<i64, ApiError> {
-    value.as_i64().filter(|n| range.contains(n)).ok_or_else(|| {
+    whole_number(value).filter(|n| range.contains(n)).ok_or_else(|| {
         ApiError::invalid(field, format!("must be a whole number from {} to {}", range.start(), range.end()))
     })
 }
@@ -94,12 +110,16 @@ mod tests {
 
     #[test]
     fn fields_of_the_wrong_type_or_range_name_themselves() {
-        let body = object(json!({ "s": 1, "n": "1", "big": 10, "frac": 1.5, "ok": 3 }));
+        let body = object(json!({ "s": 1, "n": "1", "big": 10, "frac": 1.5, "ok": 3, "float": 4.0 }));
         assert_eq!(optional_str(&body, "s").unwrap_err().problem().field.as_deref(), Some("s"));
+        let nulls = object(json!({ "n": null }));
+        assert!(optional_str(&nulls, "n").is_err(), "null is not a string");
+        assert_eq!(nullable_str(&nulls, "n").unwrap(), None);
         assert_eq!(optional_int(&body, "n", 1..=5).unwrap_err().problem().field.as_deref(), Some("n"));
         assert!(optional_int(&body, "big", 1..=5).is_err());
         assert!(optional_int(&body, "frac", 1..=5).is_err());
         assert_eq!(optional_int(&body, "ok", 1..=5).unwrap(), Some(3));
+        assert_eq!(optional_int(&body, "float", 1..=5).unwrap(), Some(4), "JSON Schema counts 4.0 as an integer");
         assert_eq!(optional_int(&body, "absent", 1..=5).unwrap(), None);
         assert_eq!(required_int(&body, "absent", 1..=5).unwrap_err().problem().field.as_deref(), Some("absent"));
     }

@@ -7,12 +7,13 @@ use crate::error::ApiError;
 use crate::input::{optional_str, required_int, required_str};
 use crate::listing::ListQuery;
 use crate::model::{ContentType, FileName, FolderPath, Id};
-use crate::service::{App, FileMeta};
+use crate::service::{App, FileMeta, FormDefaults};
 use futures_util::StreamExt;
 use serde_json::Value;
 use worker::{Request, Response};
 
-/// Stores an upload, raw or as a multipart form.
+/// Stores an upload, raw or as a multipart form. `?name=` and `?folder=` apply to both
+/// (a form's own `name` and `folder` fields win); a raw upload needs `?name=`.
 pub async fn upload(req: &mut Request, app: &App, user: &Id) -> Result<Response, ApiError> {
     let content_type = header(req, "content-type").unwrap_or_default();
     let declared = match header(req, "content-length") {
@@ -21,6 +22,9 @@ pub async fn upload(req: &mut Request, app: &App, user: &Id) -> Result<Response,
         }
         None => None,
     };
+    let pairs = query_pairs(req)?;
+    let name = query_param(&pairs, "name").map(|n| FileName::parse(&n, "name")).transpose()?;
+    let folder = query_param(&pairs, "folder").map(|f| FolderPath::parse(&f, "folder")).transpose()?;
     if content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
         let boundary = crate::upload::form_boundary(&content_type)?;
         if declared.is_some_and(|length| length > app.config.max_upload_bytes + crate::service::FORM_SLACK_BYTES) {
@@ -28,13 +32,11 @@ pub async fn upload(req: &mut Request, app: &App, user: &Id) -> Result<Response,
         }
         let body = req.stream().map_err(internal)?;
         let chunks = body.map(|chunk| chunk.map(bytes::Bytes::from).map_err(|e| e.to_string()));
-        let file = app.upload_form(user, SendStream(chunks), boundary, declared).await?;
+        let defaults = FormDefaults { name, folder };
+        let file = app.upload_form(user, SendStream(chunks), boundary, declared, defaults).await?;
         return json(201, &file);
     }
-    let pairs = query_pairs(req)?;
-    let name = query_param(&pairs, "name").ok_or_else(|| ApiError::invalid("name", "is required for a raw upload"))?;
-    let name = FileName::parse(&name, "name")?;
-    let folder = query_param(&pairs, "folder").map_or(Ok(FolderPath::root()), |f| FolderPath::parse(&f, "folder"))?;
+    let name = name.ok_or_else(|| ApiError::invalid("name", "is required for a raw upload"))?;
     let length = declared.ok_or(ApiError::LengthRequired)?;
     if length > app.config.max_upload_bytes {
         return Err(ApiError::PayloadTooLarge { limit: app.config.max_upload_bytes });
@@ -42,7 +44,8 @@ pub async fn upload(req: &mut Request, app: &App, user: &Id) -> Result<Response,
     let content_type =
         ContentType::parse(&content_type, "content-type").unwrap_or_else(|_| ContentType::octet_stream());
     let body = req.inner().body().filter(|_| length > 0).map(wasm_bindgen::JsValue::from);
-    let file = app.upload_raw(user, FileMeta { name, folder, content_type }, length, body).await?;
+    let meta = FileMeta { name, folder: folder.unwrap_or_else(FolderPath::root), content_type };
+    let file = app.upload_raw(user, meta, length, body).await?;
     json(201, &file)
 }
 
@@ -77,10 +80,10 @@ pub async fn update(req: &mut Request, app: &App, user: &Id, id: &Id) -> Result<
 
 pub async fn download(req: &Request, app: &App, user: &Id, id: &Id) -> Result<Response, ApiError> {
     let link = app.download(user, id).await?;
-    if query_param(&query_pairs(req)?, "redirect").as_deref() == Some("true") {
-        redirect(302, &link.url)
-    } else {
-        json(200, &link)
+    match query_param(&query_pairs(req)?, "redirect").as_deref() {
+        Some("true") => redirect(302, &link.url),
+        None | Some("false") => json(200, &link),
+        Some(_) => Err(ApiError::invalid("redirect", "must be true or false")),
     }
 }
 
@@ -125,8 +128,11 @@ pub async fn complete_upload(req: &mut Request, app: &App, user: &Id, id: &Id) -
 
 fn part_etag(part: &Value) -> Result<(u32, String), ApiError> {
     let invalid = || ApiError::invalid("parts", "each part must be {part_number: 1..10000, etag: string}");
-    let number =
-        part.get("part_number").and_then(Value::as_u64).filter(|n| (1..=10_000).contains(n)).ok_or_else(invalid)?;
+    let number = part
+        .get("part_number")
+        .and_then(crate::input::whole_number)
+        .filter(|n| (1..=10_000).contains(n))
+        .ok_or_else(invalid)?;
     let etag =
         part.get("etag").and_then(Value::as_str).filter(|e| !e.is_empty() && e.len() <= 256).ok_or_else(invalid)?;
     Ok((number as u32, etag.to_owned()))

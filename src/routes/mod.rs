@@ -9,7 +9,7 @@ mod shares;
 use crate::config::Config;
 use crate::database::Db;
 use crate::error::ApiError;
-use crate::input::{optional_str, required_str};
+use crate::input::{nullable_str, required_str};
 use crate::model::{Email, Id, Password};
 use crate::router::{route, Route};
 use crate::service::App;
@@ -59,7 +59,8 @@ pub async fn scheduled(env: Env) {
 }
 
 async fn dispatch(mut req: Request, env: &Env) -> Result<Response, ApiError> {
-    let method = req.method().to_string();
+    // The raw method: workers-rs maps methods it does not know (QUERY, …) to GET.
+    let method = req.inner().method();
     let path = req.path();
     let route = route(&method, &path)?;
     match route {
@@ -145,5 +146,5 @@ fn base_url(req: &Request, config: &Config) -> Result<String, ApiError> {
 
 /// The password of a share POST, from its JSON or form body.
 fn share_password(body: &crate::input::Object) -> Result<Option<String>, ApiError> {
-    Ok(optional_str(body, "password")?.map(str::to_owned))
+    Ok(nullable_str(body, "password")?.map(str::to_owned))
 }

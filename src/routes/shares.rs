@@ -7,14 +7,14 @@ use super::respond::{html, json, redirect};
 use super::{base_url, share_password};
 use crate::database::Patch;
 use crate::error::ApiError;
-use crate::input::{optional_str, patch_field, patch_int, Object};
+use crate::input::{nullable_str, patch_field, patch_int, Object};
 use crate::model::{Id, Password};
 use crate::service::{App, NewShareRequest, ShareChanges};
 use crate::share_page::{render, SharePage};
 use worker::{Request, Response};
 
 fn password_field(body: &Object) -> Result<Option<Password>, ApiError> {
-    optional_str(body, "password")?.map(Password::parse).transpose()
+    nullable_str(body, "password")?.map(Password::parse).transpose()
 }
 
 /// `POST /files/{id}/share` with optional `{expires_in, max_downloads, password}`.

@@ -154,11 +154,13 @@ impl App {
     /// PUT's URL again, as part 1), for resuming after the first ones expired.
     pub async fn upload_part_urls(&self, owner: &Id, id: &Id, from: u32, count: u32) -> Result<PartUrls, ApiError> {
         let upload = self.db.upload(owner, id).await?;
+        // Parts past the last are none: an empty list, like a page past the end.
         let total = part_count(&upload);
-        if from == 0 || from > total {
-            return Err(ApiError::invalid("from", format!("must be a part number from 1 to {total}")));
+        let count = count.min((total + 1).saturating_sub(from));
+        if count == 0 {
+            let expires_at = rfc3339(self.now + i64::from(self.config.upload_url_ttl_seconds) * 1000);
+            return Ok(PartUrls { parts: Vec::new(), expires_at });
         }
-        let count = count.min(total - from + 1);
         let parts = match &upload.multipart_id {
             Some(multipart_id) => self.part_urls_of(&upload.object_key, multipart_id, from, count)?,
             None => vec![PartUrl {
@@ -261,7 +263,7 @@ fn join_etags(stored: &[StoredPart], given: Vec<(u32, String)>, total: u32) -> R
     if !given.is_empty() {
         let in_order = given.iter().enumerate().all(|(i, (n, _))| *n as usize == i + 1);
         if given.len() != total as usize || !in_order {
-            return Err(ApiError::invalid("parts", format!("must list parts 1 to {total} once each, in order")));
+            return Err(ApiError::UploadIncomplete(format!("List parts 1 to {total} once each, in order.")));
         }
         return Ok(given);
     }

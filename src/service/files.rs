@@ -36,18 +36,29 @@ pub struct FileMeta {
     pub content_type: ContentType,
 }
 
+/// A form upload's name and folder from the query string, used when the form has none.
+pub struct FormDefaults {
+    pub name: Option<FileName>,
+    pub folder: Option<FolderPath>,
+}
+
 impl FileMeta {
-    /// From a form's fields: a `name` field wins over the file part's filename; a missing
-    /// or unusable part type is stored as `application/octet-stream`.
-    fn from_form(fields: &FormFields) -> Result<Self, ApiError> {
-        let name = match (&fields.name, &fields.file_name) {
-            (Some(name), _) => FileName::parse(name, "name")?,
-            (None, Some(file_name)) => FileName::parse(file_name, "file")?,
-            (None, None) => {
+    /// From a form's fields: a `name` field wins over the query's, which wins over the file
+    /// part's filename; a missing or unusable part type is stored as `application/octet-stream`.
+    fn from_form(fields: &FormFields, defaults: FormDefaults) -> Result<Self, ApiError> {
+        let name = match (&fields.name, defaults.name, &fields.file_name) {
+            (Some(name), _, _) => FileName::parse(name, "name")?,
+            (None, Some(name), _) => name,
+            (None, None, Some(file_name)) => FileName::parse(file_name, "file")?,
+            (None, None, None) => {
                 return Err(ApiError::invalid("name", "give a 'name' field or a filename on the 'file' part"))
             }
         };
-        let folder = fields.folder.as_deref().map_or(Ok(FolderPath::root()), |f| FolderPath::parse(f, "folder"))?;
+        let folder = match (&fields.folder, defaults.folder) {
+            (Some(folder), _) => FolderPath::parse(folder, "folder")?,
+            (None, Some(folder)) => folder,
+            (None, None) => FolderPath::root(),
+        };
         let content_type = fields
             .content_type
             .as_deref()
@@ -123,6 +134,7 @@ impl App {
         body: S,
         boundary: String,
         declared_length: Option<u64>,
+        defaults: FormDefaults,
     ) -> Result<FileView, ApiError>
     where
         S: futures_util::Stream<Item = Result<bytes::Bytes, String>> + Send + 'static,
@@ -144,7 +156,7 @@ impl App {
             BucketWriter { app: self, bucket: self.bucket(), key: &key, upload_id: None, etags: Vec::new() };
         let received = crate::upload::receive_form(body, boundary, limit, &mut writer).await;
         // The name and folder may arrive after the file part, so they are checked last.
-        let checked = received.and_then(|fields| Ok((FileMeta::from_form(&fields)?, fields.size)));
+        let checked = received.and_then(|fields| Ok((FileMeta::from_form(&fields, defaults)?, fields.size)));
         match checked {
             Ok((meta, size)) => self.commit_upload(owner, &file, &key, &meta, size).await,
             Err(e) => {

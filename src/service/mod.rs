@@ -9,7 +9,7 @@ mod sweeper;
 
 pub use accounts::{AccountView, MeView, TokenView};
 pub use direct::{PartUrl, PartUrls, UploadStatus, UploadTicket};
-pub use files::{FileMeta, FilePage, UrlView, FORM_SLACK_BYTES};
+pub use files::{FileMeta, FilePage, FormDefaults, UrlView, FORM_SLACK_BYTES};
 pub use shares::{AccessPage, Landing, NewShareRequest, ShareChanges, SharedView};
 pub use sweeper::SweepReport;
 

@@ -48,11 +48,11 @@ fn register_cleanup_once() {
     });
 }
 
-fn repo_root() -> PathBuf {
+pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn tools_bin() -> PathBuf {
+pub fn tools_bin() -> PathBuf {
     std::env::var_os("TOOLS")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/edgedrop/tools"))

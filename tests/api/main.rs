@@ -7,6 +7,8 @@ mod direct;
 mod docs;
 mod faults;
 mod files;
+mod found_by_fuzzing;
+mod fuzz;
 mod harness;
 mod limits;
 mod security;
