@@ -2,6 +2,7 @@
 //! a real S3 server that checks signatures. Each test is a user story.
 
 mod accounts;
+mod bad_input;
 mod cleanup;
 mod direct;
 mod docs;
@@ -11,6 +12,7 @@ mod found_by_fuzzing;
 mod fuzz;
 mod harness;
 mod limits;
+mod races;
 mod security;
 mod share_controls;
 mod sharing;

@@ -1,0 +1,72 @@
+//! Many clients at once: counters add up exactly and limits hold.
+
+use crate::harness::Stack;
+use serde_json::json;
+use std::collections::HashSet;
+
+#[tokio::test]
+async fn fifty_visitors_racing_for_ten_downloads_get_exactly_ten() {
+    let stack = Stack::shared();
+    let owner = stack.user().await;
+    let file = owner.client.upload("limited.txt", "/", b"only ten").await;
+    let id = file["id"].as_str().unwrap();
+    let share = owner.client.post_json(&format!("/files/{id}/share"), &json!({ "max_downloads": 10 })).await.json();
+    let path = format!("/share/{}", share["token"].as_str().unwrap());
+    let visitors: Vec<_> = (0..50)
+        .map(|_| {
+            let client = stack.client();
+            let path = path.clone();
+            tokio::spawn(async move { client.get(&path).await.status })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for visitor in visitors {
+        statuses.push(visitor.await.unwrap());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 302).count(), 10, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 410).count(), 40, "{statuses:?}");
+    assert_eq!(owner.client.get(&format!("/files/{id}/shares")).await.json()["items"][0]["download_count"], 10);
+}
+
+#[tokio::test]
+async fn twenty_uploads_and_twenty_listings_at_once_all_succeed_and_add_up() {
+    let stack = Stack::shared();
+    let user = stack.user().await;
+    let uploads: Vec<_> = (1..=20usize)
+        .map(|i| {
+            let client = user.client.clone();
+            tokio::spawn(async move {
+                let answer = client
+                    .post_bytes(
+                        &format!("/files/upload?name=file-{i}.bin&folder=/race"),
+                        "application/octet-stream",
+                        vec![7; i * 100],
+                    )
+                    .await;
+                (answer.status, answer.text())
+            })
+        })
+        .collect();
+    let listings: Vec<_> = (0..20)
+        .map(|_| {
+            let client = user.client.clone();
+            tokio::spawn(async move { client.get("/files?folder=/race&limit=1000").await.status })
+        })
+        .collect();
+    for upload in uploads {
+        let (status, body) = upload.await.unwrap();
+        assert_eq!(status, 201, "{body}");
+    }
+    for listing in listings {
+        assert_eq!(listing.await.unwrap(), 200);
+    }
+    let listed = user.client.get("/files?folder=/race&limit=1000").await.json();
+    let names: HashSet<_> =
+        listed["items"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(names.len(), 20);
+    let me = user.client.get("/auth/me").await.json();
+    let expected_bytes: usize = (1..=20).map(|i| i * 100).sum();
+    assert_eq!((me["file_count"].as_u64(), me["used_bytes"].as_u64()), (Some(20), Some(expected_bytes as u64)));
+    assert_eq!(me["pending_bytes"], 0);
+    assert_eq!(stack.objects_of(&user.id).len(), 20);
+}
