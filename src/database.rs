@@ -205,46 +205,66 @@ impl<T> Patch<T> {
     }
 }
 
+/// Searches of at least this many characters use the trigram index; shorter ones cannot.
+pub const TRIGRAM: usize = 3;
+
+/// An FTS5 phrase matching `text` exactly (as a substring, with the trigram tokenizer).
+fn fts_phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
 /// The statement listing one page (plus one row, to tell whether another page follows).
+/// Searches of three or more characters start from the trigram index of names and sort
+/// what matches; everything else walks the index of the listing's order.
 pub fn list_files(owner: &Id, query: &ListQuery) -> Statement {
     let column = match query.sort {
-        SortKey::CreatedAt => "created_at",
-        SortKey::Name => "name_folded",
-        SortKey::Size => "size",
+        SortKey::CreatedAt => "files.created_at",
+        SortKey::Name => "files.name_folded",
+        SortKey::Size => "files.size",
     };
     let (direction, after) = match query.order {
         Order::Asc => ("ASC", ">"),
         Order::Desc => ("DESC", "<"),
     };
-    let mut sql = format!("SELECT {FILE_COLUMNS} FROM files WHERE owner_id = ?");
-    let mut args = args![owner];
+    let columns = FILE_COLUMNS.split(", ").map(|c| format!("files.{c}")).collect::<Vec<_>>().join(", ");
+    let (mut sql, mut args) = match query.search.as_deref().filter(|s| s.chars().count() >= TRIGRAM) {
+        Some(search) => (
+            format!(
+                "SELECT {columns} FROM files_search CROSS JOIN files ON files.rowid = files_search.rowid \
+                 WHERE files_search MATCH ? AND files.owner_id = ?"
+            ),
+            args![fts_phrase(search), owner],
+        ),
+        None => (format!("SELECT {columns} FROM files WHERE files.owner_id = ?"), args![owner]),
+    };
     match (&query.folder, query.recursive) {
         (Some(folder), false) => {
-            sql.push_str(" AND folder = ?");
+            sql.push_str(" AND files.folder = ?");
             args.push(folder.as_str().into());
         }
         (Some(folder), true) if folder.as_str() != "/" => {
             // Sub-folders of /a are exactly the paths in ['/a/', '/a0'): '0' follows '/'.
             let prefix = folder.descendant_prefix();
             let end = format!("{}0", &prefix[..prefix.len() - 1]);
-            sql.push_str(" AND (folder = ? OR (folder >= ? AND folder < ?))");
+            sql.push_str(" AND (files.folder = ? OR (files.folder >= ? AND files.folder < ?))");
             args.extend([folder.as_str().into(), prefix.into(), end.into()]);
         }
         _ => {}
     }
     if let Some(search) = &query.search {
-        sql.push_str(" AND instr(name_folded, ?) > 0");
+        // Exact, whatever the index's own case folding does.
+        sql.push_str(" AND instr(files.name_folded, ?) > 0");
         args.push(search.as_str().into());
     }
     if let Some(cursor) = &query.after {
-        sql.push_str(&format!(" AND ({column}, id) {after} (?, ?)"));
+        sql.push_str(&format!(" AND ({column}, files.id) {after} (?, ?)"));
         args.push(match &cursor.key {
             KeyValue::Int(n) => SqlArg::Int(*n),
             KeyValue::Text(s) => SqlArg::Text(s.clone()),
         });
         args.push(cursor.id.as_str().into());
     }
-    sql.push_str(&format!(" ORDER BY {column} {direction}, id {direction} LIMIT ?"));
+    sql.push_str(&format!(" ORDER BY {column} {direction}, files.id {direction} LIMIT ?"));
     args.push(SqlArg::Int(i64::from(query.limit) + 1));
     Statement { sql, args }
 }
@@ -454,9 +474,16 @@ pub mod sql {
         ]
     }
 
-    /// One of the user's files.
-    pub fn file(owner: &Id, id: &Id) -> Statement {
-        Statement::new(&format!("SELECT {FILE_COLUMNS} FROM files WHERE id = ? AND owner_id = ?"), args![id, owner])
+    /// One of the user's files, checking in the same statement that the user exists: no
+    /// row when the account is gone, a row of NULLs when the file is not theirs.
+    pub fn file_of_existing_user(owner: &Id, id: &Id) -> Statement {
+        let columns = FILE_COLUMNS.split(", ").map(|c| format!("f.{c}")).collect::<Vec<_>>().join(", ");
+        Statement::new(
+            &format!(
+                "SELECT {columns} FROM users u LEFT JOIN files f ON f.id = ?1 AND f.owner_id = u.id WHERE u.id = ?2"
+            ),
+            args![id, owner],
+        )
     }
 
     /// Whether the user owns file `id` (a row when so).
@@ -754,7 +781,7 @@ pub mod sql {
             user(&id),
             note_multipart("k", "m"),
             due_orphans(0, 10),
-            file(&id, &id),
+            file_of_existing_user(&id, &id),
             owns_file(&id, &id),
             update_file(&id, &id, Some(("a", "a")), Some("/"), 0),
             insert_upload(&new_upload),
@@ -795,14 +822,22 @@ pub use self::wasm::Db;
 mod wasm {
     use super::*;
     use crate::error::ApiError;
-    use wasm_bindgen::JsValue;
-    use worker::{D1Database, D1PreparedStatement, D1Result};
+    use js_sys::{Array, Function, Promise, Reflect, JSON};
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+    use worker::{D1Database, D1PreparedStatement};
 
     /// The D1 database, with one method per question the service asks it.
     pub struct Db(pub D1Database);
 
     fn d1_error(e: worker::Error) -> ApiError {
         ApiError::Internal(format!("D1: {e}"))
+    }
+
+    fn js_error(e: JsValue) -> ApiError {
+        let message =
+            e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{e:?}"));
+        ApiError::Internal(format!("D1: {message}"))
     }
 
     fn to_js(arg: &SqlArg) -> JsValue {
@@ -814,17 +849,40 @@ mod wasm {
         }
     }
 
-    fn rows<T: for<'de> Deserialize<'de>>(result: &D1Result) -> Result<Vec<T>, ApiError> {
-        result.results::<T>().map_err(d1_error)
+    /// The rows one statement returned, as the JSON text of its `results` array: one
+    /// `JSON.stringify` across the JS boundary instead of one crossing per field.
+    pub struct Rows(String);
+
+    impl Rows {
+        fn of(result: &JsValue) -> Result<Self, ApiError> {
+            let rows = Reflect::get(result, &JsValue::from_str("results")).map_err(js_error)?;
+            let text = JSON::stringify(&rows).map_err(js_error)?;
+            Ok(Rows(text.as_string().unwrap_or_else(|| "[]".into())))
+        }
     }
 
-    fn first<T: for<'de> Deserialize<'de>>(result: &D1Result) -> Result<Option<T>, ApiError> {
+    fn rows<T: for<'de> Deserialize<'de>>(result: &Rows) -> Result<Vec<T>, ApiError> {
+        if result.0 == "undefined" || result.0 == "null" {
+            return Ok(Vec::new());
+        }
+        serde_json::from_str(&result.0).map_err(|e| ApiError::Internal(format!("D1 rows: {e}")))
+    }
+
+    fn first<T: for<'de> Deserialize<'de>>(result: &Rows) -> Result<Option<T>, ApiError> {
         Ok(rows::<T>(result)?.into_iter().next())
     }
 
     /// True when a statement returned at least one row.
-    fn any_row(result: &D1Result) -> Result<bool, ApiError> {
+    fn any_row(result: &Rows) -> Result<bool, ApiError> {
         Ok(first::<serde_json::Value>(result)?.is_some())
+    }
+
+    /// Calls the JS method `name` of `target` with `args` and awaits its promise.
+    async fn call(target: &JsValue, name: &str, args: &Array) -> Result<JsValue, ApiError> {
+        let method: Function =
+            Reflect::get(target, &JsValue::from_str(name)).map_err(js_error)?.dyn_into().map_err(js_error)?;
+        let promise: Promise = method.apply(target, args).map_err(js_error)?.dyn_into().map_err(js_error)?;
+        JsFuture::from(promise).await.map_err(js_error)
     }
 
     fn account_gone() -> ApiError {
@@ -849,18 +907,22 @@ mod wasm {
             self.0.prepare(statement.sql).bind(&args).map_err(d1_error)
         }
 
-        async fn run(&self, statement: Statement) -> Result<D1Result, ApiError> {
-            self.prepare(statement)?.all().await.map_err(d1_error)
+        async fn run(&self, statement: Statement) -> Result<Rows, ApiError> {
+            let prepared = self.prepare(statement)?;
+            Rows::of(&call(prepared.inner(), "all", &Array::new()).await?)
         }
 
-        async fn batch(&self, statements: Vec<Statement>) -> Result<Vec<D1Result>, ApiError> {
+        async fn batch(&self, statements: Vec<Statement>) -> Result<Vec<Rows>, ApiError> {
             let prepared = statements.into_iter().map(|s| self.prepare(s)).collect::<Result<Vec<_>, _>>()?;
-            self.0.batch(prepared).await.map_err(d1_error)
+            let list: Array = prepared.iter().map(|p| JsValue::from(p.inner().clone())).collect();
+            let results: Array =
+                call(self.0.as_ref(), "batch", &Array::of1(&list)).await?.dyn_into().map_err(js_error)?;
+            results.iter().map(|result| Rows::of(&result)).collect()
         }
 
         /// Runs `statements` in one transaction after checking that `user` exists; returns
         /// the results of `statements` (not of the check).
-        async fn batch_as(&self, user: &Id, statements: Vec<Statement>) -> Result<Vec<D1Result>, ApiError> {
+        async fn batch_as(&self, user: &Id, statements: Vec<Statement>) -> Result<Vec<Rows>, ApiError> {
             let mut all = vec![sql::user_exists(user)];
             all.extend(statements);
             let mut results = self.batch(all).await?;
@@ -941,9 +1003,15 @@ mod wasm {
             rows(&self.batch_as(owner, vec![list_files(owner, query)]).await?[0])
         }
 
-        /// The user's file `id`; 404 when it is not theirs.
+        /// The user's file `id`; 404 when it is not theirs. One statement, as this is on
+        /// the download path.
         pub async fn file(&self, owner: &Id, id: &Id) -> Result<FileRow, ApiError> {
-            first(&self.batch_as(owner, vec![sql::file(owner, id)]).await?[0])?.ok_or(ApiError::FileNotFound)
+            let row = first::<serde_json::Value>(&self.run(sql::file_of_existing_user(owner, id)).await?)?;
+            match row {
+                None => Err(account_gone()),
+                Some(row) if row["id"].is_null() => Err(ApiError::FileNotFound),
+                Some(row) => serde_json::from_value(row).map_err(|e| ApiError::Internal(format!("D1 row: {e}"))),
+            }
         }
 
         /// Renames and/or moves the user's file `id`.
@@ -1138,7 +1206,9 @@ mod tests {
         let statement = list_files(&owner(), &query());
         assert_eq!(
             statement.sql,
-            format!("SELECT {FILE_COLUMNS} FROM files WHERE owner_id = ? ORDER BY created_at DESC, id DESC LIMIT ?")
+            "SELECT files.id, files.name, files.folder, files.size, files.content_type, files.object_key, \
+             files.created_at, files.updated_at FROM files WHERE files.owner_id = ? \
+             ORDER BY files.created_at DESC, files.id DESC LIMIT ?"
         );
         assert_eq!(statement.args, args![&owner(), 51i64]);
     }
@@ -1161,10 +1231,91 @@ mod tests {
             }),
         };
         let statement = list_files(&owner(), &q);
-        assert!(statement.sql.contains("(folder = ? OR (folder >= ? AND folder < ?))"), "{}", statement.sql);
-        assert!(statement.sql.contains("(name_folded, id) > (?, ?)"));
-        assert!(statement.sql.ends_with("ORDER BY name_folded ASC, id ASC LIMIT ?"));
-        assert_eq!(statement.args, args![&owner(), "/a", "/a/", "/a0", "report", "b", "ff", 11i64]);
+        assert!(
+            statement.sql.contains("(files.folder = ? OR (files.folder >= ? AND files.folder < ?))"),
+            "{}",
+            statement.sql
+        );
+        assert!(statement.sql.contains("files_search MATCH ?"));
+        assert!(statement.sql.contains("(files.name_folded, files.id) > (?, ?)"));
+        assert!(statement.sql.ends_with("ORDER BY files.name_folded ASC, files.id ASC LIMIT ?"));
+        assert_eq!(statement.args, args![r#""report""#, &owner(), "/a", "/a/", "/a0", "report", "b", "ff", 11i64]);
+    }
+
+    /// The schema of `migrations/`, in SQLite.
+    fn schema() -> rusqlite::Connection {
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        let mut migrations: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        migrations.sort();
+        for migration in migrations {
+            db.execute_batch(&std::fs::read_to_string(migration).unwrap()).unwrap();
+        }
+        db
+    }
+
+    fn plan(db: &rusqlite::Connection, sql: &str) -> Vec<String> {
+        let mut statement = db.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let mut rows = statement.raw_query();
+        let mut steps = Vec::new();
+        while let Some(row) = rows.next().unwrap() {
+            steps.push(row.get::<_, String>(3).unwrap());
+        }
+        steps
+    }
+
+    /// A full scan of a table; a lookup in the trigram index reads as `SCAN … VIRTUAL TABLE`.
+    fn is_table_scan(step: &str) -> bool {
+        step.starts_with("SCAN ") && !step.contains("VIRTUAL TABLE INDEX")
+    }
+
+    #[test]
+    fn no_statement_scans_a_whole_table() {
+        let db = schema();
+        for statement in sql::all_samples() {
+            for step in plan(&db, &statement.sql) {
+                assert!(!is_table_scan(&step), "{step}\n  in {}", statement.sql);
+            }
+        }
+    }
+
+    #[test]
+    fn every_listing_walks_an_index_in_order() {
+        let db = schema();
+        let cursor = |sort, key| Cursor { sort, order: Order::Desc, key, id: "ff".into() };
+        for sort in [SortKey::CreatedAt, SortKey::Name, SortKey::Size] {
+            let key = if sort == SortKey::Name { KeyValue::Text("a".into()) } else { KeyValue::Int(1) };
+            for order in [Order::Asc, Order::Desc] {
+                for (folder, recursive) in [(None, false), (Some("/a"), false), (Some("/a"), true)] {
+                    for search in [None, Some("report")] {
+                        for after in [None, Some(Cursor { order, ..cursor(sort, key.clone()) })] {
+                            let query = ListQuery {
+                                search: search.map(str::to_owned),
+                                folder: folder.map(|f| FolderPath::parse(f, "folder").unwrap()),
+                                recursive,
+                                limit: 50,
+                                sort,
+                                order,
+                                after,
+                            };
+                            let sql = list_files(&owner(), &query).sql;
+                            let steps = plan(&db, &sql);
+                            assert!(steps.iter().all(|s| !is_table_scan(s)), "{steps:?}\n  in {sql}");
+                            // Only a search (which sorts what the trigram index found) or a
+                            // listing of one folder in another order than newest first may
+                            // sort; every other listing reads its index in order and stops
+                            // after one page.
+                            let may_sort = search.is_some() || (folder.is_some() && sort != SortKey::CreatedAt);
+                            if !may_sort {
+                                assert!(steps.iter().all(|s| !s.contains("TEMP B-TREE")), "{steps:?}\n  in {sql}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
@@ -1172,6 +1323,15 @@ mod tests {
         let q = ListQuery { folder: Some(FolderPath::root()), recursive: true, ..query() };
         assert!(!list_files(&owner(), &q).sql.contains("folder ="));
         let q = ListQuery { folder: Some(FolderPath::root()), ..query() };
-        assert!(list_files(&owner(), &q).sql.contains("AND folder = ?"));
+        assert!(list_files(&owner(), &q).sql.contains("AND files.folder = ?"));
+    }
+
+    #[test]
+    fn short_searches_read_the_users_files_and_longer_ones_the_trigram_index() {
+        let short = ListQuery { search: Some("ab".into()), ..query() };
+        assert!(!list_files(&owner(), &short).sql.contains("files_search"));
+        let quoted = ListQuery { search: Some("say \"hi\"".into()), ..query() };
+        let statement = list_files(&owner(), &quoted);
+        assert_eq!(statement.args[0], SqlArg::Text(r#""say ""hi""""#.into()));
     }
 }
