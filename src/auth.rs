@@ -85,6 +85,20 @@ impl TokenKeys<'_> {
     }
 }
 
+/// HMAC-SHA256 keyed with `secret`, built without a fallible step: the key is padded (or,
+/// past 64 bytes, hashed) exactly as RFC 2104 prescribes, so nothing here can panic.
+pub fn keyed_hmac(secret: &[u8]) -> hmac::Hmac<sha2::Sha256> {
+    use hmac::digest::KeyInit;
+    use sha2::Digest;
+    let mut key = [0u8; 64];
+    if secret.len() <= key.len() {
+        key[..secret.len()].copy_from_slice(secret);
+    } else {
+        key[..32].copy_from_slice(&sha2::Sha256::digest(secret));
+    }
+    hmac::Hmac::<sha2::Sha256>::new(&key.into())
+}
+
 /// The token in an `Authorization: Bearer …` header value.
 pub fn bearer_token(authorization: Option<&str>) -> Result<&str, ApiError> {
     let value =
@@ -212,6 +226,17 @@ mod tests {
         assert!(foreign.verify(&token, NOW).is_err());
         assert!(keys(JwtAlgorithm::Hs256).verify("not.a.token", NOW).is_err());
         assert!(keys(JwtAlgorithm::Hs256).verify("", NOW).is_err());
+    }
+
+    #[test]
+    fn keyed_hmac_is_plain_hmac_sha256_for_short_and_long_keys() {
+        for secret in [&b"short key"[..], &[7u8; 64], &[9u8; 100]] {
+            let mut ours = keyed_hmac(secret);
+            ours.update(b"message");
+            let mut reference = Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
+            reference.update(b"message");
+            assert_eq!(ours.finalize().into_bytes(), reference.finalize().into_bytes());
+        }
     }
 
     #[test]

@@ -872,6 +872,12 @@ mod wasm {
         Ok(rows::<T>(result)?.into_iter().next())
     }
 
+    /// The result of statement `index` of a batch (D1 answers one per statement; a short
+    /// answer is an internal error, not a panic).
+    fn at(results: &[Rows], index: usize) -> Result<&Rows, ApiError> {
+        results.get(index).ok_or_else(|| ApiError::Internal(format!("D1 batch: no result {index}")))
+    }
+
     /// True when a statement returned at least one row.
     fn any_row(result: &Rows) -> Result<bool, ApiError> {
         Ok(first::<serde_json::Value>(result)?.is_some())
@@ -926,11 +932,10 @@ mod wasm {
             let mut all = vec![sql::user_exists(user)];
             all.extend(statements);
             let mut results = self.batch(all).await?;
-            if !any_row(&results[0])? {
+            if !any_row(at(&results, 0)?)? {
                 return Err(account_gone());
             }
-            results.remove(0);
-            Ok(results)
+            Ok(results.split_off(1))
         }
 
         /// Creates an account; false when the email is taken.
@@ -946,7 +951,7 @@ mod wasm {
             keys: &[&str],
         ) -> Result<(Option<Credentials>, Vec<LimitRow>), ApiError> {
             let results = self.batch(vec![sql::credentials(email), sql::limits(keys)]).await?;
-            Ok((first(&results[0])?, rows(&results[1])?))
+            Ok((first(at(&results, 0)?)?, rows(at(&results, 1)?)?))
         }
 
         /// The user's profile and counters; 401 when the account is gone.
@@ -966,10 +971,10 @@ mod wasm {
         ) -> Result<Usage, ApiError> {
             let results =
                 self.batch_as(owner, sql::reserve_object(owner, object_key, sweep_after, reserve, quota)).await?;
-            if !any_row(&results[0])? {
+            if !any_row(at(&results, 0)?)? {
                 return Err(ApiError::QuotaExceeded);
             }
-            first(&results[2])?.ok_or_else(account_gone)
+            first(at(&results, 2)?)?.ok_or_else(account_gone)
         }
 
         /// Records the bucket's multipart upload id of a ledger entry.
@@ -995,12 +1000,12 @@ mod wasm {
         /// Turns a stored object into a file; 413 `quota_exceeded` when the quota has no room.
         pub async fn commit_file(&self, file: NewFile<'_>, quota: Option<i64>) -> Result<FileRow, ApiError> {
             let results = self.batch(sql::commit_file(&file, quota)).await?;
-            first(&results[0])?.ok_or(ApiError::QuotaExceeded)
+            first(at(&results, 0)?)?.ok_or(ApiError::QuotaExceeded)
         }
 
         /// One page of the user's files (with one extra row when more follow).
         pub async fn list_files(&self, owner: &Id, query: &ListQuery) -> Result<Vec<FileRow>, ApiError> {
-            rows(&self.batch_as(owner, vec![list_files(owner, query)]).await?[0])
+            rows(at(&self.batch_as(owner, vec![list_files(owner, query)]).await?, 0)?)
         }
 
         /// The user's file `id`; 404 when it is not theirs. One statement, as this is on
@@ -1024,7 +1029,7 @@ mod wasm {
             now: i64,
         ) -> Result<FileRow, ApiError> {
             let results = self.batch_as(owner, vec![sql::update_file(owner, id, name, folder, now)]).await?;
-            first(&results[0])?.ok_or(ApiError::FileNotFound)
+            first(at(&results, 0)?)?.ok_or(ApiError::FileNotFound)
         }
 
         /// Deletes the user's file `id` with its shares, uncounts it, and hands its object to
@@ -1046,13 +1051,13 @@ mod wasm {
 
         /// One of the user's pending direct uploads; 404 `upload_not_found` otherwise.
         pub async fn upload(&self, owner: &Id, id: &Id) -> Result<UploadRow, ApiError> {
-            first(&self.batch_as(owner, vec![sql::upload(owner, id)]).await?[0])?.ok_or(ApiError::UploadNotFound)
+            first(at(&self.batch_as(owner, vec![sql::upload(owner, id)]).await?, 0)?)?.ok_or(ApiError::UploadNotFound)
         }
 
         /// Creates a share of the user's file; 404 when the file is not theirs.
         pub async fn insert_share(&self, share: NewShare<'_>) -> Result<ShareRow, ApiError> {
             let results = self.batch_as(share.owner, vec![sql::insert_share(&share)]).await?;
-            first(&results[0])?.ok_or(ApiError::FileNotFound)
+            first(at(&results, 0)?)?.ok_or(ApiError::FileNotFound)
         }
 
         /// Changes a share of the user's file.
@@ -1067,19 +1072,19 @@ mod wasm {
         ) -> Result<ShareRow, ApiError> {
             let update = sql::update_share(owner, file, share, expires_at, max_downloads, password_hash);
             let results = self.batch_as(owner, vec![sql::owns_file(owner, file), update]).await?;
-            if !any_row(&results[0])? {
+            if !any_row(at(&results, 0)?)? {
                 return Err(ApiError::FileNotFound);
             }
-            first(&results[1])?.ok_or(ApiError::ShareNotFound)
+            first(at(&results, 1)?)?.ok_or(ApiError::ShareNotFound)
         }
 
         /// The shares of the user's file, newest first; 404 when the file is not theirs.
         pub async fn shares(&self, owner: &Id, file: &Id) -> Result<Vec<ShareRow>, ApiError> {
             let results = self.batch_as(owner, vec![sql::owns_file(owner, file), sql::shares(owner, file)]).await?;
-            if !any_row(&results[0])? {
+            if !any_row(at(&results, 0)?)? {
                 return Err(ApiError::FileNotFound);
             }
-            rows(&results[1])
+            rows(at(&results, 1)?)
         }
 
         /// Revokes a share of the user's file.
@@ -1087,7 +1092,7 @@ mod wasm {
             let mut statements = vec![sql::owns_file(owner, file)];
             statements.extend(sql::delete_share(owner, file, share));
             let results = self.batch_as(owner, statements).await?;
-            match (any_row(&results[0])?, any_row(&results[2])?) {
+            match (any_row(at(&results, 0)?)?, any_row(at(&results, 2)?)?) {
                 (false, _) => Err(ApiError::FileNotFound),
                 (true, false) => Err(ApiError::ShareNotFound),
                 (true, true) => Ok(()),
@@ -1109,10 +1114,10 @@ mod wasm {
                 sql::accesses(share, after, limit),
             ];
             let results = self.batch_as(owner, statements).await?;
-            match (any_row(&results[0])?, any_row(&results[1])?) {
+            match (any_row(at(&results, 0)?)?, any_row(at(&results, 1)?)?) {
                 (false, _) => Err(ApiError::FileNotFound),
                 (true, false) => Err(ApiError::ShareNotFound),
-                (true, true) => rows(&results[2]),
+                (true, true) => rows(at(&results, 2)?),
             }
         }
 
@@ -1124,7 +1129,7 @@ mod wasm {
             keys: &[&str],
         ) -> Result<(Option<SharedFile>, Vec<LimitRow>), ApiError> {
             let results = self.batch(vec![sql::shared_file(token_hash), sql::limits(keys)]).await?;
-            Ok((first(&results[0])?, rows(&results[1])?))
+            Ok((first(at(&results, 0)?)?, rows(at(&results, 1)?)?))
         }
 
         /// One visit, in one transaction: logged, counted if the share is live and its
@@ -1142,7 +1147,7 @@ mod wasm {
                     sql::shared_file(token_hash),
                 ])
                 .await?;
-            Ok((any_row(&results[1])?, first(&results[2])?))
+            Ok((any_row(at(&results, 1)?)?, first(at(&results, 2)?)?))
         }
 
         /// Counts a failure against each key, plus any `extra` statement, in one transaction.

@@ -3,8 +3,7 @@
 //! they are keyed by.
 
 use crate::database::LimitRow;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use hmac::Mac;
 
 /// How many failures a key may collect in one window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +35,7 @@ pub fn retry_after(rows: &[LimitRow], policy_of: impl Fn(&str) -> Policy, now: i
 /// A stable pseudonym of a client IP: HMAC-SHA256 under the server secret, so logs and
 /// counters never hold the address itself and cannot be reversed by hashing all IPs.
 pub fn ip_pseudonym(secret: &[u8], ip: &str) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!("any key length"));
+    let mut mac = crate::auth::keyed_hmac(secret);
     mac.update(b"edgedrop client ip v1\0");
     mac.update(ip.as_bytes());
     crate::model::hex(&mac.finalize().into_bytes()[..16])

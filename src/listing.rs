@@ -58,8 +58,7 @@ pub struct CursorKey<'a>(pub &'a [u8]);
 impl CursorKey<'_> {
     fn mac(&self, payload: &[u8]) -> HmacSha256 {
         // Domain-separated from the JWT signatures made with the same secret.
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(self.0)
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        let mut mac = crate::auth::keyed_hmac(self.0);
         mac.update(b"edgedrop cursor v1\0");
         mac.update(payload);
         mac
