@@ -213,11 +213,18 @@ def main():
     (work / "seed.sql").write_text(seed_sql())
     s3 = subprocess.Popen([str(TOOLS / "bin/s3s-fs"), "--host", "127.0.0.1", "--port", "9790", "--access-key", ACCESS_KEY,
                            "--secret-key", SECRET_KEY, str(work / "bucket")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        run_workloads(work, {}, time.time())
+    finally:
+        s3.terminate()
+
+
+def run_workloads(work: Path, results: dict, started: float):
+    """Every workload against the floor and edgedrop, then the report."""
     variables = {"SECRET_KEY": SECRET, "B2_ENDPOINT": "http://127.0.0.1:9790", "B2_REGION": "us-east-1", "B2_BUCKET": BUCKET,
                  "B2_ACCESS_KEY": ACCESS_KEY, "B2_SECRET_KEY": SECRET_KEY, "QUOTA_BYTES": "0",
                  "MULTIPART_THRESHOLD_BYTES": str(128 * MIB)}
     var_args = [arg for k, v in variables.items() for arg in ("--var", f"{k}={v}")]
-    results, started = {}, time.time()
     floor = Server(ROOT / "bench/floor/build/index.js", 8791, ["--migrations", "bench/floor/migrations"], work / "floor.log")
     try:
         results["floor /plain"] = wrk(f"{floor.url}/plain", {}, floor)
@@ -260,7 +267,6 @@ def main():
         results["6. upload 90 MiB"] = {"worker_s": worker_seconds, "direct_s": direct_seconds, "rss_growth": worker_rss}
     finally:
         app.stop()
-        s3.terminate()
     wasm = (ROOT / "build/index_bg.wasm").read_bytes()
     shim = (ROOT / "build/index.js").read_bytes()
     results["8. bundle"] = {"wasm": len(wasm), "wasm_gz": len(gzip.compress(wasm, 9)),
