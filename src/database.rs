@@ -878,9 +878,9 @@ mod wasm {
         results.get(index).ok_or_else(|| ApiError::Internal(format!("D1 batch: no result {index}")))
     }
 
-    /// True when a statement returned at least one row.
+    /// True when a statement returned at least one row (read from the JSON text alone).
     fn any_row(result: &Rows) -> Result<bool, ApiError> {
-        Ok(first::<serde_json::Value>(result)?.is_some())
+        Ok(!matches!(result.0.as_str(), "[]" | "null" | "undefined"))
     }
 
     /// Calls the JS method `name` of `target` with `args` and awaits its promise.
@@ -1128,6 +1128,9 @@ mod wasm {
             token_hash: &str,
             keys: &[&str],
         ) -> Result<(Option<SharedFile>, Vec<LimitRow>), ApiError> {
+            if keys.is_empty() {
+                return Ok((first(&self.run(sql::shared_file(token_hash)).await?)?, Vec::new()));
+            }
             let results = self.batch(vec![sql::shared_file(token_hash), sql::limits(keys)]).await?;
             Ok((first(at(&results, 0)?)?, rows(at(&results, 1)?)?))
         }

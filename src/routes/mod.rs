@@ -9,7 +9,7 @@ mod shares;
 use crate::config::Config;
 use crate::database::Db;
 use crate::error::ApiError;
-use crate::input::{nullable_str, required_str};
+use crate::input::required_str;
 use crate::model::{Email, Id, Password};
 use crate::router::{route, Route};
 use crate::service::App;
@@ -142,9 +142,4 @@ fn base_url(req: &Request, config: &Config) -> Result<String, ApiError> {
         return Ok(base.clone());
     }
     Ok(req.url().map_err(internal)?.origin().ascii_serialization())
-}
-
-/// The password of a share POST, from its JSON or form body.
-fn share_password(body: &crate::input::Object) -> Result<Option<String>, ApiError> {
-    Ok(nullable_str(body, "password")?.map(str::to_owned))
 }

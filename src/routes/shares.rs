@@ -2,9 +2,9 @@
 //! the public ones (open a link, with a password if it has one, as JSON, a redirect, or a
 //! landing page for browsers).
 
+use super::base_url;
 use super::request::{caller, is_form, query_pairs, query_param, read_json, read_json_or_form, wants_html, wants_json};
 use super::respond::{html, json, redirect};
-use super::{base_url, share_password};
 use crate::database::Patch;
 use crate::error::ApiError;
 use crate::input::{nullable_str, patch_field, patch_int, Object};
@@ -109,8 +109,8 @@ async fn landing(app: &App, token: &str, error: Option<&str>, status: u16) -> Re
 pub async fn unlock(req: &mut Request, app: &App, token: &str) -> Result<Response, ApiError> {
     let from_form = is_form(req);
     let body = read_json_or_form(req).await?;
-    let password = share_password(&body)?.filter(|p| !p.is_empty());
-    let result = app.resolve(token, password.as_deref(), &caller(req)).await;
+    let password = nullable_str(&body, "password")?.filter(|p| !p.is_empty());
+    let result = app.resolve(token, password, &caller(req)).await;
     if from_form {
         return match result {
             Ok(shared) => redirect(303, &shared.url),

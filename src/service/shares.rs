@@ -63,11 +63,14 @@ fn well_formed_token(token: &str) -> bool {
     token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// Whether a share is neither expired nor used up at `now`.
+fn is_live(share: &SharedFile, now: i64) -> bool {
+    share.expires_at.is_none_or(|at| at > now) && share.max_downloads.is_none_or(|max| share.download_count < max)
+}
+
 /// Why a visit to a known share was not counted: the same order of checks as the SQL.
 fn refusal(share: &SharedFile, now: i64) -> ApiError {
-    let expired = share.expires_at.is_some_and(|at| at <= now);
-    let used_up = share.max_downloads.is_some_and(|max| share.download_count >= max);
-    if expired || used_up {
+    if !is_live(share, now) {
         ApiError::ShareExpired
     } else if share.password_hash.is_some() {
         ApiError::SharePasswordRequired
@@ -220,15 +223,11 @@ impl App {
         let Some(share) = self.db.shared_file(&token_hash(token), &[]).await?.0 else {
             return Ok(Landing::Missing);
         };
-        Ok(match refusal(&share, self.now) {
-            ApiError::ShareExpired if !self.is_live(&share) => Landing::Gone,
-            _ => Landing::Ready { name: share.name, size: share.size, protected: share.password_hash.is_some() },
+        Ok(if is_live(&share, self.now) {
+            Landing::Ready { name: share.name, size: share.size, protected: share.password_hash.is_some() }
+        } else {
+            Landing::Gone
         })
-    }
-
-    fn is_live(&self, share: &SharedFile) -> bool {
-        share.expires_at.is_none_or(|at| at > self.now)
-            && share.max_downloads.is_none_or(|max| share.download_count < max)
     }
 
     /// Resolves a share token to a short-lived download URL, counting one download and
@@ -277,7 +276,7 @@ impl App {
         let Some(stored) = share.password_hash.clone() else {
             return Ok(None);
         };
-        if !self.is_live(&share) {
+        if !is_live(&share, self.now) {
             // Let the visit be logged and refused as expired, without judging the password.
             return Ok(Some(stored));
         }
