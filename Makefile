@@ -13,7 +13,10 @@ export WRANGLER_SEND_METRICS := false
 
 WORKER_SOURCES := $(shell find src -type f) Cargo.toml Cargo.lock openapi.json
 BUNDLE := build/worker/shim.mjs
-SWAGGER := public/swagger/swagger-ui-bundle.js public/swagger/swagger-ui.css public/swagger/init.js
+# The web app: TypeScript + Preact in web/, built by Vite into dist/ (the Worker's static assets).
+WEB_SOURCES := $(shell find web -type f) package-lock.json
+APP := dist/index.html
+SWAGGER := dist/swagger/swagger-ui-bundle.js dist/swagger/swagger-ui.css dist/swagger/init.js
 
 .PHONY: help dev test build tools lint unit api bench deploy clean
 
@@ -43,7 +46,7 @@ lint: tools
 # A second make, started once the tools are installed: make caches what files exist, so
 # it would not see the ones npm ci just wrote.
 build: tools
-	@$(MAKE) --no-print-directory $(BUNDLE) $(SWAGGER)
+	@$(MAKE) --no-print-directory $(BUNDLE) $(APP) $(SWAGGER)
 
 tools:
 	@scripts/install-tools.sh
@@ -51,12 +54,17 @@ tools:
 $(BUNDLE): $(WORKER_SOURCES)
 	worker-build --release
 
-public/swagger/init.js: src/swagger-init.js
-	@mkdir -p public/swagger
+$(APP): $(WEB_SOURCES)
+	tsc -p web --noEmit
+	vite build --config web/vite.config.ts --logLevel warn
+
+# Vite empties dist/ on every build, so Swagger UI's files are copied in after it.
+dist/swagger/init.js: src/swagger-init.js $(APP)
+	@mkdir -p dist/swagger
 	cp $< $@
 
-public/swagger/%: node_modules/swagger-ui-dist/%
-	@mkdir -p public/swagger
+dist/swagger/%: node_modules/swagger-ui-dist/% $(APP)
+	@mkdir -p dist/swagger
 	cp $< $@
 
 bench: build
@@ -67,4 +75,4 @@ deploy: build
 	wrangler deploy
 
 clean:
-	rm -rf build target/wasm32-unknown-unknown public/swagger
+	rm -rf build target/wasm32-unknown-unknown dist

@@ -14,6 +14,8 @@ pub struct Config {
     pub algorithm: JwtAlgorithm,
     /// Lifetime of an access token, in seconds.
     pub access_token_ttl_seconds: u64,
+    /// Lifetime of a web app session (the session cookie and the token in it), in seconds.
+    pub session_ttl_seconds: u64,
     /// Where file bytes live.
     pub bucket: BucketConfig,
     /// Largest body `POST /files/upload` accepts.
@@ -80,6 +82,7 @@ impl Config {
             secret_key: secret_key.into_bytes(),
             algorithm,
             access_token_ttl_seconds: number(&var, "ACCESS_TOKEN_EXPIRE_MINUTES", 60, 1..=525_600)? * 60,
+            session_ttl_seconds: number(&var, "SESSION_EXPIRE_HOURS", 12, 1..=8760)? * 3600,
             bucket,
             max_upload_bytes: number(&var, "MAX_UPLOAD_BYTES", 100 * 1024 * 1024, 1..=5 * 1024 * 1024 * 1024)?,
             download_url_ttl_seconds: presign_ttl(&var, "DOWNLOAD_URL_TTL_SECONDS", 300)?,
@@ -167,6 +170,7 @@ mod tests {
         let config = Config::from_lookup(lookup(&[])).unwrap();
         assert_eq!(config.algorithm, JwtAlgorithm::Hs256);
         assert_eq!(config.access_token_ttl_seconds, 3600);
+        assert_eq!(config.session_ttl_seconds, 12 * 3600);
         assert_eq!(config.max_upload_bytes, 100 * 1024 * 1024);
         assert_eq!(config.download_url_ttl_seconds, 300);
         assert_eq!(config.share_url_ttl_seconds, 60);
@@ -210,6 +214,7 @@ mod tests {
             ("PENDING_UPLOAD_TTL_HOURS", "0"),
             ("PENDING_UPLOAD_TTL_HOURS", "soon"),
             ("EXPIRED_SHARE_GRACE_HOURS", "-1"),
+            ("SESSION_EXPIRE_HOURS", "0"),
         ] {
             let err = Config::from_lookup(lookup(&[(name, value)])).unwrap_err();
             assert!(err.contains(name), "{err}");

@@ -6,7 +6,7 @@
 //! with a check that the user still exists, so a token for a deleted account gets 401.
 
 use crate::listing::{KeyValue, ListQuery, Order, SortKey};
-use crate::model::Id;
+use crate::model::{FolderPath, Id};
 use serde::Deserialize;
 
 /// A value bound to a statement parameter.
@@ -329,6 +329,44 @@ pub mod sql {
     /// `SELECT 1` when the user exists: the first statement of every signed-in batch.
     pub fn user_exists(user: &Id) -> Statement {
         Statement::new("SELECT 1 AS present FROM users WHERE id = ?", args![user])
+    }
+
+    /// The immediate sub-folders of `parent` (folders exist while files are in them), in
+    /// byte order, at most `limit`. A loose scan of the `files_by_owner_tree` index: each
+    /// step seeks past the previous child's whole subtree, so the cost grows with the number
+    /// of children, not with the number of files below them. In that index `/` reads as
+    /// `char(1)`, which sorts before every character a segment may hold, so a folder's
+    /// subtree is one contiguous range (in plain byte order `/a/b-c` would split it).
+    pub fn child_folders(owner: &Id, parent: &FolderPath, limit: i64) -> Statement {
+        let tree = |path: &str| path.replace('/', "\u{1}");
+        let prefix = match parent.as_str() {
+            "/" => tree("/"),
+            path => tree(&format!("{path}/")),
+        };
+        let end = format!("{}\u{2}", &prefix[..prefix.len() - 1]);
+        let length = i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX);
+        // The child of `parent` that tree key `k` lies in: the prefix and k's next segment.
+        let child = |k: &str| {
+            format!(
+                "CASE WHEN instr(substr({k}, ?3 + 1), char(1)) = 0 THEN {k} \
+                 ELSE substr({k}, 1, ?3 + instr(substr({k}, ?3 + 1), char(1)) - 1) END"
+            )
+        };
+        let first_from = |lower: &str| {
+            format!(
+                "(SELECT replace(folder, '/', char(1)) AS k FROM files WHERE owner_id = ?1 \
+                 AND replace(folder, '/', char(1)) {lower} AND replace(folder, '/', char(1)) < ?4 ORDER BY k LIMIT 1)"
+            )
+        };
+        let sql = format!(
+            "WITH RECURSIVE seen(k) AS (SELECT {first} UNION ALL \
+             SELECT {next} FROM seen WHERE seen.k IS NOT NULL LIMIT ?5) \
+             SELECT replace({child_of_seen}, char(1), '/') AS path FROM seen WHERE k IS NOT NULL",
+            first = first_from("> ?2"),
+            next = first_from(&format!(">= ({}) || char(2)", child("seen.k"))),
+            child_of_seen = child("k"),
+        );
+        Statement { sql, args: args![owner, prefix.as_str(), length, end.as_str(), limit] }
     }
 
     /// Creates an account unless the email is taken (then it returns no row).
@@ -776,6 +814,7 @@ pub mod sql {
         let visit = Visit { ip_hash: "i", user_agent: "u", now: 0 };
         let mut all = vec![
             user_exists(&id),
+            child_folders(&id, &FolderPath::root(), 10),
             insert_user(&id, "a@b.io", "h", 0),
             credentials("a@b.io"),
             user(&id),
@@ -1003,6 +1042,21 @@ mod wasm {
             first(at(&results, 0)?)?.ok_or(ApiError::QuotaExceeded)
         }
 
+        /// Up to `limit` immediate sub-folders of `parent`, as paths.
+        pub async fn child_folders(
+            &self,
+            owner: &Id,
+            parent: &FolderPath,
+            limit: i64,
+        ) -> Result<Vec<String>, ApiError> {
+            #[derive(Deserialize)]
+            struct Row {
+                path: String,
+            }
+            let results = self.batch_as(owner, vec![sql::child_folders(owner, parent, limit)]).await?;
+            Ok(rows::<Row>(at(&results, 0)?)?.into_iter().map(|row| row.path).collect())
+        }
+
         /// One page of the user's files (with one extra row when more follow).
         pub async fn list_files(&self, owner: &Id, query: &ListQuery) -> Result<Vec<FileRow>, ApiError> {
             rows(at(&self.batch_as(owner, vec![list_files(owner, query)]).await?, 0)?)
@@ -1191,7 +1245,6 @@ mod wasm {
 mod tests {
     use super::*;
     use crate::listing::{Cursor, CursorKey};
-    use crate::model::FolderPath;
 
     fn owner() -> Id {
         Id::parse("0123456789abcdef0123456789abcdef").unwrap()
@@ -1276,7 +1329,10 @@ mod tests {
 
     /// A full scan of a table; a lookup in the trigram index reads as `SCAN … VIRTUAL TABLE`.
     fn is_table_scan(step: &str) -> bool {
-        step.starts_with("SCAN ") && !step.contains("VIRTUAL TABLE INDEX")
+        // `seen` is the folder walk's own recursive CTE and a constant row is no table either.
+        step.starts_with("SCAN ")
+            && !step.contains("VIRTUAL TABLE INDEX")
+            && !matches!(step, "SCAN seen" | "SCAN CONSTANT ROW")
     }
 
     #[test]
@@ -1341,5 +1397,69 @@ mod tests {
         let quoted = ListQuery { search: Some("say \"hi\"".into()), ..query() };
         let statement = list_files(&owner(), &quoted);
         assert_eq!(statement.args[0], SqlArg::Text(r#""say ""hi""""#.into()));
+    }
+
+    /// Runs `statement` against `db`, reading the first column of each row as text.
+    fn texts(db: &rusqlite::Connection, statement: &Statement) -> Vec<String> {
+        let args: Vec<rusqlite::types::Value> = statement
+            .args
+            .iter()
+            .map(|a| match a {
+                SqlArg::Text(t) => rusqlite::types::Value::Text(t.clone()),
+                SqlArg::Int(i) => rusqlite::types::Value::Integer(*i),
+                SqlArg::Null => rusqlite::types::Value::Null,
+            })
+            .collect();
+        let mut prepared = db.prepare(&statement.sql).unwrap();
+        let rows = prepared.query_map(rusqlite::params_from_iter(args), |row| row.get::<_, String>(0)).unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn child_folders_are_the_distinct_next_segments_below_the_parent() {
+        let db = schema();
+        let other = "fedcba9876543210fedcba9876543210";
+        db.execute(
+            "INSERT INTO users (id, email, password_hash, created_at) VALUES (?1, 'a@b.io', 'h', 0)",
+            [owner().as_str()],
+        )
+        .unwrap();
+        db.execute("INSERT INTO users (id, email, password_hash, created_at) VALUES (?1, 'c@d.io', 'h', 0)", [other])
+            .unwrap();
+        let folders = ["/", "/a", "/a/b", "/a/b/c", "/a/b/c", "/a/b-c", "/a/b.d/e", "/a/bé", "/a0", "/z/y", "/Ab"];
+        for (n, folder) in folders.iter().enumerate() {
+            db.execute(
+                "INSERT INTO files (id, owner_id, name, name_folded, folder, size, content_type, object_key, \
+                 created_at, updated_at) VALUES (?1, ?2, 'f', 'f', ?3, 1, 'x', ?1, 0, 0)",
+                rusqlite::params![format!("{n:032}"), owner().as_str(), folder],
+            )
+            .unwrap();
+        }
+        db.execute(
+            "INSERT INTO files (id, owner_id, name, name_folded, folder, size, content_type, object_key, \
+             created_at, updated_at) VALUES ('x', ?1, 'f', 'f', '/a/secret', 1, 'x', 'x', 0, 0)",
+            [other],
+        )
+        .unwrap();
+        let children = |parent: &str, limit| {
+            texts(&db, &sql::child_folders(&owner(), &FolderPath::parse(parent, "parent").unwrap(), limit))
+        };
+        assert_eq!(children("/", 100), ["/Ab", "/a", "/a0", "/z"]);
+        assert_eq!(children("/a", 100), ["/a/b", "/a/b-c", "/a/b.d", "/a/bé"]);
+        assert_eq!(children("/a/b", 100), ["/a/b/c"]);
+        assert!(children("/a/b/c", 100).is_empty());
+        assert!(children("/nowhere", 100).is_empty());
+        assert_eq!(children("/a", 2), ["/a/b", "/a/b-c"], "the limit counts rows");
+    }
+
+    #[test]
+    fn child_folders_seek_the_folder_index_once_per_child() {
+        let db = schema();
+        let statement = sql::child_folders(&owner(), &FolderPath::parse("/a", "parent").unwrap(), 10);
+        let steps = plan(&db, &statement.sql);
+        let seeks =
+            steps.iter().filter(|s| s.starts_with("SEARCH files USING COVERING INDEX files_by_owner_tree")).count();
+        assert_eq!(seeks, 2, "the first child and each next one: {steps:?}");
+        assert!(steps.iter().all(|s| !is_table_scan(s) && !s.contains("TEMP B-TREE")), "{steps:?}");
     }
 }

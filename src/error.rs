@@ -21,6 +21,9 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     /// No usable credentials (401, with `WWW-Authenticate: Bearer`).
     Unauthenticated(&'static str),
+    /// A state-changing request on the session cookie without the CSRF header, or from
+    /// another site (403).
+    CsrfRejected,
     /// Login with an unknown email or a wrong password (401).
     InvalidCredentials,
     /// Registration with an email that already has an account (409).
@@ -97,6 +100,13 @@ impl ApiError {
             }
             ApiError::UnsupportedMediaType(why) => (415, "unsupported_media_type", why.clone(), None),
             ApiError::Unauthenticated(why) => (401, "not_authenticated", (*why).to_owned(), None),
+            ApiError::CsrfRejected => (
+                403,
+                "csrf_rejected",
+                "Requests made with the session cookie must come from the web app (header X-Edgedrop-Csrf: 1)."
+                    .to_owned(),
+                None,
+            ),
             ApiError::InvalidCredentials => {
                 (401, "invalid_credentials", "The email or password is wrong.".to_owned(), None)
             }
@@ -177,6 +187,7 @@ fn reason_phrase(status: u16) -> &'static str {
     match status {
         400 => "Bad Request",
         401 => "Unauthorized",
+        403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
         409 => "Conflict",

@@ -14,9 +14,11 @@ pub mod listing;
 pub mod model;
 pub mod random;
 pub mod router;
+pub mod session;
 pub mod share_page;
 pub mod storage;
 pub mod upload;
+pub mod web;
 
 #[cfg(target_arch = "wasm32")]
 pub mod routes;

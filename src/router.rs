@@ -9,7 +9,10 @@ pub enum Route<'a> {
     Health,
     Register,
     Login,
+    StartSession,
+    EndSession,
     Me,
+    Folders,
     Upload,
     ListFiles,
     GetFile(&'a str),
@@ -43,8 +46,13 @@ pub fn route<'a>(method: &str, path: &'a str) -> Result<Route<'a>, ApiError> {
         (["auth", "register"], "POST") => Ok(Route::Register),
         (["auth", "login"], "POST") => Ok(Route::Login),
         (["auth", "register" | "login"], _) => not_allowed("POST"),
+        (["auth", "session"], "POST") => Ok(Route::StartSession),
+        (["auth", "session"], "DELETE") => Ok(Route::EndSession),
+        (["auth", "session"], _) => not_allowed("POST, DELETE"),
         (["auth", "me"], "GET") => Ok(Route::Me),
         (["auth", "me"], _) => not_allowed("GET"),
+        (["folders"], "GET") => Ok(Route::Folders),
+        (["folders"], _) => not_allowed("GET"),
         (["files"], "GET") => Ok(Route::ListFiles),
         (["files"], _) => not_allowed("GET"),
         (["files", "upload"], "POST") => Ok(Route::Upload),
@@ -94,6 +102,9 @@ mod tests {
         assert_eq!(route("POST", "/auth/register"), Ok(Route::Register));
         assert_eq!(route("POST", "/auth/login"), Ok(Route::Login));
         assert_eq!(route("GET", "/auth/me"), Ok(Route::Me));
+        assert_eq!(route("POST", "/auth/session"), Ok(Route::StartSession));
+        assert_eq!(route("DELETE", "/auth/session"), Ok(Route::EndSession));
+        assert_eq!(route("GET", "/folders"), Ok(Route::Folders));
         assert_eq!(route("POST", "/files/upload"), Ok(Route::Upload));
         assert_eq!(route("GET", "/files"), Ok(Route::ListFiles));
         assert_eq!(route("GET", &format!("/files/{id}")), Ok(Route::GetFile(id)));
@@ -136,7 +147,7 @@ mod tests {
                 documented += usize::from(routed);
             }
         }
-        assert_eq!(documented, 24, "every operation of the Route enum is documented");
+        assert_eq!(documented, 27, "every operation of the Route enum is documented");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The small page a browser gets for a share link: the file's name and size and a Download
 //! button (with a password field when needed). Opening it counts nothing, so link previews
-//! in chat apps do not use up downloads; only the button's POST does.
+//! in chat apps do not use up downloads; only the button's POST does. It has no script and
+//! wears the web app's stylesheet (`/app.css`), so it looks like the rest of the product.
 
 /// What the page shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,15 +46,6 @@ pub fn human_size(bytes: i64) -> String {
     }
 }
 
-const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0;min-height:100vh;display:grid;\
-place-items:center;background:#f4f5f7;color:#1d2433}main{background:#fff;padding:2rem;border-radius:12px;\
-box-shadow:0 2px 12px #0001;max-width:26rem;width:calc(100% - 3rem)}h1{font-size:1.25rem;margin:0 0 .25rem;\
-overflow-wrap:anywhere}p{margin:.25rem 0 1rem;color:#5b6478}label{display:block;margin:.5rem 0 .25rem}\
-input{width:100%;box-sizing:border-box;padding:.6rem;border:1px solid #c5cad5;border-radius:8px;font:inherit}\
-button{margin-top:1rem;width:100%;padding:.7rem;border:0;border-radius:8px;background:#2b59c3;color:#fff;\
-font:inherit;font-weight:600;cursor:pointer}button:focus-visible,input:focus-visible{outline:3px solid #f5a623}\
-.error{color:#b42318}";
-
 /// The whole HTML document for `page`.
 pub fn render(page: &SharePage<'_>) -> String {
     let (title, body) = match page {
@@ -67,8 +59,8 @@ pub fn render(page: &SharePage<'_>) -> String {
                 ""
             };
             let body = format!(
-                "<h1>{name}</h1><p>{size}</p>{error}<form method=\"post\" action=\"/share/{token}\">{password}\
-                 <button type=\"submit\">Download</button></form>",
+                "<h1>{name}</h1><p class=\"muted\">{size}</p>{error}<form method=\"post\" action=\"/share/{token}\">{password}\
+                 <button type=\"submit\" class=\"primary\">Download</button></form>",
                 name = escape(name),
                 size = escape(&human_size(*size)),
                 token = escape(token),
@@ -77,18 +69,19 @@ pub fn render(page: &SharePage<'_>) -> String {
         }
         SharePage::Gone => (
             "Link expired".to_owned(),
-            "<h1>This link has expired</h1><p>It is past its expiry date or reached its download limit.</p>".to_owned(),
+            "<h1>This link has expired</h1><p class=\"muted\">It is past its expiry date or reached its download limit.</p>".to_owned(),
         ),
         SharePage::Missing => (
             "Link not found".to_owned(),
-            "<h1>Link not found</h1><p>This share link does not exist or was revoked.</p>".to_owned(),
+            "<h1>Link not found</h1><p class=\"muted\">This share link does not exist or was revoked.</p>".to_owned(),
         ),
     };
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"robots\" content=\"noindex\"><title>{title}</title><style>{STYLE}</style></head>\
-         <body><main>{body}</main></body></html>"
+         <meta name=\"robots\" content=\"noindex\"><title>{title}</title>\
+         <link rel=\"stylesheet\" href=\"/app.css\"></head><body class=\"page-centered\"><main class=\"card\">\
+         <p class=\"brand\">edgedrop</p>{body}</main></body></html>"
     )
 }
 

@@ -71,6 +71,15 @@ pub async fn list(req: &Request, app: &App, user: &Id) -> Result<Response, ApiEr
     json(200, &app.list(user, query).await?)
 }
 
+/// `GET /folders?parent=`: the sub-folders of `parent` (the root by default).
+pub async fn folders(req: &Request, app: &App, user: &Id) -> Result<Response, ApiError> {
+    let parent = match query_param(&query_pairs(req)?, "parent") {
+        Some(raw) => FolderPath::parse(&raw, "parent")?,
+        None => FolderPath::root(),
+    };
+    json(200, &app.folders(user, &parent).await?)
+}
+
 pub async fn update(req: &mut Request, app: &App, user: &Id, id: &Id) -> Result<Response, ApiError> {
     let body = read_json(req, false).await?;
     let name = optional_str(&body, "name")?.map(|n| FileName::parse(n, "name")).transpose()?;

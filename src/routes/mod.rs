@@ -1,9 +1,11 @@
 //! HTTP in and out: each route turns a request into validated values, calls one domain
 //! operation, and renders its result (or the error's problem document).
 
+mod assets;
 mod files;
 mod request;
 mod respond;
+mod session;
 mod shares;
 
 use crate::config::Config;
@@ -13,6 +15,7 @@ use crate::input::required_str;
 use crate::model::{Email, Id, Password};
 use crate::router::{route, Route};
 use crate::service::App;
+use crate::session::{check_csrf, Credential, CSRF_HEADER};
 use request::{caller, header, read_json, read_login};
 use respond::{html, internal, json};
 use worker::{console_error, console_log, Env, Request, Response};
@@ -22,9 +25,21 @@ const DOCS_PAGE: &str = include_str!("../docs.html");
 const DOCS_CSP: &str =
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
 
-/// Answers one request; never fails, never panics on input.
+/// Answers one request; never fails, never panics on input. API routes come first; any
+/// other `GET` is a page or file of the web app.
 pub async fn handle(req: Request, env: Env) -> Response {
-    dispatch(req, &env).await.unwrap_or_else(|error| {
+    // The raw method: workers-rs maps methods it does not know (QUERY, …) to GET.
+    let method = req.inner().method();
+    let path = req.path();
+    let answer = match route(&method, &path) {
+        Ok(route) => dispatch(route, &method, req, &env).await,
+        Err(ApiError::RouteNotFound) if matches!(method.as_str(), "GET" | "HEAD") => match config(&env) {
+            Ok(config) => assets::serve(req, &env, &config, &path).await,
+            Err(error) => Err(error),
+        },
+        Err(error) => Err(error),
+    };
+    answer.unwrap_or_else(|error| {
         if let Some(line) = error.log_line() {
             console_error!("{line}");
         }
@@ -32,10 +47,15 @@ pub async fn handle(req: Request, env: Env) -> Response {
     })
 }
 
+/// The deployment's configuration, read and checked.
+fn config(env: &Env) -> Result<Config, ApiError> {
+    Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string())).map_err(ApiError::Config)
+}
+
 /// The request's [`App`]: configuration read and checked, D1 bound, the clock read.
 fn app(env: &Env) -> Result<App, ApiError> {
     Ok(App {
-        config: Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string())).map_err(ApiError::Config)?,
+        config: config(env)?,
         db: Db(env.d1("DB").map_err(|e| ApiError::Config(format!("D1 binding DB: {e}")))?),
         now: js_sys::Date::now() as i64,
     })
@@ -58,11 +78,7 @@ pub async fn scheduled(env: Env) {
     }
 }
 
-async fn dispatch(mut req: Request, env: &Env) -> Result<Response, ApiError> {
-    // The raw method: workers-rs maps methods it does not know (QUERY, …) to GET.
-    let method = req.inner().method();
-    let path = req.path();
-    let route = route(&method, &path)?;
+async fn dispatch(route: Route<'_>, method: &str, mut req: Request, env: &Env) -> Result<Response, ApiError> {
     match route {
         Route::Health => return json(200, &serde_json::json!({ "status": "ok" })),
         Route::OpenApi => {
@@ -86,17 +102,20 @@ async fn dispatch(mut req: Request, env: &Env) -> Result<Response, ApiError> {
             let (email, password) = read_login(&mut req).await?;
             return json(200, &app.login(&email, &password, &caller(&req)).await?);
         }
+        Route::StartSession => return session::start(&mut req, &app).await,
+        Route::EndSession => return session::end(),
         Route::ResolveShare(token) => return shares::resolve(&req, &app, token).await,
         Route::UnlockShare(token) => return shares::unlock(&mut req, &app, token).await,
         _ => {}
     }
-    let user = app.authenticate(header(&req, "authorization").as_deref())?;
+    let user = authenticate(&req, method, &app)?;
     // Ids that cannot exist are "not found", exactly like ids of other users' files.
     let file_id = |raw: &str| Id::parse(raw).ok_or(ApiError::FileNotFound);
     let upload_id = |raw: &str| Id::parse(raw).ok_or(ApiError::UploadNotFound);
     let share_id = |raw: &str| Id::parse(raw).ok_or(ApiError::ShareNotFound);
     match route {
         Route::Me => json(200, &app.me(&user).await?),
+        Route::Folders => files::folders(&req, &app, &user).await,
         Route::Upload => files::upload(&mut req, &app, &user).await,
         Route::ListFiles => files::list(&req, &app, &user).await,
         Route::GetFile(id) => json(200, &app.file(&user, &file_id(id)?).await?),
@@ -131,9 +150,22 @@ async fn dispatch(mut req: Request, env: &Env) -> Result<Response, ApiError> {
         | Route::Docs
         | Route::Register
         | Route::Login
+        | Route::StartSession
+        | Route::EndSession
         | Route::ResolveShare(_)
         | Route::UnlockShare(_) => Err(ApiError::RouteNotFound),
     }
+}
+
+/// The caller's account, from a bearer token or the web app's session cookie (which must
+/// also pass the CSRF check).
+fn authenticate(req: &Request, method: &str, app: &App) -> Result<Id, ApiError> {
+    let (authorization, cookie) = (header(req, "authorization"), header(req, "cookie"));
+    let credential = Credential::of(authorization.as_deref(), cookie.as_deref())?;
+    if let Credential::Session(_) = credential {
+        check_csrf(method, header(req, CSRF_HEADER).as_deref(), header(req, "sec-fetch-site").as_deref())?;
+    }
+    app.authenticate(credential)
 }
 
 /// The origin share links are built on.

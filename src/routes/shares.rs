@@ -66,17 +66,8 @@ pub async fn accesses(req: &Request, app: &App, user: &Id, file: &Id, share: &Id
     json(200, &app.accesses(user, file, share, cursor.as_deref(), limit).await?)
 }
 
-/// The share page's policy: no scripts at all, inline styles only, and a form that may
-/// post to this origin and be redirected to the bucket.
-fn page_csp(app: &App) -> String {
-    format!(
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' {}; frame-ancestors 'none'; base-uri 'none'",
-        app.config.bucket.endpoint
-    )
-}
-
 fn page(app: &App, status: u16, page: &SharePage<'_>) -> Result<Response, ApiError> {
-    html(status, &render(page), &page_csp(app))
+    html(status, &render(page), &crate::web::share_page_csp(&app.config.bucket.endpoint))
 }
 
 /// `GET /share/{token}`: a browser gets the landing page (counting nothing); any other

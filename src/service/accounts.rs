@@ -50,10 +50,25 @@ impl App {
         Ok(AccountView { id: id.as_str().to_owned(), email: email.as_str().to_owned(), created_at: rfc3339(self.now) })
     }
 
-    /// Checks a password and issues an access token. Unknown emails cost as much time as
-    /// wrong passwords and get the same answer; failures are limited per account and per
-    /// client IP.
+    /// Checks a password and issues an access token for API clients.
     pub async fn login(&self, email: &str, password: &str, caller: &Caller) -> Result<TokenView, ApiError> {
+        let user = self.check_credentials(email, password, caller).await?;
+        let ttl = self.config.access_token_ttl_seconds;
+        let access_token = self.keys().issue(&user, self.now_seconds(), ttl)?;
+        Ok(TokenView { access_token, token_type: "bearer", expires_in: ttl })
+    }
+
+    /// Checks a password and issues the token of a web app session, with its lifetime in
+    /// seconds (the route puts it in the session cookie).
+    pub async fn start_session(&self, email: &str, password: &str, caller: &Caller) -> Result<(String, u64), ApiError> {
+        let user = self.check_credentials(email, password, caller).await?;
+        let ttl = self.config.session_ttl_seconds;
+        Ok((self.keys().issue(&user, self.now_seconds(), ttl)?, ttl))
+    }
+
+    /// The account whose password this is. Unknown emails cost as much time as wrong
+    /// passwords and get the same answer; failures are limited per account and per client.
+    async fn check_credentials(&self, email: &str, password: &str, caller: &Caller) -> Result<Id, ApiError> {
         let account_key = format!("login:email:{}", fold_case(email.trim()));
         let client_key = format!("client:{}", self.ip_pseudonym(caller));
         let keys = [account_key.as_str(), client_key.as_str()];
@@ -72,9 +87,7 @@ impl App {
         if counters.iter().any(|c| c.key == account_key) {
             self.db.clear_failures(&account_key).await?;
         }
-        let ttl = self.config.access_token_ttl_seconds;
-        let access_token = self.keys().issue(&Id::from_trusted(account.id), self.now_seconds(), ttl)?;
-        Ok(TokenView { access_token, token_type: "bearer", expires_in: ttl })
+        Ok(Id::from_trusted(account.id))
     }
 
     /// The user's profile and usage.

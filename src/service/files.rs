@@ -22,6 +22,26 @@ pub struct FilePage {
     pub next_cursor: Option<String>,
 }
 
+/// The most sub-folders one listing shows.
+const MAX_CHILD_FOLDERS: i64 = 1000;
+
+/// A folder as the API shows it.
+#[derive(Serialize)]
+pub struct FolderView {
+    /// The full path, as `folder` of files and `?folder=` of listings take it.
+    pub path: String,
+    /// The last segment.
+    pub name: String,
+}
+
+/// The sub-folders of a folder.
+#[derive(Serialize)]
+pub struct FolderList {
+    pub items: Vec<FolderView>,
+    /// Whether there were more than the listing shows.
+    pub truncated: bool,
+}
+
 /// A presigned URL and when it stops working.
 #[derive(Serialize)]
 pub struct UrlView {
@@ -187,6 +207,19 @@ impl App {
             None
         };
         Ok(FilePage { items: rows.into_iter().map(FileView::from).collect(), next_cursor })
+    }
+
+    /// The immediate sub-folders of `parent`, by name.
+    pub async fn folders(&self, owner: &Id, parent: &FolderPath) -> Result<FolderList, ApiError> {
+        // One row more than shown tells whether there are more.
+        let mut paths = self.db.child_folders(owner, parent, MAX_CHILD_FOLDERS + 1).await?;
+        let truncated = paths.len() > MAX_CHILD_FOLDERS as usize;
+        paths.truncate(MAX_CHILD_FOLDERS as usize);
+        let items = paths
+            .into_iter()
+            .map(|path| FolderView { name: path.rsplit('/').next().unwrap_or_default().to_owned(), path })
+            .collect();
+        Ok(FolderList { items, truncated })
     }
 
     /// One of the user's files.

@@ -9,16 +9,17 @@ mod sweeper;
 
 pub use accounts::{AccountView, MeView, TokenView};
 pub use direct::{PartUrl, PartUrls, UploadStatus, UploadTicket};
-pub use files::{FileMeta, FilePage, FormDefaults, UrlView, FORM_SLACK_BYTES};
+pub use files::{FileMeta, FilePage, FolderList, FolderView, FormDefaults, UrlView, FORM_SLACK_BYTES};
 pub use shares::{AccessPage, Landing, NewShareRequest, ShareChanges, SharedView};
 pub use sweeper::SweepReport;
 
-use crate::auth::{self, TokenKeys};
+use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::database::Db;
 use crate::error::ApiError;
 use crate::listing::CursorKey;
 use crate::model::Id;
+use crate::session::Credential;
 use crate::storage::Bucket;
 use std::time::{Duration, SystemTime};
 
@@ -68,11 +69,10 @@ impl App {
         CursorKey(&self.config.secret_key)
     }
 
-    /// The user a bearer token speaks for (whether the account still exists is checked by
-    /// the database call each operation makes anyway).
-    pub fn authenticate(&self, authorization: Option<&str>) -> Result<Id, ApiError> {
-        let token = auth::bearer_token(authorization)?;
-        self.keys().verify(token, self.now_seconds())
+    /// The user a bearer token or session cookie speaks for (whether the account still
+    /// exists is checked by the database call each operation makes anyway).
+    pub fn authenticate(&self, credential: Credential<'_>) -> Result<Id, ApiError> {
+        self.keys().verify(credential.token(), self.now_seconds())
     }
 
     /// Deletes an object no file row owns and forgets it; if the bucket fails, the object

@@ -113,7 +113,7 @@ fn wait_until(what: &str, log: &Path, timeout: Duration, mut ready: impl FnMut()
 pub struct Stack {
     pub base: String,
     pub dir: PathBuf,
-    s3_port: u16,
+    pub s3_port: u16,
     bucket: Mutex<Option<Child>>,
     worker: Mutex<Option<Child>>,
 }

@@ -17,6 +17,7 @@ mod security;
 mod share_controls;
 mod sharing;
 mod uploads;
+mod web;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

@@ -175,7 +175,12 @@ async fn a_browser_gets_a_landing_page_and_only_its_button_counts() {
         assert!(page.header("content-type").unwrap().starts_with("text/html"));
         let csp = page.header("content-security-policy").unwrap();
         assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(csp.contains("style-src 'self'") && !csp.contains("script-src"), "{csp}");
+        for (header, value) in [("x-content-type-options", "nosniff"), ("referrer-policy", "no-referrer")] {
+            assert_eq!(page.header(header).as_deref(), Some(value));
+        }
         let html = page.text();
+        assert!(html.contains("<link rel=\"stylesheet\" href=\"/app.css\">"), "the web app's look: {html}");
         assert!(html.contains("plans.pdf") && html.contains("17 bytes") && html.contains("<button"), "{html}");
         assert!(!html.contains("type=\"password\""));
     }
