@@ -18,11 +18,11 @@ WEB_SOURCES := $(shell find web -type f) package-lock.json
 APP := dist/index.html
 SWAGGER := dist/swagger/swagger-ui-bundle.js dist/swagger/swagger-ui.css dist/swagger/init.js
 
-.PHONY: help dev test build tools lint unit api bench deploy clean
+.PHONY: help dev test build tools lint unit api e2e bench deploy clean
 
 help:
 	@echo "make dev     run the service locally (local D1 + s3s-fs + wrangler dev) on :$${PORT:-8787}"
-	@echo "make test    run the whole test suite (lint, unit tests, black-box API tests)"
+	@echo "make test    run the whole test suite (lint, unit tests, API tests, browser tests)"
 	@echo "make build   build the Worker bundle into build/"
 	@echo "make bench   run the benchmarks and write docs/benchmarks.md"
 	@echo "make deploy  build, apply D1 migrations remotely and deploy with wrangler"
@@ -30,13 +30,18 @@ help:
 dev: build
 	scripts/dev.sh
 
-test: build lint unit api
+test: build lint unit api e2e
 
-unit:
+unit: tools
 	cargo test --lib
+	node --test web/test/*.test.ts
 
 api: build
 	cargo test --test api
+
+# The web app in Debian's Chromium against a fresh stack; screenshots land in test-results/e2e.
+e2e: build
+	node --test --test-concurrency=1 tests/e2e/*.test.mjs
 
 lint: tools
 	cargo fmt --check

@@ -5,8 +5,10 @@
 #   Rust target wasm32-unknown-unknown   (rustup)
 #   worker-build, wasm-bindgen-cli       (cargo install, cached in $TOOLS)
 #   s3s-fs, the local S3 server          (cargo install, cached in $TOOLS)
-#   wrangler, Node 22, wasm-opt, Swagger UI  (npm ci, from package-lock.json)
+#   wrangler, Node 22, wasm-opt, Swagger UI, Vite, Preact, TypeScript, playwright-core
+#                                        (npm ci, from package-lock.json)
 #   schemathesis, the API fuzzer           (pip, in a venv in $TOOLS)
+#   Chromium, for the browser tests        (apt-get: Debian's package)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,7 +46,7 @@ if [ ! -x "$TOOLS/bin/s3s-fs" ]; then
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing the npm tools (wrangler, Node 22, binaryen, Swagger UI)"
+  say "installing the npm tools (wrangler, Node 22, binaryen, Swagger UI, Vite, Preact, playwright-core)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
@@ -53,4 +55,12 @@ if ! "$TOOLS/venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHES
   say "installing schemathesis $SCHEMATHESIS_VERSION (API fuzzing)"
   python3 -m venv "$TOOLS/venv"
   "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
+# playwright-core drives Debian's Chromium; it never downloads a browser of its own.
+if [ ! -x /usr/bin/chromium ]; then
+  say "installing Chromium (Debian package) for the browser tests"
+  sudo=$([ "$(id -u)" -eq 0 ] || echo sudo)
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium > /dev/null
 fi

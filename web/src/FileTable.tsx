@@ -1,0 +1,93 @@
+import { api, type FileRecord } from './api';
+import { folderHref, type BrowseState } from './browseState';
+import { formatBytes, formatDate } from './format';
+import { FileIcon } from './icons';
+import { followLink } from './router';
+
+export type FileAction = 'rename' | 'move' | 'share' | 'delete';
+
+interface Props {
+  state: BrowseState;
+  files: FileRecord[];
+  onAction(action: FileAction, file: FileRecord): void;
+}
+
+/** The files as a table; on narrow screens each row becomes a card (see app.css). */
+export function FileTable({ state, files, onAction }: Props) {
+  const searching = state.q !== '';
+  return (
+    <table class="files">
+      <caption class="visually-hidden">{searching ? 'Search results' : 'Files'}</caption>
+      <thead>
+        <tr>
+          <th scope="col">Name</th>
+          {searching && <th scope="col">Location</th>}
+          <th scope="col" class="numeric">
+            Size
+          </th>
+          <th scope="col">Added</th>
+          <th scope="col">
+            <span class="visually-hidden">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {files.map((file) => (
+          <FileRow key={file.id} file={file} state={state} searching={searching} onAction={onAction} />
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+interface RowProps {
+  file: FileRecord;
+  state: BrowseState;
+  searching: boolean;
+  onAction(action: FileAction, file: FileRecord): void;
+}
+
+function FileRow({ file, state, searching, onAction }: RowProps) {
+  const name = file.name;
+  return (
+    <tr>
+      <th scope="row" class="file-name">
+        <FileIcon />
+        <span>{name}</span>
+      </th>
+      {searching && (
+        <td class="file-folder">
+          <a href={folderHref(state, file.folder)} onClick={followLink}>
+            {file.folder === '/' ? 'All files' : file.folder}
+          </a>
+        </td>
+      )}
+      <td class="numeric file-size">{formatBytes(file.size)}</td>
+      <td class="file-date">
+        <time dateTime={file.created_at}>{formatDate(file.created_at)}</time>
+      </td>
+      <td class="file-actions">
+        <a class="button small" href={api.downloadUrl(file.id)} download={name} aria-label={`Download ${name}`}>
+          Download
+        </a>
+        <button type="button" class="small" aria-label={`Share ${name}`} onClick={() => onAction('share', file)}>
+          Share
+        </button>
+        <button type="button" class="small" aria-label={`Rename ${name}`} onClick={() => onAction('rename', file)}>
+          Rename
+        </button>
+        <button type="button" class="small" aria-label={`Move ${name}`} onClick={() => onAction('move', file)}>
+          Move
+        </button>
+        <button
+          type="button"
+          class="small danger-quiet"
+          aria-label={`Delete ${name}`}
+          onClick={() => onAction('delete', file)}
+        >
+          Delete
+        </button>
+      </td>
+    </tr>
+  );
+}
