@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startStack } from "./stack.mjs";
-import { launchBrowser, screenshot } from "./browser.mjs";
+import { accessibilityProblems, launchBrowser, screenshot, watchCspViolations } from "./browser.mjs";
 
 const MIB = 1024 * 1024;
 let stack;
@@ -33,13 +33,27 @@ function randomFile(name, size) {
   return file;
 }
 
+/** Every page opened, with the CSP violations it reported: none are allowed. */
+const opened = [];
+
 /** A new browser profile (no cookies, no storage) on a page of the app. */
 async function freshPage(viewport = { width: 1280, height: 860 }) {
   const context = await browser.newContext({ viewport, acceptDownloads: true });
   const page = await context.newPage();
   page.on("pageerror", (error) => assert.fail(`script error on the page: ${error.message}`));
+  opened.push(watchCspViolations(page));
   return page;
 }
+
+/** Saves a screenshot of a main screen and checks it for WCAG 2.1 AA problems. */
+async function mainScreen(page, name) {
+  await screenshot(page, name);
+  assert.deepEqual(await accessibilityProblems(page), [], `accessibility problems on ${name}`);
+}
+
+test.afterEach(() => {
+  assert.deepEqual(opened.flat(), [], "the pages broke no Content-Security-Policy rule");
+});
 
 async function register(page) {
   const email = `e2e-${randomBytes(6).toString("hex")}@example.com`;
@@ -75,7 +89,7 @@ test("a person uploads, finds, renames, shares behind a password, revokes and de
   const page = await freshPage();
   await page.goto(`${stack.base}/`);
   await page.getByRole("heading", { name: "Log in" }).waitFor();
-  await screenshot(page, "01-login");
+  await mainScreen(page, "01-login");
   const email = await register(page);
   await assert.doesNotReject(page.getByText(email).first().waitFor());
 
@@ -94,7 +108,7 @@ test("a person uploads, finds, renames, shares behind a password, revokes and de
   assert.ok([...progress].some((f) => f > 0 && f < 1), `the bar moved through partial values: ${[...progress]}`);
   assert.equal(new Set(direct.map((u) => new URL(u).searchParams.get("partNumber"))).size, 3, "three parts went straight to the bucket");
   await page.getByRole("button", { name: "Rename dataset.bin" }).waitFor();
-  await screenshot(page, "02-files");
+  await mainScreen(page, "02-files");
 
   // Found by search from the root, and in its folder through the breadcrumbs.
   await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link", { name: "All files" }).click();
@@ -126,13 +140,13 @@ test("a person uploads, finds, renames, shares behind a password, revokes and de
   const link = await dialog.getByLabel("Share link").inputValue();
   assert.match(link, new RegExp(`^${stack.base}/share/[A-Za-z0-9_-]{20,}$`));
   await dialog.getByRole("button", { name: "Copy link" }).click();
-  await screenshot(page, "03-share-dialog");
+  await mainScreen(page, "03-share-dialog");
 
   // A stranger opens it in a browser of their own, gives the password and downloads.
   const stranger = await freshPage({ width: 390, height: 800 });
   await stranger.goto(link);
   await stranger.getByRole("heading", { name: "measurements.bin" }).waitFor();
-  await screenshot(stranger, "04-share-page-phone");
+  await mainScreen(stranger, "04-share-page-phone");
   await stranger.getByLabel(/Password/).fill("wrong password!");
   await stranger.getByRole("button", { name: "Download" }).click();
   await stranger.getByRole("alert").filter({ hasText: "Wrong password" }).waitFor();
@@ -146,7 +160,7 @@ test("a person uploads, finds, renames, shares behind a password, revokes and de
   await dialog.getByText("1 download").waitFor();
   await dialog.getByRole("button", { name: "Access log of link 1" }).click();
   await page.getByText(/wrong password|bad_password/i).first().waitFor();
-  await screenshot(page, "05-access-log");
+  await mainScreen(page, "05-access-log");
   await page.getByRole("button", { name: "Revoke link 1" }).click();
   await page.getByRole("button", { name: "Revoke", exact: true }).click();
   await dialog.getByRole("button", { name: "Revoke link 1" }).waitFor({ state: "detached" });
@@ -217,13 +231,13 @@ test("errors read as sentences, unknown pages are a 404 view, and a phone gets t
   const missing = await page.goto(`${stack.base}/no/such/page`);
   assert.equal(missing.status(), 404);
   await page.getByRole("heading", { name: "Page not found" }).waitFor();
-  await screenshot(page, "07-not-found-phone");
+  await mainScreen(page, "07-not-found-phone");
 
   await register(page);
   await page.getByText(/upload files here|No files yet/i).first().waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `nothing sticks out sideways on a 360 px screen (${overflow} px)`);
-  await screenshot(page, "08-empty-phone");
+  await mainScreen(page, "08-empty-phone");
 
   // The keyboard alone reaches the upload button, with a visible focus ring.
   await page.keyboard.press("Tab");

@@ -1,7 +1,8 @@
 // Debian's Chromium, driven by playwright-core (no browser download): headless, without
 // background networking (this machine's network is closed, and tests should not phone out).
 import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -29,4 +30,29 @@ export async function launchBrowser() {
 export async function screenshot(page, name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/**
+ * The WCAG 2.1 A/AA problems axe-core finds on the page as it is now, as readable lines
+ * (empty when there are none). Evaluated through the DevTools protocol, so the page's
+ * Content-Security-Policy stays in force for everything else.
+ */
+export async function accessibilityProblems(page) {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const result = await globalThis.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] });
+    return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  return violations;
+}
+
+/** Collects every Content-Security-Policy violation the page reports from now on. */
+export function watchCspViolations(page) {
+  const violations = [];
+  page.on("console", (message) => {
+    if (message.type() === "error" && /Content.Security.Policy/i.test(message.text())) violations.push(message.text());
+  });
+  return violations;
 }
