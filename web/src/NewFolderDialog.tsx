@@ -1,9 +1,6 @@
-import { useId, useState } from 'preact/hooks';
-import { Alert } from './Alert';
-import { Dialog, DialogActions } from './Dialog';
-import { Field } from './Field';
 import { useAction } from './hooks';
 import { joinFolder, nameProblem, parseFolder } from './paths';
+import { TextFieldDialog } from './TextFieldDialog';
 
 interface Props {
   parent: string;
@@ -16,51 +13,28 @@ interface Props {
  * into being with the first file uploaded or moved there.
  */
 export function NewFolderDialog({ parent, onOpen, onClose }: Props) {
-  const id = useId();
-  const [name, setName] = useState('');
   const action = useAction();
 
-  const submit = (event: Event) => {
-    event.preventDefault();
-    const wanted = name.trim();
-    const problem = nameProblem(wanted);
-    const path = problem ? null : parseFolder(joinFolder(parent, wanted));
-    if (problem || !path?.ok) {
-      action.setError(problem ?? (path && !path.ok ? path.problem : 'That name cannot be used.'));
-      return;
-    }
+  const open = (typed: string) => {
+    const name = typed.trim();
+    const problem = nameProblem(name);
+    if (problem) return action.setError(problem);
+    // A valid name can still make a path the API refuses, e.g. one too long.
+    const path = parseFolder(joinFolder(parent, name));
+    if (!path.ok) return action.setError(path.problem);
     onOpen(path.value);
   };
 
   return (
-    <Dialog title="New folder" onClose={onClose}>
-      <form class="stack" onSubmit={submit}>
-        <Alert message={action.error} />
-        <Field
-          id={`${id}-name`}
-          label="Folder name"
-          hint="The folder opens right away; it is kept once you upload or move a file into it."
-        >
-          <input
-            id={`${id}-name`}
-            type="text"
-            required
-            autoFocus
-            autoComplete="off"
-            aria-describedby={`${id}-name-hint`}
-            value={name}
-            onInput={(e) => setName(e.currentTarget.value)}
-          />
-        </Field>
-        <DialogActions>
-          <button type="submit" class="primary">
-            Open folder
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </DialogActions>
-      </form>
-    </Dialog>
+    <TextFieldDialog
+      title="New folder"
+      label="Folder name"
+      hint="The folder opens right away; it is kept once you upload or move a file into it."
+      initial=""
+      submitLabel="Open folder"
+      action={action}
+      onSubmit={open}
+      onClose={onClose}
+    />
   );
 }

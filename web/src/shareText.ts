@@ -43,5 +43,12 @@ export function parseLimit(text: string): number | null | undefined {
 }
 
 export const LIMIT_PROBLEM = 'The download limit must be a whole number of at least 1, or empty for no limit.';
-export const PASSWORD_PROBLEM = 'A link password needs at least 8 characters.';
+
 export const MIN_LINK_PASSWORD = 8;
+
+/** Why `password` cannot protect a link, or null when it can or is empty (no password). */
+export function linkPasswordProblem(password: string): string | null {
+  // Counted in code points, as the API counts characters.
+  const short = password !== '' && [...password].length < MIN_LINK_PASSWORD;
+  return short ? `A link password needs at least ${MIN_LINK_PASSWORD} characters.` : null;
+}
