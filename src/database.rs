@@ -339,11 +339,12 @@ pub mod sql {
     /// subtree is one contiguous range (in plain byte order `/a/b-c` would split it).
     pub fn child_folders(owner: &Id, parent: &FolderPath, limit: i64) -> Statement {
         let tree = |path: &str| path.replace('/', "\u{1}");
-        let prefix = match parent.as_str() {
-            "/" => tree("/"),
-            path => tree(&format!("{path}/")),
+        let prefix = tree(&parent.descendant_prefix());
+        // Keys below `parent` are exactly those in (prefix, end): char(2) follows char(1).
+        let end = match parent.as_str() {
+            "/" => "\u{2}".to_owned(),
+            path => format!("{}\u{2}", tree(path)),
         };
-        let end = format!("{}\u{2}", &prefix[..prefix.len() - 1]);
         let length = i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX);
         // The child of `parent` that tree key `k` lies in: the prefix and k's next segment.
         let child = |k: &str| {
