@@ -14,18 +14,20 @@ export WRANGLER_SEND_METRICS := false
 WORKER_SOURCES := $(shell find src -type f) Cargo.toml Cargo.lock openapi.json
 BUNDLE := build/worker/shim.mjs
 # The web app: TypeScript + Preact in web/, built by Vite into dist/ (the Worker's static assets).
-WEB_SOURCES := $(shell find web -type f) package-lock.json
+# openapi.json too: the app's API types are generated from it, so a contract change re-checks them.
+WEB_SOURCES := $(shell find web -type f) package-lock.json openapi.json
 APP := dist/index.html
 SWAGGER := dist/swagger/swagger-ui-bundle.js dist/swagger/swagger-ui.css dist/swagger/init.js
 
-.PHONY: help dev test build tools lint unit api e2e bench deploy clean
+.PHONY: help dev test build tools lint unit api e2e bench deploy clean api-types api-types-check
 
 help:
-	@echo "make dev     run the service locally (local D1 + s3s-fs + wrangler dev) on :$${PORT:-8787}"
-	@echo "make test    run the whole test suite (lint, unit tests, API tests, browser tests)"
-	@echo "make build   build the Worker bundle into build/"
-	@echo "make bench   run the benchmarks and write docs/benchmarks.md"
-	@echo "make deploy  build, apply D1 migrations remotely and deploy with wrangler"
+	@echo "make dev       run the service locally (local D1 + s3s-fs + wrangler dev) on :$${PORT:-8787}"
+	@echo "make test      run the whole test suite (lint, unit tests, API tests, browser tests)"
+	@echo "make build     build the Worker bundle into build/"
+	@echo "make api-types regenerate the web app's API types (web/src/api-schema.ts) from openapi.json"
+	@echo "make bench     run the benchmarks and write docs/benchmarks.md"
+	@echo "make deploy    build, apply D1 migrations remotely and deploy with wrangler"
 
 dev: build
 	scripts/dev.sh
@@ -43,7 +45,7 @@ api: build
 e2e: build
 	node --test --test-concurrency=1 tests/e2e/*.test.mjs
 
-lint: tools
+lint: tools api-types-check
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
@@ -56,10 +58,22 @@ build: tools
 tools:
 	@scripts/install-tools.sh
 
+# The web app's API types are generated from openapi.json by openapi-typescript and committed;
+# run this after changing the contract and commit both together.
+api-types: tools
+	scripts/gen-api-types.sh
+
+# Fails while the committed types are not what openapi.json generates now (a contract change
+# not yet regenerated, or a hand edit), so the app can never drift from the API it calls.
+api-types-check: tools
+	scripts/gen-api-types.sh --check
+
 $(BUNDLE): $(WORKER_SOURCES)
 	worker-build --release
 
+# Stale API types fail the build before tsc would type-check the app against them.
 $(APP): $(WEB_SOURCES)
+	scripts/gen-api-types.sh --check
 	tsc -p web --noEmit
 	vite build --config web/vite.config.ts --logLevel warn
 

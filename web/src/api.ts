@@ -1,136 +1,64 @@
 // The one way the app talks to its API: typed calls over fetch, with every failure turned
 // into an ApiError that carries a sentence fit to show (the problem document's `detail`).
+//
+// Every request and answer type comes from web/src/api-schema.ts, which `make api-types`
+// generates from openapi.json (the contract the Worker serves and is tested against): the
+// app cannot drift from it, and a contract change that breaks the app fails `tsc`.
+import type { components, operations } from './api-schema';
 
-export interface Me {
-  id: string;
-  email: string;
-  created_at: string;
-  file_count: number;
-  used_bytes: number;
-  pending_bytes: number;
-  quota_bytes: number | null;
-}
+type Schemas = components['schemas'];
+type OperationId = keyof operations;
 
-export interface FileRecord {
-  id: string;
-  name: string;
-  folder: string;
-  size: number;
-  content_type: string;
-  created_at: string;
-  updated_at: string;
-}
+/** The JSON an operation answers with the given status. */
+type Answer<Op extends OperationId, Status extends keyof operations[Op]['responses']> =
+  operations[Op]['responses'][Status] extends { content: { 'application/json': infer Body } } ? Body : never;
 
-export interface FilePage {
-  items: FileRecord[];
-  next_cursor: string | null;
-}
+/** The JSON an operation takes as its request body. */
+type RequestBody<Op extends OperationId> =
+  NonNullable<operations[Op]['requestBody']> extends { content: { 'application/json': infer Body } } ? Body : never;
 
-export interface Folder {
-  path: string;
-  name: string;
-}
+/** An operation's query parameters. */
+type Query<Op extends OperationId> = NonNullable<operations[Op]['parameters']['query']>;
 
-export interface FolderList {
-  items: Folder[];
-  truncated: boolean;
-}
+export type Me = Schemas['Me'];
+export type FileRecord = Schemas['File'];
+export type FilePage = Schemas['FilePage'];
+export type FileChanges = Schemas['FileUpdate'];
+export type FolderList = Schemas['FolderList'];
+/** A sub-folder as listed. (The document's `Folder` schema is a folder's path, a string.) */
+export type Folder = FolderList['items'][number];
 
-export type SortKey = 'created_at' | 'name' | 'size';
-export type SortOrder = 'asc' | 'desc';
+type FileListQuery = Query<'listFiles'>;
+export type SortKey = NonNullable<FileListQuery['sort']>;
+export type SortOrder = NonNullable<FileListQuery['order']>;
 
+/** What the file browser asks for: a folder or a search, in an order, from a page on. */
 export interface FileQuery {
-  folder: string;
-  q?: string;
+  folder: NonNullable<FileListQuery['folder']>;
+  q?: FileListQuery['q'];
   sort: SortKey;
   order: SortOrder;
-  cursor?: string | null;
+  cursor?: FileListQuery['cursor'] | null;
 }
 
-export interface Share {
-  id: string;
-  file_id: string;
-  created_at: string;
-  expires_at: string | null;
-  max_downloads: number | null;
-  download_count: number;
-  password_protected: boolean;
-}
-
-export interface ShareCreated extends Share {
-  token: string;
-  url: string;
-}
-
-export interface NewShare {
-  expires_in?: number;
-  max_downloads?: number;
-  password?: string;
-}
-
+export type Share = Schemas['Share'];
+export type ShareCreated = Schemas['ShareCreated'];
+export type NewShare = Schemas['ShareRequest'];
 /** A PATCH: an absent key keeps the value, null removes it. */
-export interface ShareChanges {
-  expires_in?: number | null;
-  max_downloads?: number | null;
-  password?: string | null;
-}
+export type ShareChanges = Schemas['ShareUpdate'];
 
-export type AccessOutcome = 'ok' | 'expired' | 'limit_reached' | 'bad_password' | 'password_required';
+export type Access = Schemas['Access'];
+export type AccessOutcome = Access['outcome'];
+export type AccessPage = Schemas['AccessPage'];
 
-export interface Access {
-  at: string;
-  ip_hash: string;
-  user_agent: string;
-  outcome: AccessOutcome;
-}
+export type NewUpload = Schemas['UploadRequest'];
+export type PartUrl = Schemas['PartUrl'];
+export type UploadTicket = Schemas['UploadTicket'];
+export type StoredPart = Schemas['StoredPart'];
+export type UploadStatus = Schemas['UploadStatus'];
+export type CompletedPart = NonNullable<Schemas['CompleteRequest']['parts']>[number];
 
-export interface AccessPage {
-  items: Access[];
-  next_cursor: string | null;
-}
-
-export interface PartUrl {
-  part_number: number;
-  url: string;
-}
-
-export interface UploadTicket {
-  upload_id: string;
-  file_id: string;
-  method: 'put' | 'multipart';
-  size: number;
-  part_size: number;
-  part_count: number;
-  url?: string;
-  parts?: PartUrl[];
-  expires_at: string;
-  upload_expires_at: string;
-}
-
-export interface StoredPart {
-  part_number: number;
-  size: number;
-  etag: string | null;
-}
-
-export interface UploadStatus {
-  upload_id: string;
-  file_id: string;
-  method: 'put' | 'multipart';
-  name: string;
-  folder: string;
-  size: number;
-  part_size: number;
-  part_count: number;
-  parts: StoredPart[];
-  uploaded_bytes: number;
-  upload_expires_at: string;
-}
-
-export interface CompletedPart {
-  part_number: number;
-  etag: string;
-}
+type Problem = Schemas['Problem'];
 
 /** A failed call. `message` is always a sentence a person can act on. */
 export class ApiError extends Error {
@@ -147,7 +75,8 @@ export class ApiError extends Error {
   }
 }
 
-export const CSRF_HEADER = 'X-Edgedrop-Csrf';
+/** Sent on every call that changes anything; the document names it on `POST /auth/session`. */
+export const CSRF_HEADER = 'X-Edgedrop-Csrf' satisfies keyof operations['startSession']['parameters']['header'];
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
@@ -169,7 +98,8 @@ export function errorFromResponse(status: number, contentType: string | null, bo
     try {
       const problem: unknown = JSON.parse(body);
       if (problem && typeof problem === 'object') {
-        const { detail, title, code, field } = problem as Record<string, unknown>;
+        // The problem document's fields, unchecked: whatever the server sent is read warily.
+        const { detail, title, code, field } = problem as { [K in keyof Problem]?: unknown };
         const message = text(detail) ?? text(title);
         if (message) return new ApiError(message, status, text(code) ?? 'error', text(field));
       }
@@ -250,53 +180,75 @@ export function queryString(params: Record<string, string | number | boolean | n
 const id = encodeURIComponent;
 
 export const api = {
-  me: () => request<Me>('GET', '/auth/me', { quietUnauthorized: true }),
+  me: () => request<Answer<'me', 200>>('GET', '/auth/me', { quietUnauthorized: true }),
   logIn: (email: string, password: string) =>
-    request<{ expires_in: number }>('POST', '/auth/session', { body: { email, password }, quietUnauthorized: true }),
+    request<Answer<'startSession', 200>>('POST', '/auth/session', {
+      body: { email, password } satisfies RequestBody<'startSession'>,
+      quietUnauthorized: true,
+    }),
   logOut: () => request<void>('DELETE', '/auth/session', { quietUnauthorized: true }),
   register: (email: string, password: string) =>
-    request<{ id: string; email: string }>('POST', '/auth/register', { body: { email, password } }),
+    request<Answer<'register', 201>>('POST', '/auth/register', {
+      body: { email, password } satisfies RequestBody<'register'>,
+    }),
 
   folders: (parent: string, signal?: AbortSignal) =>
-    request<FolderList>('GET', `/folders${queryString({ parent })}`, { signal }),
+    request<Answer<'listFolders', 200>>('GET', `/folders${queryString({ parent } satisfies Query<'listFolders'>)}`, {
+      signal,
+    }),
   files: (query: FileQuery, signal?: AbortSignal) => {
     // A search looks through every folder, so its results say where each file is.
     const where = query.q ? { folder: '/', recursive: true, q: query.q } : { folder: query.folder };
-    const params = { ...where, sort: query.sort, order: query.order, limit: 50, cursor: query.cursor };
-    return request<FilePage>('GET', `/files${queryString(params)}`, { signal });
+    const params: FileListQuery = { ...where, sort: query.sort, order: query.order, limit: 50 };
+    if (query.cursor) params.cursor = query.cursor;
+    return request<Answer<'listFiles', 200>>('GET', `/files${queryString(params)}`, { signal });
   },
-  updateFile: (fileId: string, changes: { name?: string; folder?: string }) =>
-    request<FileRecord>('PATCH', `/files/${id(fileId)}`, { body: changes }),
+  updateFile: (fileId: string, changes: FileChanges) =>
+    request<Answer<'updateFile', 200>>('PATCH', `/files/${id(fileId)}`, {
+      body: changes satisfies RequestBody<'updateFile'>,
+    }),
   deleteFile: (fileId: string) => request<void>('DELETE', `/files/${id(fileId)}`),
   /** Where a plain link downloads the file: the API redirects to a short-lived bucket URL. */
-  downloadUrl: (fileId: string) => `/files/${id(fileId)}/download?redirect=true`,
+  downloadUrl: (fileId: string) =>
+    `/files/${id(fileId)}/download${queryString({ redirect: true } satisfies Query<'downloadFile'>)}`,
 
-  shares: (fileId: string) => request<{ items: Share[] }>('GET', `/files/${id(fileId)}/shares`),
+  shares: (fileId: string) => request<Answer<'listShares', 200>>('GET', `/files/${id(fileId)}/shares`),
   createShare: (fileId: string, share: NewShare) =>
-    request<ShareCreated>('POST', `/files/${id(fileId)}/share`, { body: share }),
+    request<Answer<'createShare', 201>>('POST', `/files/${id(fileId)}/share`, {
+      body: share satisfies RequestBody<'createShare'>,
+    }),
   updateShare: (fileId: string, shareId: string, changes: ShareChanges) =>
-    request<Share>('PATCH', `/files/${id(fileId)}/shares/${id(shareId)}`, { body: changes }),
+    request<Answer<'updateShare', 200>>('PATCH', `/files/${id(fileId)}/shares/${id(shareId)}`, {
+      body: changes satisfies RequestBody<'updateShare'>,
+    }),
   revokeShare: (fileId: string, shareId: string) =>
     request<void>('DELETE', `/files/${id(fileId)}/shares/${id(shareId)}`),
-  accesses: (fileId: string, shareId: string, cursor: string | null) =>
-    request<AccessPage>(
+  accesses: (fileId: string, shareId: string, cursor: string | null) => {
+    const params: Query<'shareAccesses'> = { limit: 50 };
+    if (cursor) params.cursor = cursor;
+    return request<Answer<'shareAccesses', 200>>(
       'GET',
-      `/files/${id(fileId)}/shares/${id(shareId)}/accesses${queryString({ limit: 50, cursor })}`,
-    ),
+      `/files/${id(fileId)}/shares/${id(shareId)}/accesses${queryString(params)}`,
+    );
+  },
 
-  createUpload: (
-    upload: { name: string; folder: string; size: number; content_type: string },
-    signal?: AbortSignal,
-  ) => request<UploadTicket>('POST', '/files/uploads', { body: upload, signal }),
+  createUpload: (upload: NewUpload, signal?: AbortSignal) =>
+    request<Answer<'createUpload', 201>>('POST', '/files/uploads', {
+      body: upload satisfies RequestBody<'createUpload'>,
+      signal,
+    }),
   uploadStatus: (uploadId: string, signal?: AbortSignal) =>
-    request<UploadStatus>('GET', `/files/uploads/${id(uploadId)}`, { signal }),
+    request<Answer<'uploadStatus', 200>>('GET', `/files/uploads/${id(uploadId)}`, { signal }),
   partUrls: (uploadId: string, from: number, count: number, signal?: AbortSignal) =>
-    request<{ parts: PartUrl[]; expires_at: string }>(
+    request<Answer<'uploadPartUrls', 200>>(
       'GET',
-      `/files/uploads/${id(uploadId)}/parts${queryString({ from, count })}`,
+      `/files/uploads/${id(uploadId)}/parts${queryString({ from, count } satisfies Query<'uploadPartUrls'>)}`,
       { signal },
     ),
   completeUpload: (uploadId: string, parts: CompletedPart[], signal?: AbortSignal) =>
-    request<FileRecord>('POST', `/files/uploads/${id(uploadId)}/complete`, { body: { parts }, signal }),
+    request<Answer<'completeUpload', 201>>('POST', `/files/uploads/${id(uploadId)}/complete`, {
+      body: { parts } satisfies RequestBody<'completeUpload'>,
+      signal,
+    }),
   abortUpload: (uploadId: string) => request<void>('DELETE', `/files/uploads/${id(uploadId)}`),
 };

@@ -2,11 +2,11 @@
 // to localStorage, each part's ETag as soon as that part is in the bucket. The File itself
 // cannot be stored, so resuming asks for it again and checks it is the same one.
 
-import type { CompletedPart } from './api';
+import type { CompletedPart, UploadTicket } from './api';
 
 export interface PendingUpload {
   uploadId: string;
-  method: 'put' | 'multipart';
+  method: UploadTicket['method'];
   name: string;
   folder: string;
   size: number;
