@@ -344,7 +344,8 @@ def report(r: dict, plans: dict, seeding: float, total: float):
         "## Query plans",
         "",
         "On the schema of `migrations/` (SQLite's `EXPLAIN QUERY PLAN`). The native tests "
-        "`database::tests::no_statement_scans_a_whole_table` and `every_listing_walks_an_index_in_order` "
+        "`every_statement_is_sampled_and_none_scans_a_table` (one per area of `src/db/`) and "
+        "`db::files::tests::every_listing_walks_an_index_in_order` "
         "check every statement, and every combination of listing parameters, the same way:",
         "",
     ]

@@ -1,15 +1,33 @@
-//! The server's configuration, parsed and validated once per request from the Worker's
-//! vars and secrets. Anything missing or malformed fails closed with a message naming the
-//! variable (logged, never sent to the client).
+//! The server's configuration, parsed and validated from the Worker's vars and secrets once
+//! per isolate (they cannot change while it lives). Anything missing or malformed fails
+//! closed with a message naming the variable (logged, never sent to the client).
 
 use crate::auth::JwtAlgorithm;
+use crate::domain::{GIB, MIB};
 use crate::storage::BucketConfig;
+
+/// A secret value: its `Debug` never shows it, so no log line or panic message can.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    /// The secret itself, for signing.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
 
 /// Everything the Worker needs to know about its deployment.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Signing key for access tokens (at least 32 bytes).
-    pub secret_key: Vec<u8>,
+    /// Signing key for access tokens, cursors and client pseudonyms (at least 32 bytes).
+    pub secret_key: Secret,
     /// The one JWT algorithm tokens are signed and accepted with.
     pub algorithm: JwtAlgorithm,
     /// Lifetime of an access token, in seconds.
@@ -44,8 +62,6 @@ pub struct Config {
 
 /// The longest lifetime a SigV4 presigned URL may have (7 days).
 pub const MAX_PRESIGN_SECONDS: u32 = 604_800;
-const MIB: u64 = 1024 * 1024;
-const GIB: u64 = 1024 * MIB;
 const TEN_YEARS: u64 = 10 * 365 * 24 * 3600;
 
 impl Config {
@@ -60,10 +76,6 @@ impl Config {
             Some(name) => JwtAlgorithm::from_name(name)
                 .ok_or_else(|| format!("ALGORITHM {name:?} is not one of HS256, HS384, HS512"))?,
         };
-        let backend = var("STORAGE_BACKEND").unwrap_or_else(|| "b2".into());
-        if !matches!(backend.trim(), "b2" | "s3") {
-            return Err(format!("STORAGE_BACKEND {backend:?} is not b2 or s3"));
-        }
         let bucket = BucketConfig::new(
             &required(&var, "B2_ENDPOINT")?,
             var("B2_REGION").filter(|r| !r.trim().is_empty()),
@@ -79,12 +91,12 @@ impl Config {
         };
         let max_share_ttl = number(&var, "MAX_SHARE_TTL_SECONDS", MAX_PRESIGN_SECONDS.into(), 1..=TEN_YEARS)?;
         Ok(Config {
-            secret_key: secret_key.into_bytes(),
+            secret_key: Secret(secret_key.into_bytes()),
             algorithm,
             access_token_ttl_seconds: number(&var, "ACCESS_TOKEN_EXPIRE_MINUTES", 60, 1..=525_600)? * 60,
             session_ttl_seconds: number(&var, "SESSION_EXPIRE_HOURS", 12, 1..=8760)? * 3600,
             bucket,
-            max_upload_bytes: number(&var, "MAX_UPLOAD_BYTES", 100 * 1024 * 1024, 1..=5 * 1024 * 1024 * 1024)?,
+            max_upload_bytes: number(&var, "MAX_UPLOAD_BYTES", 100 * MIB, 1..=5 * GIB)?,
             download_url_ttl_seconds: presign_ttl(&var, "DOWNLOAD_URL_TTL_SECONDS", 300)?,
             share_url_ttl_seconds: presign_ttl(&var, "SHARE_URL_TTL_SECONDS", 60)?,
             public_base_url,
@@ -205,7 +217,6 @@ mod tests {
             ("SECRET_KEY", "too-short"),
             ("ALGORITHM", "none"),
             ("ALGORITHM", "RS256"),
-            ("STORAGE_BACKEND", "gcs"),
             ("MAX_UPLOAD_BYTES", "-1"),
             ("MAX_UPLOAD_BYTES", "lots"),
             ("SHARE_URL_TTL_SECONDS", "604801"),
@@ -219,6 +230,14 @@ mod tests {
             let err = Config::from_lookup(lookup(&[(name, value)])).unwrap_err();
             assert!(err.contains(name), "{err}");
         }
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        let printed = format!("{:?}", Config::from_lookup(lookup(&[])).unwrap());
+        assert!(!printed.contains("0123456789abcdef"), "{printed}");
+        assert!(!printed.contains("application-key"), "{printed}");
+        assert!(printed.contains("Secret(***)"), "{printed}");
     }
 
     #[test]

@@ -5,50 +5,14 @@
 //! with a single PUT of known length, a larger one as an S3 multipart upload. At most one
 //! part is held in memory at a time, whatever the file's size.
 
+use crate::domain::files::FormFields;
+use crate::domain::uploads::PART_SIZE;
 use crate::error::ApiError;
 use bytes::Bytes;
 use futures_util::Stream;
 
-/// Size of each multipart-upload part but the last (S3 and B2 want at least 5 MiB).
-pub const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Largest text field (`name`, `folder`) accepted beside the file.
 const MAX_TEXT_FIELD: usize = 4096;
-
-/// The smallest part S3 and B2 accept (all but the last part of an upload).
-pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
-/// The most parts one multipart upload may have.
-pub const MAX_PARTS: u64 = 10_000;
-/// The largest object S3 stores (5 TiB); B2 allows more, this is the common bound.
-pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024 * 1024;
-/// The part size direct uploads start from: small enough to resume cheaply.
-const DIRECT_PART_SIZE: u64 = 8 * 1024 * 1024;
-
-/// How a direct upload of a given size travels from the client to the bucket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UploadPlan {
-    /// `false`: one presigned PUT of the whole object.
-    pub multipart: bool,
-    pub part_size: u64,
-    pub part_count: u32,
-}
-
-impl UploadPlan {
-    /// One PUT up to `threshold` bytes; above it, parts of at least 8 MiB, grown in whole
-    /// MiB until the upload fits in 10,000 parts.
-    pub fn for_size(size: u64, threshold: u64) -> Result<Self, ApiError> {
-        if size > MAX_OBJECT_SIZE {
-            return Err(ApiError::invalid("size", format!("must be at most {MAX_OBJECT_SIZE} bytes")));
-        }
-        if size <= threshold {
-            return Ok(UploadPlan { multipart: false, part_size: size.max(1), part_count: 1 });
-        }
-        const MIB: u64 = 1024 * 1024;
-        let fitting = size.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB;
-        let part_size = DIRECT_PART_SIZE.max(fitting).max(MIN_PART_SIZE);
-        let part_count = u32::try_from(size.div_ceil(part_size)).unwrap_or(u32::MAX);
-        Ok(UploadPlan { multipart: true, part_size, part_count })
-    }
-}
 
 /// Where the bytes of an upload go: one object, written whole or in numbered parts.
 #[allow(async_fn_in_trait)] // Only ever used by concrete types on one thread.
@@ -122,21 +86,6 @@ impl PartCutter {
     }
 }
 
-/// What a form upload carried besides the file bytes.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct FormFields {
-    /// The `filename` of the `file` part.
-    pub file_name: Option<String>,
-    /// The `Content-Type` of the `file` part.
-    pub content_type: Option<String>,
-    /// The `name` text field.
-    pub name: Option<String>,
-    /// The `folder` text field.
-    pub folder: Option<String>,
-    /// Bytes stored.
-    pub size: u64,
-}
-
 /// The boundary of a `multipart/form-data` content type.
 pub fn form_boundary(content_type: &str) -> Result<String, ApiError> {
     multer::parse_boundary(content_type)
@@ -206,7 +155,7 @@ where
                 }
                 fields.file_name = file_name_of(&field)?;
                 fields.content_type = field.content_type().map(|m| m.to_string());
-                let cut = cutter.insert(PartCutter::new(limit, PART_SIZE));
+                let cut = cutter.insert(PartCutter::new(limit, usize::try_from(PART_SIZE).unwrap_or(usize::MAX)));
                 while let Some(chunk) = field.chunk().await.map_err(form_error)? {
                     cut.feed(&chunk, writer).await?;
                 }
@@ -377,27 +326,6 @@ mod tests {
         let (result, recorder) = receive(body, 100).await;
         assert_eq!(result.unwrap_err().problem().status, 422);
         assert!(recorder.aborted);
-    }
-
-    #[test]
-    fn direct_uploads_fit_in_ten_thousand_parts_of_at_least_five_mib() {
-        const MIB: u64 = 1024 * 1024;
-        let small = UploadPlan::for_size(10 * MIB, 64 * MIB).unwrap();
-        assert_eq!(small, UploadPlan { multipart: false, part_size: 10 * MIB, part_count: 1 });
-        assert_eq!(UploadPlan::for_size(0, 64 * MIB).unwrap().part_count, 1);
-        let medium = UploadPlan::for_size(100 * MIB + 1, 64 * MIB).unwrap();
-        assert_eq!((medium.multipart, medium.part_size, medium.part_count), (true, 8 * MIB, 13));
-        for size in [65 * MIB, 78_125 * MIB + 1, 1024 * 1024 * MIB, MAX_OBJECT_SIZE] {
-            let plan = UploadPlan::for_size(size, 64 * MIB).unwrap();
-            assert!(u64::from(plan.part_count) <= MAX_PARTS, "{size}: {plan:?}");
-            assert!(plan.part_size >= MIN_PART_SIZE && plan.part_size.is_multiple_of(MIB), "{size}: {plan:?}");
-            assert!(u64::from(plan.part_count) * plan.part_size >= size, "{size}: {plan:?}");
-            assert!(u64::from(plan.part_count - 1) * plan.part_size < size, "{size}: no empty last part");
-        }
-        assert_eq!(
-            UploadPlan::for_size(MAX_OBJECT_SIZE + 1, 64 * MIB).unwrap_err().problem().field.as_deref(),
-            Some("size")
-        );
     }
 
     #[test]

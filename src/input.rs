@@ -1,7 +1,7 @@
 //! Reading fields out of a JSON request body, with errors that name the field.
 
-use crate::database::Patch;
 use crate::error::ApiError;
+use crate::model::Patch;
 use serde_json::{Map, Value};
 
 /// A JSON request body that is an object.

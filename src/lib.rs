@@ -6,10 +6,11 @@
 
 pub mod auth;
 pub mod config;
-pub mod database;
+pub mod db;
+pub mod domain;
 pub mod error;
+pub mod form_upload;
 pub mod input;
-pub mod limits;
 pub mod listing;
 pub mod model;
 pub mod random;
@@ -17,7 +18,7 @@ pub mod router;
 pub mod session;
 pub mod share_page;
 pub mod storage;
-pub mod upload;
+pub mod views;
 pub mod web;
 
 #[cfg(target_arch = "wasm32")]

@@ -104,6 +104,16 @@ pub fn fold_case(text: &str) -> String {
 }
 
 impl ListQuery {
+    /// The cursor of the page after the row with these values, in this listing's order.
+    pub fn cursor_after(&self, created_at: i64, size: i64, name: &str, id: &str) -> Cursor {
+        let key = match self.sort {
+            SortKey::CreatedAt => KeyValue::Int(created_at),
+            SortKey::Size => KeyValue::Int(size),
+            SortKey::Name => KeyValue::Text(fold_case(name)),
+        };
+        Cursor { sort: self.sort, order: self.order, key, id: id.to_owned() }
+    }
+
     /// Parses the query-string pairs of a listing request.
     pub fn parse(pairs: &[(String, String)], cursor_key: &CursorKey<'_>) -> Result<Self, ApiError> {
         let get = |name: &str| pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str());

@@ -242,62 +242,11 @@ pub fn rfc3339(unix_millis: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// A file as the API shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct FileView {
-    pub id: String,
-    pub name: String,
-    pub folder: String,
-    pub size: i64,
-    pub content_type: String,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-impl From<crate::database::FileRow> for FileView {
-    fn from(row: crate::database::FileRow) -> Self {
-        FileView {
-            id: row.id,
-            name: row.name,
-            folder: row.folder,
-            size: row.size,
-            content_type: row.content_type,
-            created_at: rfc3339(row.created_at),
-            updated_at: rfc3339(row.updated_at),
-        }
-    }
-}
-
-/// A share as the API shows it; `token` and `url` only in the answer that creates it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ShareView {
-    pub id: String,
-    pub file_id: String,
-    pub created_at: String,
-    pub expires_at: Option<String>,
-    pub max_downloads: Option<i64>,
-    pub download_count: i64,
-    pub password_protected: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-}
-
-impl From<crate::database::ShareRow> for ShareView {
-    fn from(row: crate::database::ShareRow) -> Self {
-        ShareView {
-            id: row.id,
-            file_id: row.file_id,
-            created_at: rfc3339(row.created_at),
-            expires_at: row.expires_at.map(rfc3339),
-            max_downloads: row.max_downloads,
-            download_count: row.download_count,
-            password_protected: row.protected != 0,
-            token: None,
-            url: None,
-        }
-    }
+/// A change to one field of a PATCH: keep it, or set it (to a value or to nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Patch<T> {
+    Keep,
+    Set(T),
 }
 
 #[cfg(test)]

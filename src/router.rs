@@ -35,6 +35,51 @@ pub enum Route<'a> {
     Docs,
 }
 
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, and nothing of the deployment is needed: the health check and the API's
+    /// own documents (they answer even when the configuration is broken).
+    Document,
+    /// Anyone: accounts' entry points and share links.
+    Public,
+    /// A signed-in user (bearer token or session cookie).
+    SignedIn,
+}
+
+impl Route<'_> {
+    /// Who may call this route: the one place that decides which routes need a user.
+    pub fn access(&self) -> Access {
+        match self {
+            Route::Health | Route::OpenApi | Route::Docs => Access::Document,
+            Route::Register
+            | Route::Login
+            | Route::StartSession
+            | Route::EndSession
+            | Route::ResolveShare(_)
+            | Route::UnlockShare(_) => Access::Public,
+            Route::Me
+            | Route::Folders
+            | Route::Upload
+            | Route::ListFiles
+            | Route::GetFile(_)
+            | Route::UpdateFile(_)
+            | Route::DeleteFile(_)
+            | Route::Download(_)
+            | Route::CreateShare(_)
+            | Route::ListShares(_)
+            | Route::UpdateShare { .. }
+            | Route::RevokeShare { .. }
+            | Route::ShareAccesses { .. }
+            | Route::CreateUpload
+            | Route::UploadStatus(_)
+            | Route::UploadParts(_)
+            | Route::CompleteUpload(_)
+            | Route::AbortUpload(_) => Access::SignedIn,
+        }
+    }
+}
+
 /// The route for `method` and `path`: 404 when no route has the path, 405 (with the allowed
 /// methods) when the path exists under other methods.
 pub fn route<'a>(method: &str, path: &'a str) -> Result<Route<'a>, ApiError> {
@@ -148,6 +193,40 @@ mod tests {
             }
         }
         assert_eq!(documented, 27, "every operation of the Route enum is documented");
+    }
+
+    #[test]
+    fn only_documents_accounts_entry_points_and_share_links_are_public() {
+        let documents = [("GET", "/healthz"), ("GET", "/openapi.json"), ("GET", "/docs")];
+        let public = [
+            ("POST", "/auth/register"),
+            ("POST", "/auth/login"),
+            ("POST", "/auth/session"),
+            ("DELETE", "/auth/session"),
+            ("GET", "/share/t"),
+            ("POST", "/share/t"),
+        ];
+        let doc: serde_json::Value = serde_json::from_str(include_str!("../openapi.json")).unwrap();
+        for (path, operations) in doc["paths"].as_object().unwrap() {
+            let concrete = path
+                .replace("{id}", "f")
+                .replace("{share_id}", "s")
+                .replace("{upload_id}", "u")
+                .replace("{token}", "t");
+            for (method, _) in operations.as_object().unwrap() {
+                let method = method.to_uppercase();
+                let route = route(&method, &concrete).unwrap();
+                let called = (method.as_str(), concrete.as_str());
+                let expected = if documents.contains(&called) {
+                    Access::Document
+                } else if public.contains(&called) {
+                    Access::Public
+                } else {
+                    Access::SignedIn
+                };
+                assert_eq!(route.access(), expected, "{method} {path}");
+            }
+        }
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! D1 (exact and global, unlike a per-location rate limiter), and the client identities
 //! they are keyed by.
 
-use crate::database::LimitRow;
 use hmac::Mac;
+use serde::Deserialize;
 
 /// How many failures a key may collect in one window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,14 +19,23 @@ pub const SHARE_PASSWORD_PER_SHARE: Policy = Policy { max_failures: 10, window_m
 /// Failed attempts of either kind per client IP: 50 per 15 minutes.
 pub const PER_CLIENT: Policy = Policy { max_failures: 50, window_millis: 15 * 60 * 1000 };
 
-/// The seconds to wait when any of `rows` (each checked against the policy its key names)
-/// is at its limit in a window that is still open; `None` when all may try.
-pub fn retry_after(rows: &[LimitRow], policy_of: impl Fn(&str) -> Policy, now: i64) -> Option<u64> {
-    rows.iter()
-        .filter_map(|row| {
-            let policy = policy_of(&row.key);
-            let window_end = row.window_start + policy.window_millis;
-            (row.failures >= policy.max_failures && window_end > now).then_some(window_end - now)
+/// The failures counted against one key in its current window.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Counter {
+    pub key: String,
+    pub window_start: i64,
+    pub failures: i64,
+}
+
+/// The seconds to wait when any of `counters` (each checked against the policy its key
+/// names) is at its limit in a window that is still open; `None` when all may try.
+pub fn retry_after(counters: &[Counter], policy_of: impl Fn(&str) -> Policy, now: i64) -> Option<u64> {
+    counters
+        .iter()
+        .filter_map(|counter| {
+            let policy = policy_of(&counter.key);
+            let window_end = counter.window_start + policy.window_millis;
+            (counter.failures >= policy.max_failures && window_end > now).then_some(window_end - now)
         })
         .max()
         .map(|millis| u64::try_from(millis.div_euclid(1000) + 1).unwrap_or(1))
@@ -45,25 +54,25 @@ pub fn ip_pseudonym(secret: &[u8], ip: &str) -> String {
 mod tests {
     use super::*;
 
-    fn row(key: &str, window_start: i64, failures: i64) -> LimitRow {
-        LimitRow { key: key.into(), window_start, failures }
+    fn counter(key: &str, window_start: i64, failures: i64) -> Counter {
+        Counter { key: key.into(), window_start, failures }
     }
 
     #[test]
     fn a_key_at_its_limit_waits_until_its_window_closes() {
         let policy = |_: &str| LOGIN_PER_ACCOUNT;
-        assert_eq!(retry_after(&[row("a", 0, 9)], policy, 1000), None);
-        assert_eq!(retry_after(&[row("a", 0, 10)], policy, 1000), Some(899 + 1));
-        assert_eq!(retry_after(&[row("a", 0, 10)], policy, 15 * 60 * 1000), None);
+        assert_eq!(retry_after(&[counter("a", 0, 9)], policy, 1000), None);
+        assert_eq!(retry_after(&[counter("a", 0, 10)], policy, 1000), Some(899 + 1));
+        assert_eq!(retry_after(&[counter("a", 0, 10)], policy, 15 * 60 * 1000), None);
         assert_eq!(retry_after(&[], policy, 0), None);
     }
 
     #[test]
     fn each_key_is_judged_by_its_own_policy_and_the_longest_wait_wins() {
         let policy = |key: &str| if key.starts_with("ip:") { PER_CLIENT } else { LOGIN_PER_ACCOUNT };
-        let rows = [row("ip:x", 0, 10), row("email:y", 60_000, 10)];
-        assert_eq!(retry_after(&rows[..1], policy, 1000), None, "an IP may fail 50 times");
-        assert_eq!(retry_after(&rows, policy, 1000), Some(959 + 1));
+        let counters = [counter("ip:x", 0, 10), counter("email:y", 60_000, 10)];
+        assert_eq!(retry_after(&counters[..1], policy, 1000), None, "an IP may fail 50 times");
+        assert_eq!(retry_after(&counters, policy, 1000), Some(959 + 1));
     }
 
     #[test]

@@ -3,11 +3,12 @@
 
 use super::request::{header, query_pairs, query_param, read_json};
 use super::respond::{internal, json, redirect};
+use crate::domain::files::{FileMeta, FormDefaults};
 use crate::error::ApiError;
 use crate::input::{optional_str, required_int, required_str};
 use crate::listing::ListQuery;
 use crate::model::{ContentType, FileName, FolderPath, Id};
-use crate::service::{App, FileMeta, FormDefaults};
+use crate::service::App;
 use futures_util::StreamExt;
 use serde_json::Value;
 use worker::{Request, Response};
@@ -26,10 +27,7 @@ pub async fn upload(req: &mut Request, app: &App, user: &Id) -> Result<Response,
     let name = query_param(&pairs, "name").map(|n| FileName::parse(&n, "name")).transpose()?;
     let folder = query_param(&pairs, "folder").map(|f| FolderPath::parse(&f, "folder")).transpose()?;
     if content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
-        let boundary = crate::upload::form_boundary(&content_type)?;
-        if declared.is_some_and(|length| length > app.config.max_upload_bytes + crate::service::FORM_SLACK_BYTES) {
-            return Err(ApiError::PayloadTooLarge { limit: app.config.max_upload_bytes });
-        }
+        let boundary = crate::form_upload::form_boundary(&content_type)?;
         let body = req.stream().map_err(internal)?;
         let chunks = body.map(|chunk| chunk.map(bytes::Bytes::from).map_err(|e| e.to_string()));
         let defaults = FormDefaults { name, folder };
@@ -38,9 +36,6 @@ pub async fn upload(req: &mut Request, app: &App, user: &Id) -> Result<Response,
     }
     let name = name.ok_or_else(|| ApiError::invalid("name", "is required for a raw upload"))?;
     let length = declared.ok_or(ApiError::LengthRequired)?;
-    if length > app.config.max_upload_bytes {
-        return Err(ApiError::PayloadTooLarge { limit: app.config.max_upload_bytes });
-    }
     let content_type =
         ContentType::parse(&content_type, "content-type").unwrap_or_else(|_| ContentType::octet_stream());
     let body = req.inner().body().filter(|_| length > 0).map(wasm_bindgen::JsValue::from);
@@ -68,7 +63,7 @@ impl<S: futures_util::Stream + Unpin> futures_util::Stream for SendStream<S> {
 
 pub async fn list(req: &Request, app: &App, user: &Id) -> Result<Response, ApiError> {
     let query = ListQuery::parse(&query_pairs(req)?, &app.cursor_key())?;
-    json(200, &app.list(user, query).await?)
+    json(200, &app.list_files(user, query).await?)
 }
 
 /// `GET /folders?parent=`: the sub-folders of `parent` (the root by default).
@@ -84,11 +79,11 @@ pub async fn update(req: &mut Request, app: &App, user: &Id, id: &Id) -> Result<
     let body = read_json(req, false).await?;
     let name = optional_str(&body, "name")?.map(|n| FileName::parse(n, "name")).transpose()?;
     let folder = optional_str(&body, "folder")?.map(|f| FolderPath::parse(f, "folder")).transpose()?;
-    json(200, &app.update(user, id, name, folder).await?)
+    json(200, &app.update_file(user, id, name, folder).await?)
 }
 
 pub async fn download(req: &Request, app: &App, user: &Id, id: &Id) -> Result<Response, ApiError> {
-    let link = app.download(user, id).await?;
+    let link = app.download_file(user, id).await?;
     match query_param(&query_pairs(req)?, "redirect").as_deref() {
         Some("true") => redirect(302, &link.url),
         None | Some("false") => json(200, &link),

@@ -9,15 +9,17 @@ mod session;
 mod shares;
 
 use crate::config::Config;
-use crate::database::Db;
+use crate::db::Db;
 use crate::error::ApiError;
 use crate::input::required_str;
 use crate::model::{Email, Id, Password};
-use crate::router::{route, Route};
+use crate::router::{route, Access, Route};
 use crate::service::App;
 use crate::session::{check_csrf, Credential, CSRF_HEADER};
 use request::{caller, header, read_json, read_login};
 use respond::{html, internal, json};
+use std::cell::RefCell;
+use std::rc::Rc;
 use worker::{console_error, console_log, Env, Request, Response};
 
 const OPENAPI: &str = include_str!("../../openapi.json");
@@ -47,12 +49,25 @@ pub async fn handle(req: Request, env: Env) -> Response {
     })
 }
 
-/// The deployment's configuration, read and checked.
-fn config(env: &Env) -> Result<Config, ApiError> {
-    Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string())).map_err(ApiError::Config)
+thread_local! {
+    /// The configuration, parsed by the first request of this isolate. Vars and secrets
+    /// cannot change while an isolate lives, so every later request reuses it. A
+    /// configuration that fails to parse is not kept, so each request reports it.
+    static CONFIG: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
 }
 
-/// The request's [`App`]: configuration read and checked, D1 bound, the clock read.
+/// The deployment's configuration, read and checked once per isolate.
+fn config(env: &Env) -> Result<Rc<Config>, ApiError> {
+    if let Some(config) = CONFIG.with(|cell| cell.borrow().clone()) {
+        return Ok(config);
+    }
+    let parsed = Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string())).map_err(ApiError::Config)?;
+    let config = Rc::new(parsed);
+    CONFIG.with(|cell| *cell.borrow_mut() = Some(config.clone()));
+    Ok(config)
+}
+
+/// The request's [`App`]: configuration, D1 bound, the clock read.
 fn app(env: &Env) -> Result<App, ApiError> {
     Ok(App {
         config: config(env)?,
@@ -78,82 +93,75 @@ pub async fn scheduled(env: Env) {
     }
 }
 
+/// Runs `route`: the caller is authenticated first when the route needs a user, then one
+/// arm per route reads the request, calls one operation and answers.
 async fn dispatch(route: Route<'_>, method: &str, mut req: Request, env: &Env) -> Result<Response, ApiError> {
-    match route {
-        Route::Health => return json(200, &serde_json::json!({ "status": "ok" })),
-        Route::OpenApi => {
-            return json(
-                200,
-                &serde_json::from_str::<serde_json::Value>(OPENAPI).map_err(|e| ApiError::Internal(e.to_string()))?,
-            )
-        }
-        Route::Docs => return html(200, DOCS_PAGE, DOCS_CSP),
-        _ => {}
-    }
-    let app = app(env)?;
-    match route {
-        Route::Register => {
-            let body = read_json(&mut req, false).await?;
-            let email = Email::parse(required_str(&body, "email")?)?;
-            let password = Password::parse(required_str(&body, "password")?)?;
-            return json(201, &app.register(email, password).await?);
-        }
-        Route::Login => {
-            let (email, password) = read_login(&mut req).await?;
-            return json(200, &app.login(&email, &password, &caller(&req)).await?);
-        }
-        Route::StartSession => return session::start(&mut req, &app).await,
-        Route::EndSession => return session::end(),
-        Route::ResolveShare(token) => return shares::resolve(&req, &app, token).await,
-        Route::UnlockShare(token) => return shares::unlock(&mut req, &app, token).await,
-        _ => {}
-    }
-    let user = authenticate(&req, method, &app)?;
+    let access = route.access();
+    let app = if access == Access::Document { None } else { Some(app(env)?) };
+    let app = app.as_ref();
+    let user = match (access, app) {
+        (Access::SignedIn, Some(app)) => Some(authenticate(&req, method, app)?),
+        _ => None,
+    };
+    // Every route but a document has an app; every signed-in route has a user.
+    let app = || app.ok_or_else(|| ApiError::Internal("route without its app".into()));
+    let user = || user.as_ref().ok_or_else(|| ApiError::Internal("signed-in route without a user".into()));
     // Ids that cannot exist are "not found", exactly like ids of other users' files.
     let file_id = |raw: &str| Id::parse(raw).ok_or(ApiError::FileNotFound);
     let upload_id = |raw: &str| Id::parse(raw).ok_or(ApiError::UploadNotFound);
     let share_id = |raw: &str| Id::parse(raw).ok_or(ApiError::ShareNotFound);
     match route {
-        Route::Me => json(200, &app.me(&user).await?),
-        Route::Folders => files::folders(&req, &app, &user).await,
-        Route::Upload => files::upload(&mut req, &app, &user).await,
-        Route::ListFiles => files::list(&req, &app, &user).await,
-        Route::GetFile(id) => json(200, &app.file(&user, &file_id(id)?).await?),
-        Route::UpdateFile(id) => files::update(&mut req, &app, &user, &file_id(id)?).await,
+        Route::Health => json(200, &serde_json::json!({ "status": "ok" })),
+        Route::OpenApi => json(
+            200,
+            &serde_json::from_str::<serde_json::Value>(OPENAPI).map_err(|e| ApiError::Internal(e.to_string()))?,
+        ),
+        Route::Docs => html(200, DOCS_PAGE, DOCS_CSP),
+        Route::Register => {
+            let body = read_json(&mut req, false).await?;
+            let email = Email::parse(required_str(&body, "email")?)?;
+            let password = Password::parse(required_str(&body, "password")?)?;
+            json(201, &app()?.register(email, password).await?)
+        }
+        Route::Login => {
+            let (email, password) = read_login(&mut req).await?;
+            json(200, &app()?.login(&email, &password, &caller(&req)).await?)
+        }
+        Route::StartSession => session::start(&mut req, app()?).await,
+        Route::EndSession => session::end(),
+        Route::ResolveShare(token) => shares::resolve(&req, app()?, token).await,
+        Route::UnlockShare(token) => shares::unlock(&mut req, app()?, token).await,
+        Route::Me => json(200, &app()?.me(user()?).await?),
+        Route::Folders => files::folders(&req, app()?, user()?).await,
+        Route::Upload => files::upload(&mut req, app()?, user()?).await,
+        Route::ListFiles => files::list(&req, app()?, user()?).await,
+        Route::GetFile(id) => json(200, &app()?.file(user()?, &file_id(id)?).await?),
+        Route::UpdateFile(id) => files::update(&mut req, app()?, user()?, &file_id(id)?).await,
         Route::DeleteFile(id) => {
-            app.delete(&user, &file_id(id)?).await?;
+            app()?.delete_file(user()?, &file_id(id)?).await?;
             respond::no_content()
         }
-        Route::Download(id) => files::download(&req, &app, &user, &file_id(id)?).await,
-        Route::CreateUpload => files::create_upload(&mut req, &app, &user).await,
-        Route::UploadStatus(id) => json(200, &app.upload_status(&user, &upload_id(id)?).await?),
-        Route::UploadParts(id) => files::part_urls(&req, &app, &user, &upload_id(id)?).await,
-        Route::CompleteUpload(id) => files::complete_upload(&mut req, &app, &user, &upload_id(id)?).await,
+        Route::Download(id) => files::download(&req, app()?, user()?, &file_id(id)?).await,
+        Route::CreateUpload => files::create_upload(&mut req, app()?, user()?).await,
+        Route::UploadStatus(id) => json(200, &app()?.upload_status(user()?, &upload_id(id)?).await?),
+        Route::UploadParts(id) => files::part_urls(&req, app()?, user()?, &upload_id(id)?).await,
+        Route::CompleteUpload(id) => files::complete_upload(&mut req, app()?, user()?, &upload_id(id)?).await,
         Route::AbortUpload(id) => {
-            app.abort_upload(&user, &upload_id(id)?).await?;
+            app()?.abort_upload(user()?, &upload_id(id)?).await?;
             respond::no_content()
         }
-        Route::CreateShare(id) => shares::create(&mut req, &app, &user, &file_id(id)?).await,
-        Route::ListShares(id) => json(200, &serde_json::json!({ "items": app.shares(&user, &file_id(id)?).await? })),
+        Route::CreateShare(id) => shares::create(&mut req, app()?, user()?, &file_id(id)?).await,
+        Route::ListShares(id) => json(200, &app()?.shares_of_file(user()?, &file_id(id)?).await?),
         Route::UpdateShare { file, share } => {
-            shares::update(&mut req, &app, &user, &file_id(file)?, &share_id(share)?).await
+            shares::update(&mut req, app()?, user()?, &file_id(file)?, &share_id(share)?).await
         }
         Route::RevokeShare { file, share } => {
-            app.revoke(&user, &file_id(file)?, &share_id(share)?).await?;
+            app()?.revoke_share(user()?, &file_id(file)?, &share_id(share)?).await?;
             respond::no_content()
         }
         Route::ShareAccesses { file, share } => {
-            shares::accesses(&req, &app, &user, &file_id(file)?, &share_id(share)?).await
+            shares::accesses(&req, app()?, user()?, &file_id(file)?, &share_id(share)?).await
         }
-        Route::Health
-        | Route::OpenApi
-        | Route::Docs
-        | Route::Register
-        | Route::Login
-        | Route::StartSession
-        | Route::EndSession
-        | Route::ResolveShare(_)
-        | Route::UnlockShare(_) => Err(ApiError::RouteNotFound),
     }
 }
 

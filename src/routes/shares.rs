@@ -5,11 +5,10 @@
 use super::base_url;
 use super::request::{caller, is_form, query_pairs, query_param, read_json, read_json_or_form, wants_html, wants_json};
 use super::respond::{html, json, redirect};
-use crate::database::Patch;
 use crate::error::ApiError;
-use crate::input::{nullable_str, patch_field, patch_int, Object};
-use crate::model::{Id, Password};
-use crate::service::{App, NewShareRequest, ShareChanges};
+use crate::input::{nullable_str, optional_int, patch_field, patch_int, Object};
+use crate::model::{Id, Password, Patch};
+use crate::service::{App, Landing};
 use crate::share_page::{render, SharePage};
 use worker::{Request, Response};
 
@@ -17,38 +16,37 @@ fn password_field(body: &Object) -> Result<Option<Password>, ApiError> {
     nullable_str(body, "password")?.map(Password::parse).transpose()
 }
 
+/// The largest `expires_in` a request may carry; the deployment's maximum is the service's
+/// to check, so that the rule lives in one place.
+const ANY_SECONDS: std::ops::RangeInclusive<i64> = 1..=i64::MAX;
+/// A download limit: at least one, and no more than a counter can hold.
+const DOWNLOADS: std::ops::RangeInclusive<i64> = 1..=u32::MAX as i64;
+
 /// `POST /files/{id}/share` with optional `{expires_in, max_downloads, password}`.
 pub async fn create(req: &mut Request, app: &App, user: &Id, file: &Id) -> Result<Response, ApiError> {
     let body = read_json(req, true).await?;
-    let max_ttl = i64::try_from(app.config.max_share_ttl_seconds).unwrap_or(i64::MAX);
-    let request = NewShareRequest {
-        expires_in: crate::input::optional_int(&body, "expires_in", 1..=max_ttl)?.map(|s| s as u64),
-        max_downloads: crate::input::optional_int(&body, "max_downloads", 1..=i64::from(u32::MAX))?,
-        password: password_field(&body)?,
-    };
+    let expires_in = optional_int(&body, "expires_in", ANY_SECONDS)?.map(|s| s as u64);
+    let max_downloads = optional_int(&body, "max_downloads", DOWNLOADS)?;
+    let password = password_field(&body)?;
     let base = base_url(req, &app.config)?;
-    json(201, &app.share(user, file, request, &base).await?)
+    json(201, &app.create_share(user, file, expires_in, max_downloads, password, &base).await?)
 }
 
 /// `PATCH /files/{id}/shares/{share_id}`: absent fields stay, null removes a limit or the password.
 pub async fn update(req: &mut Request, app: &App, user: &Id, file: &Id, share: &Id) -> Result<Response, ApiError> {
     let body = read_json(req, false).await?;
-    let max_ttl = i64::try_from(app.config.max_share_ttl_seconds).unwrap_or(i64::MAX);
-    let expires_in = match patch_int(&body, "expires_in", 1..=max_ttl)? {
+    let expires_in = match patch_int(&body, "expires_in", ANY_SECONDS)? {
         Patch::Keep => Patch::Keep,
         Patch::Set(seconds) => Patch::Set(seconds.map(|s| s as u64)),
     };
-    let changes = ShareChanges {
-        expires_in,
-        max_downloads: patch_int(&body, "max_downloads", 1..=i64::from(u32::MAX))?,
-        password: patch_field(&body, "password", |value| {
-            value
-                .as_str()
-                .ok_or_else(|| ApiError::invalid("password", "must be a string or null"))
-                .and_then(Password::parse)
-        })?,
-    };
-    json(200, &app.update_share(user, file, share, changes).await?)
+    let max_downloads = patch_int(&body, "max_downloads", DOWNLOADS)?;
+    let password = patch_field(&body, "password", |value| {
+        value
+            .as_str()
+            .ok_or_else(|| ApiError::invalid("password", "must be a string or null"))
+            .and_then(Password::parse)
+    })?;
+    json(200, &app.update_share(user, file, share, expires_in, max_downloads, password).await?)
 }
 
 /// `GET /files/{id}/shares/{share_id}/accesses?cursor=&limit=`.
@@ -63,7 +61,7 @@ pub async fn accesses(req: &Request, app: &App, user: &Id, file: &Id, share: &Id
             .ok_or_else(|| ApiError::invalid("limit", "must be a whole number from 1 to 1000"))?,
     };
     let cursor = query_param(&pairs, "cursor").filter(|c| !c.is_empty());
-    json(200, &app.accesses(user, file, share, cursor.as_deref(), limit).await?)
+    json(200, &app.share_accesses(user, file, share, cursor.as_deref(), limit).await?)
 }
 
 fn page(app: &App, status: u16, page: &SharePage<'_>) -> Result<Response, ApiError> {
@@ -76,7 +74,7 @@ pub async fn resolve(req: &Request, app: &App, token: &str) -> Result<Response, 
     if wants_html(req) {
         return landing(app, token, None, 200).await;
     }
-    let shared = app.resolve(token, None, &caller(req)).await?;
+    let shared = app.resolve_share(token, None, &caller(req)).await?;
     if wants_json(req) {
         json(200, &shared)
     } else {
@@ -85,8 +83,7 @@ pub async fn resolve(req: &Request, app: &App, token: &str) -> Result<Response, 
 }
 
 async fn landing(app: &App, token: &str, error: Option<&str>, status: u16) -> Result<Response, ApiError> {
-    use crate::service::Landing;
-    match app.landing(token).await? {
+    match app.share_landing(token).await? {
         Landing::Ready { name, size, protected } => {
             page(app, status, &SharePage::Ready { token, name: &name, size, protected, error })
         }
@@ -101,7 +98,7 @@ pub async fn unlock(req: &mut Request, app: &App, token: &str) -> Result<Respons
     let from_form = is_form(req);
     let body = read_json_or_form(req).await?;
     let password = nullable_str(&body, "password")?.filter(|p| !p.is_empty());
-    let result = app.resolve(token, password, &caller(req)).await;
+    let result = app.resolve_share(token, password, &caller(req)).await;
     if from_form {
         return match result {
             Ok(shared) => redirect(303, &shared.url),

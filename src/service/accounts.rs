@@ -2,49 +2,18 @@
 
 use super::{App, Caller};
 use crate::auth;
+use crate::domain::limits::{self, LOGIN_PER_ACCOUNT, PER_CLIENT};
 use crate::error::ApiError;
-use crate::limits::{self, LOGIN_PER_ACCOUNT, PER_CLIENT};
 use crate::listing::fold_case;
 use crate::model::{rfc3339, Email, Id, Password};
-use serde::Serialize;
-
-/// A new account as the API shows it.
-#[derive(Serialize)]
-pub struct AccountView {
-    pub id: String,
-    pub email: String,
-    pub created_at: String,
-}
-
-/// The signed-in user with their usage.
-#[derive(Serialize)]
-pub struct MeView {
-    pub id: String,
-    pub email: String,
-    pub created_at: String,
-    pub file_count: i64,
-    /// Bytes of stored files.
-    pub used_bytes: i64,
-    /// Bytes promised to uploads under way.
-    pub pending_bytes: i64,
-    /// The quota over stored and pending bytes; null when unlimited.
-    pub quota_bytes: Option<u64>,
-}
-
-/// The answer to a login.
-#[derive(Serialize)]
-pub struct TokenView {
-    pub access_token: String,
-    pub token_type: &'static str,
-    pub expires_in: u64,
-}
+use crate::views::{AccountView, MeView, TokenView};
 
 impl App {
     /// Creates an account.
     pub async fn register(&self, email: Email, password: Password) -> Result<AccountView, ApiError> {
         let id = Id::generate()?;
         let hash = auth::hash_password(&password, &crate::random::bytes()?)?;
-        if !self.db.insert_user(&id, email.as_str(), &hash, self.now).await? {
+        if !self.db.create_user(&id, email.as_str(), &hash, self.now).await? {
             return Err(ApiError::EmailTaken);
         }
         Ok(AccountView { id: id.as_str().to_owned(), email: email.as_str().to_owned(), created_at: rfc3339(self.now) })
@@ -81,7 +50,7 @@ impl App {
         let stored = account.as_ref().map_or(auth::DECOY_HASH, |a| a.password_hash.as_str());
         let matches = auth::verify_password(password, stored);
         let Some(account) = account.filter(|_| matches) else {
-            self.db.count_failures(&keys, self.now, LOGIN_PER_ACCOUNT.window_millis, None).await?;
+            self.db.record_failed_login(&keys, self.now, LOGIN_PER_ACCOUNT.window_millis).await?;
             return Err(ApiError::InvalidCredentials);
         };
         if counters.iter().any(|c| c.key == account_key) {
@@ -92,15 +61,6 @@ impl App {
 
     /// The user's profile and usage.
     pub async fn me(&self, user: &Id) -> Result<MeView, ApiError> {
-        let row = self.db.user(user).await?;
-        Ok(MeView {
-            id: row.id,
-            email: row.email,
-            created_at: rfc3339(row.created_at),
-            file_count: row.file_count,
-            used_bytes: row.used_bytes,
-            pending_bytes: row.reserved_bytes,
-            quota_bytes: self.config.quota_bytes,
-        })
+        Ok(MeView::of(self.db.user(user).await?, self.config.quota_bytes))
     }
 }

@@ -1,92 +1,23 @@
 //! Files: uploads streamed through the Worker, listing, renaming, deleting, downloading.
 
 use super::App;
-use crate::database::NewFile;
+use crate::db::files::NewFile;
+use crate::domain::files::{FileMeta, FormDefaults};
+use crate::domain::page_of;
 use crate::error::ApiError;
-use crate::listing::{fold_case, Cursor, KeyValue, ListQuery, SortKey};
-use crate::model::{object_key, rfc3339, ContentType, FileName, FileView, FolderPath, Id};
+use crate::form_upload::ObjectWriter;
+use crate::listing::{fold_case, ListQuery};
+use crate::model::{object_key, rfc3339, FileName, FolderPath, Id};
 use crate::storage::Bucket;
-use crate::upload::{FormFields, ObjectWriter};
-use serde::Serialize;
+use crate::views::{FilePage, FileView, FolderList, FolderView, UrlView};
 
 /// How long an upload streamed through the Worker may run before the sweeper may delete its
 /// object: far longer than any Worker request lives.
 const STREAM_GRACE_MILLIS: i64 = 3600 * 1000;
 /// What a form's framing may add to its file's size before the body counts as too large.
-pub const FORM_SLACK_BYTES: u64 = 64 * 1024;
-
-/// A page of files.
-#[derive(Serialize)]
-pub struct FilePage {
-    pub items: Vec<FileView>,
-    pub next_cursor: Option<String>,
-}
-
+const FORM_SLACK_BYTES: u64 = 64 * 1024;
 /// The most sub-folders one listing shows.
-const MAX_CHILD_FOLDERS: i64 = 1000;
-
-/// A folder as the API shows it.
-#[derive(Serialize)]
-pub struct FolderView {
-    /// The full path, as `folder` of files and `?folder=` of listings take it.
-    pub path: String,
-    /// The last segment.
-    pub name: String,
-}
-
-/// The sub-folders of a folder.
-#[derive(Serialize)]
-pub struct FolderList {
-    pub items: Vec<FolderView>,
-    /// Whether there were more than the listing shows.
-    pub truncated: bool,
-}
-
-/// A presigned URL and when it stops working.
-#[derive(Serialize)]
-pub struct UrlView {
-    pub url: String,
-    pub expires_at: String,
-}
-
-/// What a file is called, where it lives, and what it holds.
-pub struct FileMeta {
-    pub name: FileName,
-    pub folder: FolderPath,
-    pub content_type: ContentType,
-}
-
-/// A form upload's name and folder from the query string, used when the form has none.
-pub struct FormDefaults {
-    pub name: Option<FileName>,
-    pub folder: Option<FolderPath>,
-}
-
-impl FileMeta {
-    /// From a form's fields: a `name` field wins over the query's, which wins over the file
-    /// part's filename; a missing or unusable part type is stored as `application/octet-stream`.
-    fn from_form(fields: &FormFields, defaults: FormDefaults) -> Result<Self, ApiError> {
-        let name = match (&fields.name, defaults.name, &fields.file_name) {
-            (Some(name), _, _) => FileName::parse(name, "name")?,
-            (None, Some(name), _) => name,
-            (None, None, Some(file_name)) => FileName::parse(file_name, "file")?,
-            (None, None, None) => {
-                return Err(ApiError::invalid("name", "give a 'name' field or a filename on the 'file' part"))
-            }
-        };
-        let folder = match (&fields.folder, defaults.folder) {
-            (Some(folder), _) => FolderPath::parse(folder, "folder")?,
-            (None, Some(folder)) => folder,
-            (None, None) => FolderPath::root(),
-        };
-        let content_type = fields
-            .content_type
-            .as_deref()
-            .and_then(|c| ContentType::parse(c, "file").ok())
-            .unwrap_or_else(ContentType::octet_stream);
-        Ok(FileMeta { name, folder, content_type })
-    }
-}
+const MAX_CHILD_FOLDERS: usize = 1000;
 
 impl App {
     /// Creates the file row of a stored object, counting it against the quota; if that
@@ -119,8 +50,8 @@ impl App {
         }
     }
 
-    /// Stores a raw body of `length` bytes as a new file; the quota is checked (and the
-    /// bytes reserved) before any byte is sent to the bucket.
+    /// Stores a raw body of `length` bytes as a new file; the size cap and the quota are
+    /// checked (and the bytes reserved) before any byte is sent to the bucket.
     pub async fn upload_raw(
         &self,
         owner: &Id,
@@ -128,6 +59,9 @@ impl App {
         length: u64,
         body: Option<wasm_bindgen::JsValue>,
     ) -> Result<FileView, ApiError> {
+        if length > self.config.max_upload_bytes {
+            return Err(ApiError::PayloadTooLarge { limit: self.config.max_upload_bytes });
+        }
         let file = Id::generate()?;
         let key = object_key(owner, &file);
         let reserve = i64::try_from(length).unwrap_or(i64::MAX);
@@ -147,7 +81,8 @@ impl App {
 
     /// Stores the `file` part of a multipart form as a new file. Its size is only known at
     /// the end, so the stream is cut off where it would exceed the upload limit or the
-    /// room left in the quota, whichever is smaller.
+    /// room left in the quota, whichever is smaller; a declared length beyond the upload
+    /// limit is refused before anything is stored.
     pub async fn upload_form<S>(
         &self,
         owner: &Id,
@@ -159,22 +94,27 @@ impl App {
     where
         S: futures_util::Stream<Item = Result<bytes::Bytes, String>> + Send + 'static,
     {
+        let max = self.config.max_upload_bytes;
+        if declared_length.is_some_and(|length| length > max.saturating_add(FORM_SLACK_BYTES)) {
+            return Err(ApiError::PayloadTooLarge { limit: max });
+        }
         let file = Id::generate()?;
         let key = object_key(owner, &file);
         let usage = self.db.reserve_object(owner, &key, self.now + STREAM_GRACE_MILLIS, 0, self.quota()).await?;
-        let room = self.config.quota_bytes.map(|q| q.saturating_sub((usage.used_bytes + usage.reserved_bytes) as u64));
-        let limit = room.map_or(self.config.max_upload_bytes, |room| room.min(self.config.max_upload_bytes));
+        let used = u64::try_from(usage.used_bytes.saturating_add(usage.reserved_bytes)).unwrap_or(0);
+        let room = self.config.quota_bytes.map(|q| q.saturating_sub(used));
+        let limit = room.map_or(max, |room| room.min(max));
         let over_limit = || match room {
-            Some(room) if room < self.config.max_upload_bytes => ApiError::QuotaExceeded,
-            _ => ApiError::PayloadTooLarge { limit: self.config.max_upload_bytes },
+            Some(room) if room < max => ApiError::QuotaExceeded,
+            _ => ApiError::PayloadTooLarge { limit: max },
         };
-        if declared_length.is_some_and(|length| length > limit + FORM_SLACK_BYTES) {
+        if declared_length.is_some_and(|length| length > limit.saturating_add(FORM_SLACK_BYTES)) {
             self.discard_object(&key).await;
             return Err(over_limit());
         }
         let mut writer =
             BucketWriter { app: self, bucket: self.bucket(), key: &key, upload_id: None, etags: Vec::new() };
-        let received = crate::upload::receive_form(body, boundary, limit, &mut writer).await;
+        let received = crate::form_upload::receive_form(body, boundary, limit, &mut writer).await;
         // The name and folder may arrive after the file part, so they are checked last.
         let checked = received.and_then(|fields| Ok((FileMeta::from_form(&fields, defaults)?, fields.size)));
         match checked {
@@ -190,36 +130,20 @@ impl App {
     }
 
     /// One page of the user's files.
-    pub async fn list(&self, owner: &Id, query: ListQuery) -> Result<FilePage, ApiError> {
+    pub async fn list_files(&self, owner: &Id, query: ListQuery) -> Result<FilePage, ApiError> {
         let mut rows = self.db.list_files(owner, &query).await?;
-        let limit = query.limit as usize;
-        let next_cursor = if rows.len() > limit {
-            rows.truncate(limit);
-            rows.last().map(|last| {
-                let key = match query.sort {
-                    SortKey::CreatedAt => KeyValue::Int(last.created_at),
-                    SortKey::Size => KeyValue::Int(last.size),
-                    SortKey::Name => KeyValue::Text(fold_case(&last.name)),
-                };
-                self.cursor_key().encode(&Cursor { sort: query.sort, order: query.order, key, id: last.id.clone() })
-            })
-        } else {
-            None
-        };
+        let next_cursor = page_of(&mut rows, query.limit as usize)
+            .map(|last| query.cursor_after(last.created_at, last.size, &last.name, &last.id))
+            .map(|cursor| self.cursor_key().encode(&cursor));
         Ok(FilePage { items: rows.into_iter().map(FileView::from).collect(), next_cursor })
     }
 
     /// The immediate sub-folders of `parent`, by name.
     pub async fn folders(&self, owner: &Id, parent: &FolderPath) -> Result<FolderList, ApiError> {
         // One row more than shown tells whether there are more.
-        let mut paths = self.db.child_folders(owner, parent, MAX_CHILD_FOLDERS + 1).await?;
-        let truncated = paths.len() > MAX_CHILD_FOLDERS as usize;
-        paths.truncate(MAX_CHILD_FOLDERS as usize);
-        let items = paths
-            .into_iter()
-            .map(|path| FolderView { name: path.rsplit('/').next().unwrap_or_default().to_owned(), path })
-            .collect();
-        Ok(FolderList { items, truncated })
+        let mut paths = self.db.child_folders(owner, parent, MAX_CHILD_FOLDERS as i64 + 1).await?;
+        let truncated = page_of(&mut paths, MAX_CHILD_FOLDERS).is_some();
+        Ok(FolderList { items: paths.into_iter().map(FolderView::at).collect(), truncated })
     }
 
     /// One of the user's files.
@@ -228,7 +152,7 @@ impl App {
     }
 
     /// Renames and/or moves one of the user's files.
-    pub async fn update(
+    pub async fn update_file(
         &self,
         owner: &Id,
         id: &Id,
@@ -242,7 +166,7 @@ impl App {
 
     /// Deletes one of the user's files. Its row goes first, in a transaction that hands the
     /// object to the sweeper; if the bucket then fails, the sweeper deletes it later.
-    pub async fn delete(&self, owner: &Id, id: &Id) -> Result<(), ApiError> {
+    pub async fn delete_file(&self, owner: &Id, id: &Id) -> Result<(), ApiError> {
         let key = self.db.delete_file(owner, id, self.now).await?;
         if self.bucket().delete(&key).await.is_ok() {
             self.db.release_orphan(&key).await?;
@@ -251,11 +175,11 @@ impl App {
     }
 
     /// A short-lived URL that downloads one of the user's files.
-    pub async fn download(&self, owner: &Id, id: &Id) -> Result<UrlView, ApiError> {
+    pub async fn download_file(&self, owner: &Id, id: &Id) -> Result<UrlView, ApiError> {
         let file = self.db.file(owner, id).await?;
         let ttl = self.config.download_url_ttl_seconds;
         let url = self.bucket().presign_download(&file.object_key, &file.name, &file.content_type, ttl)?;
-        Ok(UrlView { url, expires_at: rfc3339(self.now + i64::from(ttl) * 1000) })
+        Ok(UrlView { url, expires_at: rfc3339(crate::domain::millis_after(self.now, ttl.into())) })
     }
 }
 

@@ -1,31 +1,32 @@
 //! The domain operations: what each request does with D1 and the bucket, on validated input.
-//! Only the routes call these; nothing here reads or writes HTTP.
+//! Only the routes call these; nothing here reads or writes HTTP. The rules that need no
+//! I/O live in [`crate::domain`]; these functions do the I/O around them.
 
 mod accounts;
-mod direct;
 mod files;
 mod shares;
 mod sweeper;
+mod uploads;
 
-pub use accounts::{AccountView, MeView, TokenView};
-pub use direct::{PartUrl, PartUrls, UploadStatus, UploadTicket};
-pub use files::{FileMeta, FilePage, FolderList, FolderView, FormDefaults, UrlView, FORM_SLACK_BYTES};
-pub use shares::{AccessPage, Landing, NewShareRequest, ShareChanges, SharedView};
+pub use shares::Landing;
 pub use sweeper::SweepReport;
 
 use crate::auth::TokenKeys;
 use crate::config::Config;
-use crate::database::Db;
+use crate::db::Db;
+use crate::domain::limits::ip_pseudonym;
 use crate::error::ApiError;
 use crate::listing::CursorKey;
 use crate::model::Id;
 use crate::session::Credential;
 use crate::storage::Bucket;
+use std::rc::Rc;
 use std::time::{Duration, SystemTime};
 
 /// One request's view of the world: configuration, database, and the time it started.
 pub struct App {
-    pub config: Config,
+    /// Parsed once per isolate and shared by its requests.
+    pub config: Rc<Config>,
     pub db: Db,
     /// Unix milliseconds when the request arrived.
     pub now: i64,
@@ -41,7 +42,7 @@ pub struct Caller {
 
 impl App {
     fn keys(&self) -> TokenKeys<'_> {
-        TokenKeys { algorithm: self.config.algorithm, secret: &self.config.secret_key }
+        TokenKeys { algorithm: self.config.algorithm, secret: self.config.secret_key.expose() }
     }
 
     /// Unix seconds now.
@@ -61,12 +62,12 @@ impl App {
 
     /// The caller's IP, pseudonymized under the server secret.
     fn ip_pseudonym(&self, caller: &Caller) -> String {
-        crate::limits::ip_pseudonym(&self.config.secret_key, &caller.ip)
+        ip_pseudonym(self.config.secret_key.expose(), &caller.ip)
     }
 
     /// The cursor signer, keyed by the server secret.
     pub fn cursor_key(&self) -> CursorKey<'_> {
-        CursorKey(&self.config.secret_key)
+        CursorKey(self.config.secret_key.expose())
     }
 
     /// The user a bearer token or session cookie speaks for (whether the account still

@@ -40,14 +40,9 @@ impl App {
                 Err(_) => report.objects_failed += 1,
             }
         }
-        report.shares_deleted = self
-            .db
-            .housekeeping(
-                self.now - LIMIT_RETENTION_MILLIS,
-                self.now - self.config.expired_share_grace_millis,
-                SHARE_BATCH,
-            )
-            .await?;
+        self.db.prune_counters(self.now - LIMIT_RETENTION_MILLIS).await?;
+        let expired_before = self.now - self.config.expired_share_grace_millis;
+        report.shares_deleted = self.db.delete_expired_shares(expired_before, SHARE_BATCH).await?;
         Ok(report)
     }
 }

@@ -3,85 +3,29 @@
 //! through the Worker. An upload is pending (not listed, not downloadable, not shareable)
 //! until it is completed; the sweeper aborts it after `PENDING_UPLOAD_TTL_HOURS`.
 
-use super::files::FileMeta;
 use super::App;
-use crate::database::{NewUpload, UploadRow};
+use crate::db::uploads::{NewUpload, UploadRow};
+use crate::domain::files::FileMeta;
+use crate::domain::millis_after;
+use crate::domain::uploads::{check_arrived, join_etags, part_count, parts_in_range, StoredPart, UploadPlan};
 use crate::error::ApiError;
-use crate::model::{object_key, rfc3339, ContentType, FileName, FileView, FolderPath, Id};
-use crate::storage::StoredPart;
-use crate::upload::UploadPlan;
-use serde::Serialize;
+use crate::model::{object_key, rfc3339, ContentType, FileName, FolderPath, Id};
+use crate::views::{FileView, PartUrl, PartUrls, UploadStatus, UploadTicket};
 
 /// How many part URLs one answer carries at most; `GET …/parts` hands out the rest.
-pub const MAX_URLS_PER_ANSWER: u32 = 100;
-
-/// A presigned URL for one part.
-#[derive(Serialize)]
-pub struct PartUrl {
-    pub part_number: u32,
-    pub url: String,
-}
-
-/// A new direct upload and where its bytes go.
-#[derive(Serialize)]
-pub struct UploadTicket {
-    pub upload_id: String,
-    pub file_id: String,
-    /// `put` (one request to `url`) or `multipart` (each part to its URL in `parts`).
-    pub method: &'static str,
-    pub size: i64,
-    pub part_size: i64,
-    pub part_count: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parts: Option<Vec<PartUrl>>,
-    /// When the URLs stop working.
-    pub expires_at: String,
-    /// When the pending upload is abandoned if not completed.
-    pub upload_expires_at: String,
-}
-
-/// Fresh part URLs.
-#[derive(Serialize)]
-pub struct PartUrls {
-    pub parts: Vec<PartUrl>,
-    pub expires_at: String,
-}
-
-/// What the bucket already holds of a pending upload.
-#[derive(Serialize)]
-pub struct UploadStatus {
-    pub upload_id: String,
-    pub file_id: String,
-    pub method: &'static str,
-    pub name: String,
-    pub folder: String,
-    pub size: i64,
-    pub part_size: i64,
-    pub part_count: u32,
-    /// The parts stored so far (multipart); the whole object as part 1 (put), if stored.
-    pub parts: Vec<StoredPart>,
-    pub uploaded_bytes: u64,
-    pub upload_expires_at: String,
-}
-
-fn method_name(multipart: bool) -> &'static str {
-    if multipart {
-        "multipart"
-    } else {
-        "put"
-    }
-}
+const MAX_URLS_PER_ANSWER: u32 = 100;
 
 /// How many parts an upload row has.
-fn part_count(upload: &UploadRow) -> u32 {
-    let size = u64::try_from(upload.size).unwrap_or(0);
-    let part = u64::try_from(upload.part_size).unwrap_or(1).max(1);
-    u32::try_from(size.div_ceil(part).max(1)).unwrap_or(u32::MAX)
+fn parts_of(upload: &UploadRow) -> u32 {
+    part_count(u64::try_from(upload.size).unwrap_or(0), u64::try_from(upload.part_size).unwrap_or(1))
 }
 
 impl App {
+    /// When the URLs handed out now stop working.
+    fn upload_urls_expire_at(&self) -> String {
+        rfc3339(millis_after(self.now, self.config.upload_url_ttl_seconds.into()))
+    }
+
     /// Starts a direct upload of `size` bytes: reserves them in the quota, starts the
     /// multipart upload when the file is large, and hands out the presigned URLs.
     pub async fn create_upload(&self, owner: &Id, meta: FileMeta, size: u64) -> Result<UploadTicket, ApiError> {
@@ -117,7 +61,7 @@ impl App {
             now: self.now,
             expires_at,
         };
-        if let Err(e) = self.db.insert_upload(row).await {
+        if let Err(e) = self.db.create_upload(row).await {
             self.abandon(&key, multipart_id.as_deref()).await;
             return Err(e);
         }
@@ -129,13 +73,13 @@ impl App {
         Ok(UploadTicket {
             upload_id: upload_id.as_str().to_owned(),
             file_id: file.as_str().to_owned(),
-            method: method_name(plan.multipart),
+            method: UploadPlan::method(plan.multipart),
             size,
             part_size,
             part_count: plan.part_count,
             url,
             parts,
-            expires_at: rfc3339(self.now + i64::from(ttl) * 1000),
+            expires_at: self.upload_urls_expire_at(),
             upload_expires_at: rfc3339(expires_at),
         })
     }
@@ -155,21 +99,16 @@ impl App {
     pub async fn upload_part_urls(&self, owner: &Id, id: &Id, from: u32, count: u32) -> Result<PartUrls, ApiError> {
         let upload = self.db.upload(owner, id).await?;
         // Parts past the last are none: an empty list, like a page past the end.
-        let total = part_count(&upload);
-        let count = count.min((total + 1).saturating_sub(from));
-        if count == 0 {
-            let expires_at = rfc3339(self.now + i64::from(self.config.upload_url_ttl_seconds) * 1000);
-            return Ok(PartUrls { parts: Vec::new(), expires_at });
-        }
-        let parts = match &upload.multipart_id {
-            Some(multipart_id) => self.part_urls_of(&upload.object_key, multipart_id, from, count)?,
-            None => vec![PartUrl {
+        let count = parts_in_range(from, count, parts_of(&upload));
+        let parts = match (&upload.multipart_id, count) {
+            (_, 0) => Vec::new(),
+            (Some(multipart_id), _) => self.part_urls_of(&upload.object_key, multipart_id, from, count)?,
+            (None, _) => vec![PartUrl {
                 part_number: 1,
                 url: self.bucket().presign_put(&upload.object_key, self.config.upload_url_ttl_seconds)?,
             }],
         };
-        let expires_at = rfc3339(self.now + i64::from(self.config.upload_url_ttl_seconds) * 1000);
-        Ok(PartUrls { parts, expires_at })
+        Ok(PartUrls { parts, expires_at: self.upload_urls_expire_at() })
     }
 
     /// What the bucket already holds of a pending upload, so a client can resume it.
@@ -179,8 +118,8 @@ impl App {
         Ok(UploadStatus {
             upload_id: upload.id.clone(),
             file_id: upload.file_id.clone(),
-            method: method_name(upload.multipart_id.is_some()),
-            part_count: part_count(&upload),
+            method: UploadPlan::method(upload.multipart_id.is_some()),
+            part_count: parts_of(&upload),
             uploaded_bytes: parts.iter().map(|p| p.size).sum(),
             parts,
             name: upload.name,
@@ -215,19 +154,13 @@ impl App {
         let upload = self.db.upload(owner, id).await?;
         let declared = u64::try_from(upload.size).unwrap_or(0);
         let stored = self.stored_parts(&upload).await?;
-        let total = part_count(&upload);
-        let missing: Vec<u32> = (1..=total).filter(|n| !stored.iter().any(|p| p.part_number == *n)).collect();
-        if !missing.is_empty() {
-            let shown: Vec<String> = missing.iter().take(20).map(u32::to_string).collect();
-            return Err(ApiError::UploadIncomplete(format!(
-                "The bucket does not have parts {} yet.",
-                shown.join(", ")
-            )));
-        }
-        let arrived: u64 = stored.iter().filter(|p| p.part_number <= total).map(|p| p.size).sum();
-        if arrived != declared {
-            self.abandon(&upload.object_key, upload.multipart_id.as_deref()).await;
-            return Err(ApiError::SizeMismatch { declared, stored: arrived });
+        let total = parts_of(&upload);
+        match check_arrived(&stored, total, declared) {
+            Err(mismatch @ ApiError::SizeMismatch { .. }) => {
+                self.abandon(&upload.object_key, upload.multipart_id.as_deref()).await;
+                return Err(mismatch);
+            }
+            other => other?,
         }
         if let Some(multipart_id) = &upload.multipart_id {
             let parts = join_etags(&stored, etags, total)?;
@@ -255,26 +188,4 @@ impl App {
         }
         self.discard_object(key).await;
     }
-}
-
-/// The (part number, ETag) list that completes an upload of `total` parts: the client's
-/// when given (it must name every part once, in order), else the bucket's.
-fn join_etags(stored: &[StoredPart], given: Vec<(u32, String)>, total: u32) -> Result<Vec<(u32, String)>, ApiError> {
-    if !given.is_empty() {
-        let in_order = given.iter().enumerate().all(|(i, (n, _))| *n as usize == i + 1);
-        if given.len() != total as usize || !in_order {
-            return Err(ApiError::UploadIncomplete(format!("List parts 1 to {total} once each, in order.")));
-        }
-        return Ok(given);
-    }
-    stored
-        .iter()
-        .filter(|p| p.part_number <= total)
-        .map(|p| {
-            let etag = p.etag.clone().ok_or_else(|| {
-                ApiError::invalid("parts", "this bucket does not report part ETags: list each part with its ETag")
-            })?;
-            Ok((p.part_number, etag))
-        })
-        .collect()
 }

@@ -155,7 +155,6 @@ impl Stack {
             ("B2_BUCKET", Some(BUCKET)),
             ("B2_ACCESS_KEY", Some(ACCESS_KEY)),
             ("B2_SECRET_KEY", Some(SECRET_ACCESS_KEY)),
-            ("STORAGE_BACKEND", Some("s3")),
         ];
         settings.retain(|(name, _)| !vars.iter().any(|(n, _)| n == name));
         settings.extend(vars.iter().copied());

@@ -89,7 +89,6 @@ export async function startStack(vars = {}) {
   });
   const settings = {
     SECRET_KEY: "e2e-secret-0123456789abcdef-0123456789",
-    STORAGE_BACKEND: "s3",
     B2_ENDPOINT: `http://127.0.0.1:${bucketPort}`,
     B2_REGION: "us-east-1",
     B2_BUCKET: BUCKET,

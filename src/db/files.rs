@@ -1,0 +1,527 @@
+//! Stored files (`files`, with its trigram index `files_search` kept in step by triggers):
+//! the transaction that turns a stored object into a file, listing, search, the folder
+//! walk, renaming and moving, and deleting.
+
+use crate::model::Id;
+use serde::Deserialize;
+
+/// The columns of a file row, in the order [`FileRow`] reads them.
+const FILE_COLUMNS: &str = "id, name, folder, size, content_type, object_key, created_at, updated_at";
+
+/// A row of `files`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct FileRow {
+    pub id: String,
+    pub name: String,
+    pub folder: String,
+    pub size: i64,
+    pub content_type: String,
+    pub object_key: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The values a new file row is made of.
+#[derive(Debug, Clone)]
+pub struct NewFile<'a> {
+    pub id: &'a Id,
+    pub owner: &'a Id,
+    pub name: &'a str,
+    pub name_folded: &'a str,
+    pub folder: &'a str,
+    pub size: i64,
+    pub content_type: &'a str,
+    pub object_key: &'a str,
+    pub now: i64,
+}
+
+/// Searches of at least this many characters use the trigram index; shorter ones cannot.
+pub const TRIGRAM: usize = 3;
+
+/// An FTS5 phrase matching `text` exactly (as a substring, with the trigram tokenizer).
+fn fts_phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+pub(super) mod sql {
+    use super::{fts_phrase, NewFile, FILE_COLUMNS, TRIGRAM};
+    use crate::db::{qualified, SqlArg, Statement};
+    use crate::listing::{KeyValue, ListQuery, Order, SortKey};
+    use crate::model::{FolderPath, Id};
+
+    /// The statement listing one page (plus one row, to tell whether another page follows).
+    /// Searches of three or more characters start from the trigram index of names and sort
+    /// what matches; everything else walks the index of the listing's order.
+    pub fn list_files(owner: &Id, query: &ListQuery) -> Statement {
+        let column = match query.sort {
+            SortKey::CreatedAt => "files.created_at",
+            SortKey::Name => "files.name_folded",
+            SortKey::Size => "files.size",
+        };
+        let (direction, after) = match query.order {
+            Order::Asc => ("ASC", ">"),
+            Order::Desc => ("DESC", "<"),
+        };
+        let columns = qualified(FILE_COLUMNS, "files");
+        let (mut sql, mut args) = match query.search.as_deref().filter(|s| s.chars().count() >= TRIGRAM) {
+            Some(search) => (
+                format!(
+                    "SELECT {columns} FROM files_search CROSS JOIN files ON files.rowid = files_search.rowid \
+                     WHERE files_search MATCH ? AND files.owner_id = ?"
+                ),
+                args![fts_phrase(search), owner],
+            ),
+            None => (format!("SELECT {columns} FROM files WHERE files.owner_id = ?"), args![owner]),
+        };
+        match (&query.folder, query.recursive) {
+            (Some(folder), false) => {
+                sql.push_str(" AND files.folder = ?");
+                args.push(folder.as_str().into());
+            }
+            (Some(folder), true) if folder.as_str() != "/" => {
+                // Sub-folders of /a are exactly the paths in ['/a/', '/a0'): '0' follows '/'.
+                let prefix = folder.descendant_prefix();
+                let end = format!("{}0", folder.as_str());
+                sql.push_str(" AND (files.folder = ? OR (files.folder >= ? AND files.folder < ?))");
+                args.extend([folder.as_str().into(), prefix.into(), end.into()]);
+            }
+            _ => {}
+        }
+        if let Some(search) = &query.search {
+            // Exact, whatever the index's own case folding does.
+            sql.push_str(" AND instr(files.name_folded, ?) > 0");
+            args.push(search.as_str().into());
+        }
+        if let Some(cursor) = &query.after {
+            sql.push_str(&format!(" AND ({column}, files.id) {after} (?, ?)"));
+            args.push(match &cursor.key {
+                KeyValue::Int(n) => SqlArg::Int(*n),
+                KeyValue::Text(s) => SqlArg::Text(s.clone()),
+            });
+            args.push(cursor.id.as_str().into());
+        }
+        sql.push_str(&format!(" ORDER BY {column} {direction}, files.id {direction} LIMIT ?"));
+        args.push(SqlArg::Int(i64::from(query.limit) + 1));
+        Statement { sql, args }
+    }
+
+    /// The immediate sub-folders of `parent` (folders exist while files are in them), in
+    /// byte order, at most `limit`. A loose scan of the `files_by_owner_tree` index: each
+    /// step seeks past the previous child's whole subtree, so the cost grows with the number
+    /// of children, not with the number of files below them. In that index `/` reads as
+    /// `char(1)`, which sorts before every character a segment may hold, so a folder's
+    /// subtree is one contiguous range (in plain byte order `/a/b-c` would split it).
+    pub fn child_folders(owner: &Id, parent: &FolderPath, limit: i64) -> Statement {
+        let tree = |path: &str| path.replace('/', "\u{1}");
+        let prefix = tree(&parent.descendant_prefix());
+        // Keys below `parent` are exactly those in (prefix, end): char(2) follows char(1).
+        let end = match parent.as_str() {
+            "/" => "\u{2}".to_owned(),
+            path => format!("{}\u{2}", tree(path)),
+        };
+        let length = i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX);
+        // The child of `parent` that tree key `k` lies in: the prefix and k's next segment.
+        let child = |k: &str| {
+            format!(
+                "CASE WHEN instr(substr({k}, ?3 + 1), char(1)) = 0 THEN {k} \
+                 ELSE substr({k}, 1, ?3 + instr(substr({k}, ?3 + 1), char(1)) - 1) END"
+            )
+        };
+        let first_from = |lower: &str| {
+            format!(
+                "(SELECT replace(folder, '/', char(1)) AS k FROM files WHERE owner_id = ?1 \
+                 AND replace(folder, '/', char(1)) {lower} AND replace(folder, '/', char(1)) < ?4 ORDER BY k LIMIT 1)"
+            )
+        };
+        let sql = format!(
+            "WITH RECURSIVE seen(k) AS (SELECT {first} UNION ALL \
+             SELECT {next} FROM seen WHERE seen.k IS NOT NULL LIMIT ?5) \
+             SELECT replace({child_of_seen}, char(1), '/') AS path FROM seen WHERE k IS NOT NULL",
+            first = first_from("> ?2"),
+            next = first_from(&format!(">= ({}) || char(2)", child("seen.k"))),
+            child_of_seen = child("k"),
+        );
+        Statement { sql, args: args![owner, prefix.as_str(), length, end.as_str(), limit] }
+    }
+
+    /// Turns a stored object into a file, in one transaction: the row (only if the owner's
+    /// quota still has room, counting the object's own reservation as given back), the
+    /// counters, and the ledger. The first statement returns the row, or none when over quota.
+    pub fn commit_file(file: &NewFile<'_>, quota: Option<i64>) -> Vec<Statement> {
+        let reserved = "coalesce((SELECT reserved_bytes FROM orphan_objects WHERE object_key = ?8), 0)";
+        let created = "EXISTS (SELECT 1 FROM files WHERE id = ?1)";
+        vec![
+            Statement::new(
+                &format!(
+                    "INSERT INTO files (id, owner_id, name, name_folded, folder, size, content_type, object_key, \
+                     created_at, updated_at) SELECT ?1, id, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9 FROM users \
+                     WHERE id = ?2 AND (?10 IS NULL OR used_bytes + reserved_bytes - {reserved} + ?6 <= ?10) \
+                     RETURNING {FILE_COLUMNS}"
+                ),
+                args![
+                    file.id,
+                    file.owner,
+                    file.name,
+                    file.name_folded,
+                    file.folder,
+                    file.size,
+                    file.content_type,
+                    file.object_key,
+                    file.now,
+                    quota
+                ],
+            ),
+            Statement::new(
+                &format!(
+                    "UPDATE users SET file_count = file_count + 1, used_bytes = used_bytes + ?3, \
+                     reserved_bytes = reserved_bytes - {} WHERE id = ?2 AND {created}",
+                    reserved.replace("?8", "?4")
+                ),
+                args![file.id, file.owner, file.size, file.object_key],
+            ),
+            Statement::new(
+                &format!("DELETE FROM uploads WHERE object_key = ?2 AND {created}"),
+                args![file.id, file.object_key],
+            ),
+            Statement::new(
+                &format!("DELETE FROM orphan_objects WHERE object_key = ?2 AND {created}"),
+                args![file.id, file.object_key],
+            ),
+        ]
+    }
+
+    /// One of the user's files, checking in the same statement that the user exists: no
+    /// row when the account is gone, a row of NULLs when the file is not theirs.
+    pub fn file_of_existing_user(owner: &Id, id: &Id) -> Statement {
+        let columns = qualified(FILE_COLUMNS, "f");
+        Statement::new(
+            &format!(
+                "SELECT {columns} FROM users u LEFT JOIN files f ON f.id = ?1 AND f.owner_id = u.id WHERE u.id = ?2"
+            ),
+            args![id, owner],
+        )
+    }
+
+    /// Whether the user owns file `id` (a row when so).
+    pub fn owns_file(owner: &Id, id: &Id) -> Statement {
+        Statement::new("SELECT id FROM files WHERE id = ? AND owner_id = ?", args![id, owner])
+    }
+
+    /// Renames and/or moves one of the user's files (`None` keeps a value).
+    pub fn update_file(owner: &Id, id: &Id, name: Option<(&str, &str)>, folder: Option<&str>, now: i64) -> Statement {
+        let (name, folded) = name.unzip();
+        Statement::new(
+            &format!(
+                "UPDATE files SET name = coalesce(?, name), name_folded = coalesce(?, name_folded), \
+                 folder = coalesce(?, folder), updated_at = ? \
+                 WHERE id = ? AND owner_id = ? RETURNING {FILE_COLUMNS}"
+            ),
+            args![name, folded, folder, now, id, owner],
+        )
+    }
+
+    /// The statements that delete one of the user's files, as one transaction: hand its
+    /// object to the sweeper, uncount it, drop its shares' logs and shares, drop the row
+    /// (returning the key).
+    pub fn delete_file(owner: &Id, id: &Id, now: i64) -> Vec<Statement> {
+        const OWNED: &str = "SELECT id FROM files WHERE id = ?1 AND owner_id = ?2";
+        vec![
+            Statement::new(
+                "INSERT INTO orphan_objects (object_key, sweep_after) \
+                 SELECT object_key, ?3 FROM files WHERE id = ?1 AND owner_id = ?2",
+                args![id, owner, now],
+            ),
+            Statement::new(
+                "UPDATE users SET file_count = file_count - 1, \
+                 used_bytes = used_bytes - (SELECT size FROM files WHERE id = ?1 AND owner_id = ?2) \
+                 WHERE id = ?2 AND EXISTS (SELECT 1 FROM files WHERE id = ?1 AND owner_id = ?2)",
+                args![id, owner],
+            ),
+            Statement::new(
+                &format!(
+                    "DELETE FROM share_accesses WHERE share_id IN (SELECT id FROM shares WHERE file_id IN ({OWNED}))"
+                ),
+                args![id, owner],
+            ),
+            Statement::new(&format!("DELETE FROM shares WHERE file_id IN ({OWNED})"), args![id, owner]),
+            Statement::new("DELETE FROM files WHERE id = ?1 AND owner_id = ?2 RETURNING object_key", args![id, owner]),
+        ]
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod calls {
+    use super::{sql, FileRow, NewFile};
+    use crate::db::runner::{account_gone, at};
+    use crate::db::Db;
+    use crate::error::ApiError;
+    use crate::listing::ListQuery;
+    use crate::model::{FolderPath, Id};
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct ObjectKey {
+        object_key: String,
+    }
+
+    impl Db {
+        /// Turns a stored object into a file; 413 `quota_exceeded` when the quota has no room.
+        pub async fn commit_file(&self, file: NewFile<'_>, quota: Option<i64>) -> Result<FileRow, ApiError> {
+            let results = self.batch(sql::commit_file(&file, quota)).await?;
+            at(&results, 0)?.first()?.ok_or(ApiError::QuotaExceeded)
+        }
+
+        /// Up to `limit` immediate sub-folders of `parent`, as paths.
+        pub async fn child_folders(
+            &self,
+            owner: &Id,
+            parent: &FolderPath,
+            limit: i64,
+        ) -> Result<Vec<String>, ApiError> {
+            #[derive(Deserialize)]
+            struct Row {
+                path: String,
+            }
+            let results = self.batch_as(owner, vec![sql::child_folders(owner, parent, limit)]).await?;
+            Ok(at(&results, 0)?.all::<Row>()?.into_iter().map(|row| row.path).collect())
+        }
+
+        /// One page of the user's files (with one extra row when more follow).
+        pub async fn list_files(&self, owner: &Id, query: &ListQuery) -> Result<Vec<FileRow>, ApiError> {
+            at(&self.batch_as(owner, vec![sql::list_files(owner, query)]).await?, 0)?.all()
+        }
+
+        /// The user's file `id`; 404 when it is not theirs. One statement, as this is on
+        /// the download path.
+        pub async fn file(&self, owner: &Id, id: &Id) -> Result<FileRow, ApiError> {
+            let row = self.run(sql::file_of_existing_user(owner, id)).await?.first::<serde_json::Value>()?;
+            match row {
+                None => Err(account_gone()),
+                Some(row) if row["id"].is_null() => Err(ApiError::FileNotFound),
+                Some(row) => serde_json::from_value(row).map_err(|e| ApiError::Internal(format!("D1 row: {e}"))),
+            }
+        }
+
+        /// Renames and/or moves the user's file `id`.
+        pub async fn update_file(
+            &self,
+            owner: &Id,
+            id: &Id,
+            name: Option<(&str, &str)>,
+            folder: Option<&str>,
+            now: i64,
+        ) -> Result<FileRow, ApiError> {
+            let results = self.batch_as(owner, vec![sql::update_file(owner, id, name, folder, now)]).await?;
+            at(&results, 0)?.first()?.ok_or(ApiError::FileNotFound)
+        }
+
+        /// Deletes the user's file `id` with its shares, uncounts it, and hands its object to
+        /// the sweeper, all in one transaction. Returns the object key to delete now.
+        pub async fn delete_file(&self, owner: &Id, id: &Id, now: i64) -> Result<String, ApiError> {
+            let results = self.batch_as(owner, sql::delete_file(owner, id, now)).await?;
+            let deleted = results.last().map(|rows| rows.first::<ObjectKey>()).transpose()?.flatten();
+            deleted.map(|k| k.object_key).ok_or(ApiError::FileNotFound)
+        }
+    }
+}
+
+/// A sample call of every builder in [`sql`], for the plan check.
+#[cfg(test)]
+pub(super) fn samples() -> Vec<super::Statement> {
+    use crate::model::FolderPath;
+    let id = Id::from_trusted("0123456789abcdef0123456789abcdef".into());
+    let file = NewFile {
+        id: &id,
+        owner: &id,
+        name: "a",
+        name_folded: "a",
+        folder: "/",
+        size: 1,
+        content_type: "text/plain",
+        object_key: "k",
+        now: 0,
+    };
+    let mut all = vec![
+        sql::list_files(&id, &tests::query()),
+        sql::child_folders(&id, &FolderPath::root(), 10),
+        sql::file_of_existing_user(&id, &id),
+        sql::owns_file(&id, &id),
+        sql::update_file(&id, &id, Some(("a", "a")), Some("/"), 0),
+    ];
+    all.extend(sql::commit_file(&file, None));
+    all.extend(sql::delete_file(&id, &id, 0));
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sql::{child_folders, list_files};
+    use crate::db::testing::{assert_no_table_scans, assert_samples_complete, is_table_scan, plan, schema, texts};
+    use crate::db::SqlArg;
+    use crate::listing::{Cursor, KeyValue, ListQuery, Order, SortKey};
+    use crate::model::{FolderPath, Id};
+
+    fn owner() -> Id {
+        Id::parse("0123456789abcdef0123456789abcdef").unwrap()
+    }
+
+    pub(super) fn query() -> ListQuery {
+        ListQuery {
+            search: None,
+            folder: None,
+            recursive: false,
+            limit: 50,
+            sort: SortKey::CreatedAt,
+            order: Order::Desc,
+            after: None,
+        }
+    }
+
+    #[test]
+    fn every_statement_is_sampled_and_none_scans_a_table() {
+        assert_samples_complete(include_str!("files.rs"));
+        assert_no_table_scans(&super::samples());
+    }
+
+    #[test]
+    fn the_default_listing_is_a_keyset_scan_of_one_owner() {
+        let statement = list_files(&owner(), &query());
+        assert_eq!(
+            statement.sql,
+            "SELECT files.id, files.name, files.folder, files.size, files.content_type, files.object_key, \
+             files.created_at, files.updated_at FROM files WHERE files.owner_id = ? \
+             ORDER BY files.created_at DESC, files.id DESC LIMIT ?"
+        );
+        assert_eq!(statement.args, args![&owner(), 51i64]);
+    }
+
+    #[test]
+    fn every_filter_and_the_cursor_bind_their_values_in_order() {
+        let q = ListQuery {
+            search: Some("report".into()),
+            folder: Some(FolderPath::parse("/a", "folder").unwrap()),
+            recursive: true,
+            limit: 10,
+            sort: SortKey::Name,
+            order: Order::Asc,
+            after: Some(Cursor {
+                sort: SortKey::Name,
+                order: Order::Asc,
+                key: KeyValue::Text("b".into()),
+                id: "ff".into(),
+            }),
+        };
+        let statement = list_files(&owner(), &q);
+        assert!(
+            statement.sql.contains("(files.folder = ? OR (files.folder >= ? AND files.folder < ?))"),
+            "{}",
+            statement.sql
+        );
+        assert!(statement.sql.contains("files_search MATCH ?"));
+        assert!(statement.sql.contains("(files.name_folded, files.id) > (?, ?)"));
+        assert!(statement.sql.ends_with("ORDER BY files.name_folded ASC, files.id ASC LIMIT ?"));
+        assert_eq!(statement.args, args![r#""report""#, &owner(), "/a", "/a/", "/a0", "report", "b", "ff", 11i64]);
+    }
+
+    #[test]
+    fn every_listing_walks_an_index_in_order() {
+        let db = schema();
+        let cursor = |sort, key| Cursor { sort, order: Order::Desc, key, id: "ff".into() };
+        for sort in [SortKey::CreatedAt, SortKey::Name, SortKey::Size] {
+            let key = if sort == SortKey::Name { KeyValue::Text("a".into()) } else { KeyValue::Int(1) };
+            for order in [Order::Asc, Order::Desc] {
+                for (folder, recursive) in [(None, false), (Some("/a"), false), (Some("/a"), true)] {
+                    for search in [None, Some("report")] {
+                        for after in [None, Some(Cursor { order, ..cursor(sort, key.clone()) })] {
+                            let query = ListQuery {
+                                search: search.map(str::to_owned),
+                                folder: folder.map(|f| FolderPath::parse(f, "folder").unwrap()),
+                                recursive,
+                                limit: 50,
+                                sort,
+                                order,
+                                after,
+                            };
+                            let sql = list_files(&owner(), &query).sql;
+                            let steps = plan(&db, &sql);
+                            assert!(steps.iter().all(|s| !is_table_scan(s)), "{steps:?}\n  in {sql}");
+                            // Only a search (which sorts what the trigram index found) or a
+                            // listing of one folder in another order than newest first may
+                            // sort; every other listing reads its index in order and stops
+                            // after one page.
+                            let may_sort = search.is_some() || (folder.is_some() && sort != SortKey::CreatedAt);
+                            if !may_sort {
+                                assert!(steps.iter().all(|s| !s.contains("TEMP B-TREE")), "{steps:?}\n  in {sql}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_recursive_listing_of_the_root_has_no_folder_filter() {
+        let q = ListQuery { folder: Some(FolderPath::root()), recursive: true, ..query() };
+        assert!(!list_files(&owner(), &q).sql.contains("folder ="));
+        let q = ListQuery { folder: Some(FolderPath::root()), ..query() };
+        assert!(list_files(&owner(), &q).sql.contains("AND files.folder = ?"));
+    }
+
+    #[test]
+    fn short_searches_read_the_users_files_and_longer_ones_the_trigram_index() {
+        let short = ListQuery { search: Some("ab".into()), ..query() };
+        assert!(!list_files(&owner(), &short).sql.contains("files_search"));
+        let quoted = ListQuery { search: Some("say \"hi\"".into()), ..query() };
+        let statement = list_files(&owner(), &quoted);
+        assert_eq!(statement.args[0], SqlArg::Text(r#""say ""hi""""#.into()));
+    }
+
+    #[test]
+    fn child_folders_are_the_distinct_next_segments_below_the_parent() {
+        let db = schema();
+        let other = "fedcba9876543210fedcba9876543210";
+        db.execute(
+            "INSERT INTO users (id, email, password_hash, created_at) VALUES (?1, 'a@b.io', 'h', 0)",
+            [owner().as_str()],
+        )
+        .unwrap();
+        db.execute("INSERT INTO users (id, email, password_hash, created_at) VALUES (?1, 'c@d.io', 'h', 0)", [other])
+            .unwrap();
+        let folders = ["/", "/a", "/a/b", "/a/b/c", "/a/b/c", "/a/b-c", "/a/b.d/e", "/a/bé", "/a0", "/z/y", "/Ab"];
+        for (n, folder) in folders.iter().enumerate() {
+            db.execute(
+                "INSERT INTO files (id, owner_id, name, name_folded, folder, size, content_type, object_key, \
+                 created_at, updated_at) VALUES (?1, ?2, 'f', 'f', ?3, 1, 'x', ?1, 0, 0)",
+                rusqlite::params![format!("{n:032}"), owner().as_str(), folder],
+            )
+            .unwrap();
+        }
+        db.execute(
+            "INSERT INTO files (id, owner_id, name, name_folded, folder, size, content_type, object_key, \
+             created_at, updated_at) VALUES ('x', ?1, 'f', 'f', '/a/secret', 1, 'x', 'x', 0, 0)",
+            [other],
+        )
+        .unwrap();
+        let children = |parent: &str, limit| {
+            texts(&db, &child_folders(&owner(), &FolderPath::parse(parent, "parent").unwrap(), limit))
+        };
+        assert_eq!(children("/", 100), ["/Ab", "/a", "/a0", "/z"]);
+        assert_eq!(children("/a", 100), ["/a/b", "/a/b-c", "/a/b.d", "/a/bé"]);
+        assert_eq!(children("/a/b", 100), ["/a/b/c"]);
+        assert!(children("/a/b/c", 100).is_empty());
+        assert!(children("/nowhere", 100).is_empty());
+        assert_eq!(children("/a", 2), ["/a/b", "/a/b-c"], "the limit counts rows");
+    }
+
+    #[test]
+    fn child_folders_seek_the_folder_index_once_per_child() {
+        let db = schema();
+        let statement = child_folders(&owner(), &FolderPath::parse("/a", "parent").unwrap(), 10);
+        let steps = plan(&db, &statement.sql);
+        let seeks =
+            steps.iter().filter(|s| s.starts_with("SEARCH files USING COVERING INDEX files_by_owner_tree")).count();
+        assert_eq!(seeks, 2, "the first child and each next one: {steps:?}");
+        assert!(steps.iter().all(|s| !is_table_scan(s) && !s.contains("TEMP B-TREE")), "{steps:?}");
+    }
+}

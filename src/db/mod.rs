@@ -1,0 +1,336 @@
+//! Every SQL statement of the service, one file per area, each beside the [`Db`] methods
+//! that run it and the sample calls its query-plan check walks.
+//!
+//! | area | tables |
+//! |---|---|
+//! | [`users`] | `users` |
+//! | [`files`] | `files` (and its trigram index `files_search`) |
+//! | [`uploads`] | `uploads`: pending direct uploads |
+//! | [`shares`] | `shares`, `share_accesses` |
+//! | [`ledger`] | `orphan_objects`: objects no file row owns, for the sweeper |
+//! | [`limits`] | `rate_limits`: brute-force counters |
+//!
+//! The schema lives in `migrations/`. Statements that belong together go out as one D1
+//! batch, which D1 runs as a single transaction in a single round trip. Every statement on
+//! behalf of a user is scoped by `owner_id`, and every batch for a signed-in user starts
+//! with a check that the user still exists, so a token for a deleted account gets 401.
+//!
+//! Each area keeps its builders in a private `sql` module and lists a sample call of each in
+//! its `samples()`; a native test reads the area's source and fails when a builder is
+//! missing from `samples()`, so no statement escapes the plan check.
+
+// The statements run only on wasm32 (and are planned by the native tests); a plain native
+// build of the library sees them unused.
+#![cfg_attr(not(any(test, target_arch = "wasm32")), allow(dead_code))]
+
+use crate::model::Id;
+
+/// Builds an argument list from values of mixed types.
+macro_rules! args {
+    ($($value:expr),* $(,)?) => { vec![$($crate::db::SqlArg::from($value)),*] };
+}
+
+pub mod files;
+pub mod ledger;
+pub mod limits;
+pub mod shares;
+pub mod uploads;
+pub mod users;
+
+/// A value bound to a statement parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SqlArg {
+    Text(String),
+    Int(i64),
+    Null,
+}
+
+impl From<&str> for SqlArg {
+    fn from(value: &str) -> Self {
+        SqlArg::Text(value.to_owned())
+    }
+}
+
+impl From<String> for SqlArg {
+    fn from(value: String) -> Self {
+        SqlArg::Text(value)
+    }
+}
+
+impl From<&String> for SqlArg {
+    fn from(value: &String) -> Self {
+        SqlArg::Text(value.clone())
+    }
+}
+
+impl From<&Id> for SqlArg {
+    fn from(value: &Id) -> Self {
+        SqlArg::Text(value.as_str().to_owned())
+    }
+}
+
+impl From<i64> for SqlArg {
+    fn from(value: i64) -> Self {
+        SqlArg::Int(value)
+    }
+}
+
+impl From<Option<i64>> for SqlArg {
+    fn from(value: Option<i64>) -> Self {
+        value.map_or(SqlArg::Null, SqlArg::Int)
+    }
+}
+
+impl From<Option<&str>> for SqlArg {
+    fn from(value: Option<&str>) -> Self {
+        value.map_or(SqlArg::Null, SqlArg::from)
+    }
+}
+
+impl From<bool> for SqlArg {
+    fn from(value: bool) -> Self {
+        SqlArg::Int(i64::from(value))
+    }
+}
+
+/// A statement and its arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    pub sql: String,
+    pub args: Vec<SqlArg>,
+}
+
+impl Statement {
+    fn new(sql: &str, args: Vec<SqlArg>) -> Self {
+        Statement { sql: sql.to_owned(), args }
+    }
+}
+
+/// `columns` (`a, b`) each prefixed with the table alias `table` (`t.a, t.b`).
+fn qualified(columns: &str, table: &str) -> String {
+    columns.split(", ").map(|c| format!("{table}.{c}")).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(target_arch = "wasm32")]
+pub use self::runner::{Db, Rows};
+
+/// The D1 calls: preparing, binding, batching, and reading rows back (wasm32 only).
+#[cfg(target_arch = "wasm32")]
+mod runner {
+    use super::{users, SqlArg, Statement};
+    use crate::error::ApiError;
+    use crate::model::Id;
+    use js_sys::{Array, Function, Promise, Reflect, JSON};
+    use serde::Deserialize;
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+    use worker::{D1Database, D1PreparedStatement};
+
+    /// The D1 database, with one method per question the service asks it (in the area
+    /// files of this module).
+    pub struct Db(pub D1Database);
+
+    fn d1_error(e: worker::Error) -> ApiError {
+        ApiError::Internal(format!("D1: {e}"))
+    }
+
+    fn js_error(e: JsValue) -> ApiError {
+        let message =
+            e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{e:?}"));
+        ApiError::Internal(format!("D1: {message}"))
+    }
+
+    fn to_js(arg: &SqlArg) -> JsValue {
+        match arg {
+            SqlArg::Text(s) => JsValue::from_str(s),
+            // D1 numbers are JS numbers: exact up to 2^53, far beyond any size or time here.
+            SqlArg::Int(n) => JsValue::from_f64(*n as f64),
+            SqlArg::Null => JsValue::NULL,
+        }
+    }
+
+    /// The rows one statement returned, as the JSON text of its `results` array: one
+    /// `JSON.stringify` across the JS boundary instead of one crossing per field.
+    pub struct Rows(String);
+
+    impl Rows {
+        fn of(result: &JsValue) -> Result<Self, ApiError> {
+            let rows = Reflect::get(result, &JsValue::from_str("results")).map_err(js_error)?;
+            let text = JSON::stringify(&rows).map_err(js_error)?;
+            Ok(Rows(text.as_string().unwrap_or_else(|| "[]".into())))
+        }
+
+        /// Every row, read as `T`.
+        pub fn all<T: for<'de> Deserialize<'de>>(&self) -> Result<Vec<T>, ApiError> {
+            if self.0 == "undefined" || self.0 == "null" {
+                return Ok(Vec::new());
+            }
+            serde_json::from_str(&self.0).map_err(|e| ApiError::Internal(format!("D1 rows: {e}")))
+        }
+
+        /// The first row, read as `T`.
+        pub fn first<T: for<'de> Deserialize<'de>>(&self) -> Result<Option<T>, ApiError> {
+            Ok(self.all::<T>()?.into_iter().next())
+        }
+
+        /// True when the statement returned at least one row (read from the JSON text alone).
+        pub fn any(&self) -> bool {
+            !matches!(self.0.as_str(), "[]" | "null" | "undefined")
+        }
+    }
+
+    /// The result of statement `index` of a batch (D1 answers one per statement; a short
+    /// answer is an internal error, not a panic).
+    pub(super) fn at(results: &[Rows], index: usize) -> Result<&Rows, ApiError> {
+        results.get(index).ok_or_else(|| ApiError::Internal(format!("D1 batch: no result {index}")))
+    }
+
+    /// Calls the JS method `name` of `target` with `args` and awaits its promise.
+    async fn call(target: &JsValue, name: &str, args: &Array) -> Result<JsValue, ApiError> {
+        let method: Function =
+            Reflect::get(target, &JsValue::from_str(name)).map_err(js_error)?.dyn_into().map_err(js_error)?;
+        let promise: Promise = method.apply(target, args).map_err(js_error)?.dyn_into().map_err(js_error)?;
+        JsFuture::from(promise).await.map_err(js_error)
+    }
+
+    /// The 401 of a valid token whose account is gone.
+    pub(super) fn account_gone() -> ApiError {
+        ApiError::Unauthenticated("The account of this access token no longer exists.")
+    }
+
+    impl Db {
+        fn prepare(&self, statement: Statement) -> Result<D1PreparedStatement, ApiError> {
+            let args: Vec<JsValue> = statement.args.iter().map(to_js).collect();
+            self.0.prepare(statement.sql).bind(&args).map_err(d1_error)
+        }
+
+        /// Runs one statement.
+        pub(super) async fn run(&self, statement: Statement) -> Result<Rows, ApiError> {
+            let prepared = self.prepare(statement)?;
+            Rows::of(&call(prepared.inner(), "all", &Array::new()).await?)
+        }
+
+        /// Runs `statements` as one transaction, in one round trip.
+        pub(super) async fn batch(&self, statements: Vec<Statement>) -> Result<Vec<Rows>, ApiError> {
+            let prepared = statements.into_iter().map(|s| self.prepare(s)).collect::<Result<Vec<_>, _>>()?;
+            let list: Array = prepared.iter().map(|p| JsValue::from(p.inner().clone())).collect();
+            let results: Array =
+                call(self.0.as_ref(), "batch", &Array::of1(&list)).await?.dyn_into().map_err(js_error)?;
+            results.iter().map(|result| Rows::of(&result)).collect()
+        }
+
+        /// Runs `statements` in one transaction after checking that `user` exists; returns
+        /// the results of `statements` (not of the check).
+        pub(super) async fn batch_as(&self, user: &Id, statements: Vec<Statement>) -> Result<Vec<Rows>, ApiError> {
+            let mut all = vec![users::sql::user_exists(user)];
+            all.extend(statements);
+            let mut results = self.batch(all).await?;
+            if !at(&results, 0)?.any() {
+                return Err(account_gone());
+            }
+            Ok(results.split_off(1))
+        }
+    }
+}
+
+/// The native checks every area shares: the real schema in SQLite, query plans, and the
+/// completeness of each area's samples.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{SqlArg, Statement};
+
+    /// The schema of `migrations/`, in SQLite.
+    pub fn schema() -> rusqlite::Connection {
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        let mut migrations: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        migrations.sort();
+        for migration in migrations {
+            db.execute_batch(&std::fs::read_to_string(migration).unwrap()).unwrap();
+        }
+        db
+    }
+
+    /// The steps of `sql`'s query plan.
+    pub fn plan(db: &rusqlite::Connection, sql: &str) -> Vec<String> {
+        let mut statement = db.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let mut rows = statement.raw_query();
+        let mut steps = Vec::new();
+        while let Some(row) = rows.next().unwrap() {
+            steps.push(row.get::<_, String>(3).unwrap());
+        }
+        steps
+    }
+
+    /// A full scan of a table; a lookup in the trigram index reads as `SCAN … VIRTUAL TABLE`.
+    pub fn is_table_scan(step: &str) -> bool {
+        // `seen` is the folder walk's own recursive CTE and a constant row is no table either.
+        step.starts_with("SCAN ")
+            && !step.contains("VIRTUAL TABLE INDEX")
+            && !matches!(step, "SCAN seen" | "SCAN CONSTANT ROW")
+    }
+
+    /// Asserts that no statement of `samples` scans a whole table.
+    pub fn assert_no_table_scans(samples: &[Statement]) {
+        let db = schema();
+        for statement in samples {
+            for step in plan(&db, &statement.sql) {
+                assert!(!is_table_scan(&step), "{step}\n  in {}", statement.sql);
+            }
+        }
+    }
+
+    /// The names of the statement builders in the `mod sql` block of an area's `source`:
+    /// every `fn` whose signature returns a `Statement` or a list of them.
+    pub fn builders(source: &str) -> Vec<String> {
+        let start = source.find("pub(super) mod sql {").expect("the area has a `pub(super) mod sql` block");
+        let block = &source[start..];
+        let end = block.find("\n}\n").expect("the sql block ends");
+        let block = &block[..end];
+        let mut names = Vec::new();
+        for (at, _) in block.match_indices("fn ") {
+            let rest = &block[at + 3..];
+            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            let signature = &rest[..rest.find('{').unwrap_or(rest.len())];
+            if signature.contains("-> Statement") || signature.contains("-> Vec<Statement>") {
+                names.push(name);
+            }
+        }
+        names
+    }
+
+    /// Asserts that the area's `samples()` calls every builder of its `sql` block.
+    pub fn assert_samples_complete(source: &str) {
+        let start = source.find("fn samples()").expect("the area has a samples() function");
+        let samples = &source[start..];
+        let samples = &samples[..samples.find("\n}\n").unwrap_or(samples.len())];
+        let builders = builders(source);
+        assert!(!builders.is_empty(), "no builders found");
+        for name in builders {
+            assert!(samples.contains(&format!("{name}(")), "sql::{name} is not in samples(): its plan goes unchecked");
+        }
+    }
+
+    /// The arguments of `statement` as SQLite values.
+    fn values(statement: &Statement) -> Vec<rusqlite::types::Value> {
+        statement
+            .args
+            .iter()
+            .map(|a| match a {
+                SqlArg::Text(t) => rusqlite::types::Value::Text(t.clone()),
+                SqlArg::Int(i) => rusqlite::types::Value::Integer(*i),
+                SqlArg::Null => rusqlite::types::Value::Null,
+            })
+            .collect()
+    }
+
+    /// Runs `statement` against `db`, reading the first column of each row as text.
+    pub fn texts(db: &rusqlite::Connection, statement: &Statement) -> Vec<String> {
+        let mut prepared = db.prepare(&statement.sql).unwrap();
+        let rows =
+            prepared.query_map(rusqlite::params_from_iter(values(statement)), |row| row.get::<_, String>(0)).unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+}

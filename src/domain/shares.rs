@@ -1,0 +1,143 @@
+//! Share links: what a token looks like and what is stored of it, when a link is live,
+//! why a visit is refused, and when a link expires.
+
+use crate::error::ApiError;
+use crate::model::hex;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+/// Characters in a token: 32 random bytes in unpadded base64url.
+const TOKEN_CHARS: usize = 43;
+
+/// A fresh share token: 256 random bits, shown once to the owner and never stored.
+pub fn new_token() -> Result<String, ApiError> {
+    Ok(URL_SAFE_NO_PAD.encode(crate::random::bytes::<32>()?))
+}
+
+/// What the database stores for a share token: its SHA-256, in hex. A slow hash is not
+/// needed: the token has 256 bits of entropy, so it cannot be guessed from its hash.
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Tokens are 43 base64url characters; anything else cannot exist and is answered 404
+/// without asking the database.
+pub fn well_formed_token(token: &str) -> bool {
+    token.len() == TOKEN_CHARS && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The state of a link that decides what a visit gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShareState {
+    pub expires_at: Option<i64>,
+    pub max_downloads: Option<i64>,
+    pub download_count: i64,
+    pub protected: bool,
+}
+
+impl ShareState {
+    /// Neither expired nor used up at `now`.
+    pub fn is_live(&self, now: i64) -> bool {
+        self.expires_at.is_none_or(|at| at > now) && self.max_downloads.is_none_or(|max| self.download_count < max)
+    }
+
+    /// Why a visit that was not counted was refused, checked in the same order as the SQL
+    /// that counts: gone first (so a wrong or missing password on a dead link says nothing
+    /// about the password), then the password.
+    pub fn refusal(&self, now: i64) -> ApiError {
+        if !self.is_live(now) {
+            ApiError::ShareExpired
+        } else if self.protected {
+            ApiError::SharePasswordRequired
+        } else {
+            // It stopped being live between the count and the read: gone all the same.
+            ApiError::ShareExpired
+        }
+    }
+}
+
+/// The lifetimes a deployment allows for share links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShareTtlPolicy {
+    /// The longest `expires_in` a link may ask for, in seconds.
+    pub max_seconds: u64,
+    /// What a link asking for none gets; `None`: such links never expire.
+    pub default_seconds: Option<u64>,
+}
+
+impl ShareTtlPolicy {
+    /// When a link asking for `expires_in` seconds (or the default) made at `now` expires:
+    /// 422 on `expires_in` when it is 0 or beyond the maximum.
+    pub fn expiry(&self, now: i64, expires_in: Option<u64>) -> Result<Option<i64>, ApiError> {
+        let max = self.max_seconds;
+        match expires_in.or(self.default_seconds) {
+            Some(seconds) if seconds == 0 || seconds > max => {
+                Err(ApiError::invalid("expires_in", format!("must be from 1 to {max} seconds")))
+            }
+            Some(seconds) => Ok(Some(super::millis_after(now, seconds))),
+            None => Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(expires_at: Option<i64>, max_downloads: Option<i64>, download_count: i64, protected: bool) -> ShareState {
+        ShareState { expires_at, max_downloads, download_count, protected }
+    }
+
+    #[test]
+    fn new_tokens_are_well_formed_and_distinct() {
+        let token = new_token().unwrap();
+        assert!(well_formed_token(&token), "{token}");
+        assert_ne!(token, new_token().unwrap());
+    }
+
+    #[test]
+    fn only_43_base64url_characters_make_a_token() {
+        assert!(well_formed_token(&"a".repeat(43)));
+        assert!(well_formed_token(&format!("{}-_", "Z9".repeat(20) + "x")));
+        for bad in ["", "short", &"a".repeat(42), &"a".repeat(44), &format!("{}=", "a".repeat(42))] {
+            assert!(!well_formed_token(bad), "{bad:?}");
+        }
+        assert!(!well_formed_token(&format!("{}/", "a".repeat(42))));
+    }
+
+    #[test]
+    fn a_token_is_stored_as_its_sha256() {
+        assert_eq!(token_hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    #[test]
+    fn a_link_is_live_until_it_expires_or_is_used_up() {
+        assert!(state(None, None, 1000, false).is_live(0));
+        assert!(state(Some(11), None, 0, false).is_live(10));
+        assert!(!state(Some(10), None, 0, false).is_live(10), "expiry is exclusive");
+        assert!(state(None, Some(3), 2, false).is_live(0));
+        assert!(!state(None, Some(3), 3, false).is_live(0));
+    }
+
+    #[test]
+    fn a_dead_link_says_gone_before_it_asks_for_a_password() {
+        assert_eq!(state(Some(0), None, 0, true).refusal(5), ApiError::ShareExpired);
+        assert_eq!(state(None, Some(1), 1, true).refusal(5), ApiError::ShareExpired);
+        assert_eq!(state(None, None, 0, true).refusal(5), ApiError::SharePasswordRequired);
+        assert_eq!(state(None, None, 0, false).refusal(5), ApiError::ShareExpired);
+    }
+
+    #[test]
+    fn expiry_follows_the_request_the_default_and_the_maximum() {
+        let policy = ShareTtlPolicy { max_seconds: 100, default_seconds: None };
+        assert_eq!(policy.expiry(1_000, Some(100)), Ok(Some(101_000)));
+        assert_eq!(policy.expiry(1_000, None), Ok(None), "no default: never expires");
+        for bad in [0, 101] {
+            assert_eq!(policy.expiry(1_000, Some(bad)).unwrap_err().problem().field.as_deref(), Some("expires_in"));
+        }
+        let defaulted = ShareTtlPolicy { default_seconds: Some(10), ..policy };
+        assert_eq!(defaulted.expiry(0, None), Ok(Some(10_000)));
+        assert_eq!(defaulted.expiry(0, Some(20)), Ok(Some(20_000)), "an explicit lifetime wins");
+    }
+}

@@ -1,0 +1,289 @@
+//! Every answer body of the API, next to each other, with the conversions from the rows
+//! they are made of. The OpenAPI document (`openapi.json`) describes exactly these shapes.
+
+use crate::db::files::FileRow;
+use crate::db::shares::{AccessRow, ShareRow};
+use crate::db::users::UserRow;
+use crate::domain::uploads::StoredPart;
+use crate::model::rfc3339;
+use serde::Serialize;
+
+/// A new account.
+#[derive(Debug, Serialize)]
+pub struct AccountView {
+    pub id: String,
+    pub email: String,
+    pub created_at: String,
+}
+
+/// The signed-in user with their usage.
+#[derive(Debug, Serialize)]
+pub struct MeView {
+    pub id: String,
+    pub email: String,
+    pub created_at: String,
+    pub file_count: i64,
+    /// Bytes of stored files.
+    pub used_bytes: i64,
+    /// Bytes promised to uploads under way.
+    pub pending_bytes: i64,
+    /// The quota over stored and pending bytes; null when unlimited.
+    pub quota_bytes: Option<u64>,
+}
+
+impl MeView {
+    /// The profile of `row` under a quota of `quota_bytes`.
+    pub fn of(row: UserRow, quota_bytes: Option<u64>) -> Self {
+        MeView {
+            id: row.id,
+            email: row.email,
+            created_at: rfc3339(row.created_at),
+            file_count: row.file_count,
+            used_bytes: row.used_bytes,
+            pending_bytes: row.reserved_bytes,
+            quota_bytes,
+        }
+    }
+}
+
+/// The answer to a login.
+#[derive(Debug, Serialize)]
+pub struct TokenView {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: u64,
+}
+
+/// A file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileView {
+    pub id: String,
+    pub name: String,
+    pub folder: String,
+    pub size: i64,
+    pub content_type: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<FileRow> for FileView {
+    fn from(row: FileRow) -> Self {
+        FileView {
+            id: row.id,
+            name: row.name,
+            folder: row.folder,
+            size: row.size,
+            content_type: row.content_type,
+            created_at: rfc3339(row.created_at),
+            updated_at: rfc3339(row.updated_at),
+        }
+    }
+}
+
+/// A page of files.
+#[derive(Debug, Serialize)]
+pub struct FilePage {
+    pub items: Vec<FileView>,
+    pub next_cursor: Option<String>,
+}
+
+/// A folder.
+#[derive(Debug, Serialize)]
+pub struct FolderView {
+    /// The full path, as `folder` of files and `?folder=` of listings take it.
+    pub path: String,
+    /// The last segment.
+    pub name: String,
+}
+
+impl FolderView {
+    /// The folder at `path`.
+    pub fn at(path: String) -> Self {
+        FolderView { name: path.rsplit('/').next().unwrap_or_default().to_owned(), path }
+    }
+}
+
+/// The sub-folders of a folder.
+#[derive(Debug, Serialize)]
+pub struct FolderList {
+    pub items: Vec<FolderView>,
+    /// Whether there were more than the listing shows.
+    pub truncated: bool,
+}
+
+/// A presigned URL and when it stops working.
+#[derive(Debug, Serialize)]
+pub struct UrlView {
+    pub url: String,
+    pub expires_at: String,
+}
+
+/// A presigned URL for one part.
+#[derive(Debug, Serialize)]
+pub struct PartUrl {
+    pub part_number: u32,
+    pub url: String,
+}
+
+/// A new direct upload and where its bytes go.
+#[derive(Debug, Serialize)]
+pub struct UploadTicket {
+    pub upload_id: String,
+    pub file_id: String,
+    /// `put` (one request to `url`) or `multipart` (each part to its URL in `parts`).
+    pub method: &'static str,
+    pub size: i64,
+    pub part_size: i64,
+    pub part_count: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parts: Option<Vec<PartUrl>>,
+    /// When the URLs stop working.
+    pub expires_at: String,
+    /// When the pending upload is abandoned if not completed.
+    pub upload_expires_at: String,
+}
+
+/// Fresh part URLs.
+#[derive(Debug, Serialize)]
+pub struct PartUrls {
+    pub parts: Vec<PartUrl>,
+    pub expires_at: String,
+}
+
+/// What the bucket already holds of a pending upload.
+#[derive(Debug, Serialize)]
+pub struct UploadStatus {
+    pub upload_id: String,
+    pub file_id: String,
+    pub method: &'static str,
+    pub name: String,
+    pub folder: String,
+    pub size: i64,
+    pub part_size: i64,
+    pub part_count: u32,
+    /// The parts stored so far (multipart); the whole object as part 1 (put), if stored.
+    pub parts: Vec<StoredPart>,
+    pub uploaded_bytes: u64,
+    pub upload_expires_at: String,
+}
+
+/// A share link; `token` and `url` only in the answer that creates it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShareView {
+    pub id: String,
+    pub file_id: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub max_downloads: Option<i64>,
+    pub download_count: i64,
+    pub password_protected: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl From<ShareRow> for ShareView {
+    fn from(row: ShareRow) -> Self {
+        ShareView {
+            id: row.id,
+            file_id: row.file_id,
+            created_at: rfc3339(row.created_at),
+            expires_at: row.expires_at.map(rfc3339),
+            max_downloads: row.max_downloads,
+            download_count: row.download_count,
+            password_protected: row.protected != 0,
+            token: None,
+            url: None,
+        }
+    }
+}
+
+/// The share links of a file.
+#[derive(Debug, Serialize)]
+pub struct ShareList {
+    pub items: Vec<ShareView>,
+}
+
+/// What a share link resolves to.
+#[derive(Debug, Serialize)]
+pub struct SharedView {
+    pub url: String,
+    pub expires_at: String,
+    pub name: String,
+    pub size: i64,
+    pub content_type: String,
+}
+
+/// One entry of an access log.
+#[derive(Debug, Serialize)]
+pub struct AccessView {
+    pub at: String,
+    pub ip_hash: String,
+    pub user_agent: String,
+    pub outcome: String,
+}
+
+impl From<AccessRow> for AccessView {
+    fn from(row: AccessRow) -> Self {
+        AccessView { at: rfc3339(row.at), ip_hash: row.ip_hash, user_agent: row.user_agent, outcome: row.outcome }
+    }
+}
+
+/// A page of an access log.
+#[derive(Debug, Serialize)]
+pub struct AccessPage {
+    pub items: Vec<AccessView>,
+    pub next_cursor: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_become_views_with_rfc3339_times() {
+        let row = FileRow {
+            id: "f".into(),
+            name: "a.txt".into(),
+            folder: "/".into(),
+            size: 3,
+            content_type: "text/plain".into(),
+            object_key: "u/x/f".into(),
+            created_at: 0,
+            updated_at: 1000,
+        };
+        let view = FileView::from(row);
+        assert_eq!(
+            (view.created_at.as_str(), view.updated_at.as_str()),
+            ("1970-01-01T00:00:00.000Z", "1970-01-01T00:00:01.000Z")
+        );
+        let json = serde_json::to_value(&view).unwrap();
+        assert!(json.get("object_key").is_none(), "the bucket key is never shown");
+    }
+
+    #[test]
+    fn a_share_shows_its_token_only_when_given_one() {
+        let row = ShareRow {
+            id: "s".into(),
+            file_id: "f".into(),
+            created_at: 0,
+            expires_at: None,
+            max_downloads: Some(3),
+            download_count: 1,
+            protected: 1,
+        };
+        let json = serde_json::to_value(ShareView::from(row)).unwrap();
+        assert_eq!(json["password_protected"], true);
+        assert!(json.get("token").is_none() && json.get("url").is_none());
+        assert_eq!(json["expires_at"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn folders_are_named_by_their_last_segment() {
+        let folder = FolderView::at("/a/b c".into());
+        assert_eq!((folder.path.as_str(), folder.name.as_str()), ("/a/b c", "b c"));
+    }
+}
