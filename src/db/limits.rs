@@ -26,6 +26,25 @@ pub(super) mod sql {
         )
     }
 
+    /// Counts one attempt against `key` before its password is judged, and reads the count
+    /// back in the same statement: concurrent attempts each see a different count, so no
+    /// more than the limit are ever judged in one window.
+    pub fn count_attempt(key: &str, now: i64, window: i64) -> Statement {
+        Statement::new(
+            "INSERT INTO rate_limits (key, window_start, failures) VALUES (?1, ?2, 1) \
+             ON CONFLICT (key) DO UPDATE SET \
+             failures = CASE WHEN window_start + ?3 <= ?2 THEN 1 ELSE failures + 1 END, \
+             window_start = CASE WHEN window_start + ?3 <= ?2 THEN ?2 ELSE window_start END \
+             RETURNING key, window_start, failures",
+            args![key, now, window],
+        )
+    }
+
+    /// Takes back one counted attempt of `key` (it turned out to be a success).
+    pub fn forgive_attempt(key: &str) -> Statement {
+        Statement::new("UPDATE rate_limits SET failures = max(failures - 1, 0) WHERE key = ?", args![key])
+    }
+
     /// Forgets the failures of `key` (after a success).
     pub fn clear_failures(key: &str) -> Statement {
         Statement::new("DELETE FROM rate_limits WHERE key = ?", args![key])
@@ -44,14 +63,12 @@ mod calls {
     use crate::error::ApiError;
 
     impl Db {
-        /// Counts a failed login against each of `keys`, in one transaction.
-        pub async fn record_failed_login(&self, keys: &[&str], now: i64, window: i64) -> Result<(), ApiError> {
-            self.batch(keys.iter().map(|key| sql::count_failure(key, now, window)).collect()).await.map(drop)
-        }
-
-        /// Forgets the failures of `key`.
-        pub async fn clear_failures(&self, key: &str) -> Result<(), ApiError> {
-            self.run(sql::clear_failures(key)).await.map(drop)
+        /// After a success: forgets the failures of `clear` and takes back the one attempt
+        /// counted against each of `forgive`, in one transaction.
+        pub async fn forgive_attempts(&self, clear: &[&str], forgive: &[&str]) -> Result<(), ApiError> {
+            let cleared = clear.iter().map(|key| sql::clear_failures(key));
+            let forgiven = forgive.iter().map(|key| sql::forgive_attempt(key));
+            self.batch(cleared.chain(forgiven).collect()).await.map(drop)
         }
 
         /// Housekeeping: drops counters whose window closed before `cutoff`.
@@ -64,16 +81,54 @@ mod calls {
 /// A sample call of every builder in [`sql`], for the plan check.
 #[cfg(test)]
 pub(super) fn samples() -> Vec<super::Statement> {
-    vec![sql::counters(&["a", "b"]), sql::count_failure("a", 0, 1), sql::clear_failures("a"), sql::prune_counters(0)]
+    vec![
+        sql::counters(&["a", "b"]),
+        sql::count_failure("a", 0, 1),
+        sql::count_attempt("a", 0, 1),
+        sql::forgive_attempt("a"),
+        sql::clear_failures("a"),
+        sql::prune_counters(0),
+    ]
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::db::testing::{assert_no_table_scans, assert_samples_complete};
+    use super::sql;
+    use crate::db::testing::{assert_no_table_scans, assert_samples_complete, schema, texts};
 
     #[test]
     fn every_statement_is_sampled_and_none_scans_a_table() {
         assert_samples_complete(include_str!("limits.rs"));
         assert_no_table_scans(&super::samples());
+    }
+
+    /// The count `count_attempt` reads back (its third column).
+    fn counted(db: &rusqlite::Connection, key: &str, now: i64) -> i64 {
+        let statement = sql::count_attempt(key, now, 1000);
+        let mut prepared = db.prepare(&statement.sql).unwrap();
+        let args: Vec<rusqlite::types::Value> = statement
+            .args
+            .iter()
+            .map(|a| match a {
+                crate::db::SqlArg::Text(t) => t.clone().into(),
+                crate::db::SqlArg::Int(i) => (*i).into(),
+                crate::db::SqlArg::Null => rusqlite::types::Value::Null,
+            })
+            .collect();
+        prepared.query_row(rusqlite::params_from_iter(args), |row| row.get(2)).unwrap()
+    }
+
+    #[test]
+    fn each_attempt_reads_back_its_own_count_and_a_new_window_starts_over() {
+        let db = schema();
+        assert_eq!((counted(&db, "k", 0), counted(&db, "k", 10), counted(&db, "k", 999)), (1, 2, 3));
+        assert_eq!(counted(&db, "other", 5), 1, "keys count apart");
+        assert_eq!(counted(&db, "k", 1000), 1, "the window closed");
+        let forgive = sql::forgive_attempt("k");
+        db.execute(&forgive.sql, ["k"]).unwrap();
+        db.execute(&forgive.sql, ["k"]).unwrap();
+        assert_eq!(texts(&db, &sql::counters(&["k"])), ["k"]);
+        let failures: i64 = db.query_row("SELECT failures FROM rate_limits WHERE key = 'k'", [], |r| r.get(0)).unwrap();
+        assert_eq!(failures, 0, "never below zero");
     }
 }

@@ -68,15 +68,24 @@ mod calls {
             Ok(self.run(sql::insert_user(id, email, hash, now)).await?.any())
         }
 
-        /// The id and password hash of the account with this email, and the failure
-        /// counters of `keys`, in one round trip.
-        pub async fn credentials(
+        /// The id and password hash of the account with this email, with this login
+        /// attempt counted against each of `keys` (windows of `window` ms) and the counts
+        /// read back, in one round trip: the count comes before the password is judged.
+        pub async fn credentials_counting_attempt(
             &self,
             email: &str,
             keys: &[&str],
+            now: i64,
+            window: i64,
         ) -> Result<(Option<Credentials>, Vec<Counter>), ApiError> {
-            let results = self.batch(vec![sql::credentials(email), limits::sql::counters(keys)]).await?;
-            Ok((at(&results, 0)?.first()?, at(&results, 1)?.all()?))
+            let mut statements = vec![sql::credentials(email)];
+            statements.extend(keys.iter().map(|key| limits::sql::count_attempt(key, now, window)));
+            let results = self.batch(statements).await?;
+            let mut counters = Vec::with_capacity(keys.len());
+            for index in 1..=keys.len() {
+                counters.extend(at(&results, index)?.first::<Counter>()?);
+            }
+            Ok((at(&results, 0)?.first()?, counters))
         }
 
         /// The user's profile and counters; 401 when the account is gone.

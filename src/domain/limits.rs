@@ -12,7 +12,8 @@ pub struct Policy {
     pub window_millis: i64,
 }
 
-/// Failed logins per account: 10 per 15 minutes.
+/// Failed logins per account from one client: 10 per 15 minutes. Keyed by account *and*
+/// client, so that nobody can lock an account's owner out by failing from elsewhere.
 pub const LOGIN_PER_ACCOUNT: Policy = Policy { max_failures: 10, window_millis: 15 * 60 * 1000 };
 /// Failed password attempts per share link: 10 per 15 minutes.
 pub const SHARE_PASSWORD_PER_SHARE: Policy = Policy { max_failures: 10, window_millis: 15 * 60 * 1000 };
@@ -28,7 +29,8 @@ pub struct Counter {
 }
 
 /// The seconds to wait when any of `counters` (each checked against the policy its key
-/// names) is at its limit in a window that is still open; `None` when all may try.
+/// names) is at its limit in a window that is still open; `None` when all may try. For
+/// counters read before this attempt was counted.
 pub fn retry_after(counters: &[Counter], policy_of: impl Fn(&str) -> Policy, now: i64) -> Option<u64> {
     counters
         .iter()
@@ -36,6 +38,22 @@ pub fn retry_after(counters: &[Counter], policy_of: impl Fn(&str) -> Policy, now
             let policy = policy_of(&counter.key);
             let window_end = counter.window_start + policy.window_millis;
             (counter.failures >= policy.max_failures && window_end > now).then_some(window_end - now)
+        })
+        .max()
+        .map(|millis| u64::try_from(millis.div_euclid(1000) + 1).unwrap_or(1))
+}
+
+/// The seconds to wait when this attempt, already counted in `counters` (each checked
+/// against the policy its key names), went past a limit in a window that is still open;
+/// `None` when the attempt may be judged. Counting first and judging after means that
+/// however many attempts race, at most `max_failures` per window are ever judged.
+pub fn refused_after_counting(counters: &[Counter], policy_of: impl Fn(&str) -> Policy, now: i64) -> Option<u64> {
+    counters
+        .iter()
+        .filter_map(|counter| {
+            let policy = policy_of(&counter.key);
+            let window_end = counter.window_start + policy.window_millis;
+            (counter.failures > policy.max_failures && window_end > now).then_some(window_end - now)
         })
         .max()
         .map(|millis| u64::try_from(millis.div_euclid(1000) + 1).unwrap_or(1))
@@ -73,6 +91,20 @@ mod tests {
         let counters = [counter("ip:x", 0, 10), counter("email:y", 60_000, 10)];
         assert_eq!(retry_after(&counters[..1], policy, 1000), None, "an IP may fail 50 times");
         assert_eq!(retry_after(&counters, policy, 1000), Some(959 + 1));
+    }
+
+    #[test]
+    fn counted_attempts_up_to_the_limit_are_judged_and_the_next_waits() {
+        let policy = |_: &str| LOGIN_PER_ACCOUNT;
+        assert_eq!(refused_after_counting(&[counter("a", 0, 1)], policy, 1000), None);
+        assert_eq!(refused_after_counting(&[counter("a", 0, 10)], policy, 1000), None, "the tenth is judged");
+        assert_eq!(refused_after_counting(&[counter("a", 0, 11)], policy, 1000), Some(899 + 1));
+        assert_eq!(refused_after_counting(&[counter("a", 0, 11)], policy, 15 * 60 * 1000), None);
+        let mixed = |key: &str| if key == "client" { PER_CLIENT } else { LOGIN_PER_ACCOUNT };
+        let counters = [counter("client", 0, 50), counter("pair", 0, 3)];
+        assert_eq!(refused_after_counting(&counters, mixed, 1), None);
+        let counters = [counter("client", 0, 51), counter("pair", 0, 3)];
+        assert!(refused_after_counting(&counters, mixed, 1).is_some(), "either counter refuses");
     }
 
     #[test]

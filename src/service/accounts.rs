@@ -36,26 +36,27 @@ impl App {
     }
 
     /// The account whose password this is. Unknown emails cost as much time as wrong
-    /// passwords and get the same answer; failures are limited per account and per client.
+    /// passwords and get the same answer. Every attempt is counted before the password is
+    /// judged, per account and client (so failures elsewhere never lock the owner out) and
+    /// per client; past either limit the attempt is refused unjudged, however many race.
     async fn check_credentials(&self, email: &str, password: &str, caller: &Caller) -> Result<Id, ApiError> {
-        let account_key = format!("login:email:{}", fold_case(email.trim()));
-        let client_key = format!("client:{}", self.ip_pseudonym(caller));
-        let keys = [account_key.as_str(), client_key.as_str()];
+        let client = self.ip_pseudonym(caller);
+        let pair_key = format!("login:{}:{client}", fold_case(email.trim()));
+        let client_key = format!("client:{client}");
+        let keys = [pair_key.as_str(), client_key.as_str()];
         // Any text may be looked up: one that is no valid email simply matches no account.
-        let (account, counters) = self.db.credentials(email, &keys).await?;
+        let window = LOGIN_PER_ACCOUNT.window_millis;
+        let (account, counters) = self.db.credentials_counting_attempt(email, &keys, self.now, window).await?;
         let policy = |key: &str| if key.starts_with("client:") { PER_CLIENT } else { LOGIN_PER_ACCOUNT };
-        if let Some(retry_after) = limits::retry_after(&counters, policy, self.now) {
+        if let Some(retry_after) = limits::refused_after_counting(&counters, policy, self.now) {
             return Err(ApiError::RateLimited { retry_after });
         }
         let stored = account.as_ref().map_or(auth::DECOY_HASH, |a| a.password_hash.as_str());
         let matches = auth::verify_password(password, stored);
         let Some(account) = account.filter(|_| matches) else {
-            self.db.record_failed_login(&keys, self.now, LOGIN_PER_ACCOUNT.window_millis).await?;
             return Err(ApiError::InvalidCredentials);
         };
-        if counters.iter().any(|c| c.key == account_key) {
-            self.db.clear_failures(&account_key).await?;
-        }
+        self.db.forgive_attempts(&[&pair_key], &[&client_key]).await?;
         Ok(Id::from_trusted(account.id))
     }
 

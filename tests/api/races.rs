@@ -70,3 +70,27 @@ async fn twenty_uploads_and_twenty_listings_at_once_all_succeed_and_add_up() {
     assert_eq!(me["pending_bytes"], 0);
     assert_eq!(stack.objects_of(&user.id).len(), 20);
 }
+
+#[tokio::test]
+async fn forty_wrong_passwords_at_once_get_at_most_ten_judged_round_after_round() {
+    // Each round on a fresh stack: the limit's window is 15 minutes, and a single lucky
+    // interleaving proves nothing, so the race runs several times.
+    for round in 0..3 {
+        let stack = Stack::start(&[]);
+        let victim = stack.user().await;
+        let attempts: Vec<_> = (0..40)
+            .map(|_| {
+                let client = stack.client();
+                let body = json!({ "email": victim.email, "password": "not the password" });
+                tokio::spawn(async move { client.post_json("/auth/login", &body).await.status })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for attempt in attempts {
+            statuses.push(attempt.await.unwrap());
+        }
+        let judged = statuses.iter().filter(|s| **s == 401).count();
+        assert_eq!(judged, 10, "round {round}: exactly the limit is judged: {statuses:?}");
+        assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 30, "round {round}: {statuses:?}");
+    }
+}
