@@ -90,6 +90,16 @@ impl Config {
             Some(u) => return Err(format!("PUBLIC_BASE_URL {u:?} is not an http(s) URL")),
         };
         let max_share_ttl = number(&var, "MAX_SHARE_TTL_SECONDS", MAX_PRESIGN_SECONDS.into(), 1..=TEN_YEARS)?;
+        let pending_upload_ttl_millis = hours(&var, "PENDING_UPLOAD_TTL_HOURS", 24.0)?;
+        let upload_url_ttl_seconds = presign_ttl(&var, "UPLOAD_URL_TTL_SECONDS", 3600)?;
+        // An upload URL must never outlive its upload: the ledger forgets an upload's
+        // object once the upload's time is up, so a URL still alive then could store bytes
+        // nothing accounts for.
+        if i64::from(upload_url_ttl_seconds) * 1000 > pending_upload_ttl_millis {
+            return Err(format!(
+                "UPLOAD_URL_TTL_SECONDS ({upload_url_ttl_seconds}) must not exceed PENDING_UPLOAD_TTL_HOURS"
+            ));
+        }
         Ok(Config {
             secret_key: Secret(secret_key.into_bytes()),
             algorithm,
@@ -101,10 +111,10 @@ impl Config {
             share_url_ttl_seconds: presign_ttl(&var, "SHARE_URL_TTL_SECONDS", 60)?,
             public_base_url,
             quota_bytes: Some(number(&var, "QUOTA_BYTES", 10 * GIB, 0..=u64::MAX >> 11)?).filter(|&q| q > 0),
-            pending_upload_ttl_millis: hours(&var, "PENDING_UPLOAD_TTL_HOURS", 24.0)?,
+            pending_upload_ttl_millis,
             expired_share_grace_millis: hours(&var, "EXPIRED_SHARE_GRACE_HOURS", 168.0)?,
             multipart_threshold_bytes: number(&var, "MULTIPART_THRESHOLD_BYTES", 64 * MIB, 5 * MIB..=5 * GIB)?,
-            upload_url_ttl_seconds: presign_ttl(&var, "UPLOAD_URL_TTL_SECONDS", 3600)?,
+            upload_url_ttl_seconds,
             max_share_ttl_seconds: max_share_ttl,
             default_share_ttl_seconds: match var("DEFAULT_SHARE_TTL_SECONDS").filter(|v| !v.trim().is_empty()) {
                 None => None,
@@ -202,8 +212,8 @@ mod tests {
             Config::from_lookup(lookup(&[("QUOTA_BYTES", "0"), ("DEFAULT_SHARE_TTL_SECONDS", "3600")])).unwrap();
         assert_eq!(config.quota_bytes, None);
         assert_eq!(config.default_share_ttl_seconds, Some(3600));
-        let config = Config::from_lookup(lookup(&[("PENDING_UPLOAD_TTL_HOURS", "0.5")])).unwrap();
-        assert_eq!(config.pending_upload_ttl_millis, 1_800_000);
+        let config = Config::from_lookup(lookup(&[("PENDING_UPLOAD_TTL_HOURS", "1.5")])).unwrap();
+        assert_eq!(config.pending_upload_ttl_millis, 5_400_000);
         let err = Config::from_lookup(lookup(&[("MAX_SHARE_TTL_SECONDS", "60"), ("DEFAULT_SHARE_TTL_SECONDS", "61")]))
             .unwrap_err();
         assert!(err.contains("DEFAULT_SHARE_TTL_SECONDS"), "{err}");
@@ -230,6 +240,15 @@ mod tests {
             let err = Config::from_lookup(lookup(&[(name, value)])).unwrap_err();
             assert!(err.contains(name), "{err}");
         }
+    }
+
+    #[test]
+    fn upload_urls_may_not_outlive_their_uploads() {
+        let short = [("PENDING_UPLOAD_TTL_HOURS", "0.5")];
+        let err = Config::from_lookup(lookup(&short)).unwrap_err();
+        assert!(err.contains("UPLOAD_URL_TTL_SECONDS"), "{err}");
+        let fitting = [("PENDING_UPLOAD_TTL_HOURS", "0.5"), ("UPLOAD_URL_TTL_SECONDS", "1800")];
+        assert_eq!(Config::from_lookup(lookup(&fitting)).unwrap().upload_url_ttl_seconds, 1800);
     }
 
     #[test]

@@ -48,6 +48,12 @@ pub enum ApiError {
     SizeMismatch { declared: u64, stored: u64 },
     /// The upload cannot complete yet: parts or the object are missing (409).
     UploadIncomplete(String),
+    /// Another request holds the upload (it is completing it) for this many seconds (409).
+    UploadBusy { retry_after: u64 },
+    /// The upload was completed already; its file is what is left of it (409).
+    UploadCompleted,
+    /// The upload's time ran out before it was completed; the sweeper removes it (410).
+    UploadExpired,
     /// No route has this path (404).
     RouteNotFound,
     /// The path exists but not with this method (405).
@@ -144,6 +150,24 @@ impl ApiError {
                 Some("size".to_owned()),
             ),
             ApiError::UploadIncomplete(why) => (409, "upload_incomplete", why.clone(), None),
+            ApiError::UploadBusy { retry_after } => (
+                409,
+                "upload_busy",
+                format!("Another request is completing this upload; try again in {retry_after} seconds."),
+                None,
+            ),
+            ApiError::UploadCompleted => (
+                409,
+                "upload_completed",
+                "This upload was completed: it is a file now (delete the file to remove it).".to_owned(),
+                None,
+            ),
+            ApiError::UploadExpired => (
+                410,
+                "upload_expired",
+                "This upload was not completed in time and has been given up; start a new one.".to_owned(),
+                None,
+            ),
             ApiError::RouteNotFound => (404, "not_found", "No such route.".to_owned(), None),
             ApiError::MethodNotAllowed { allow } => {
                 (405, "method_not_allowed", format!("This route allows: {allow}."), None)

@@ -27,12 +27,24 @@ pub struct NewFile<'a> {
     pub id: &'a Id,
     pub owner: &'a Id,
     pub name: &'a str,
-    pub name_folded: &'a str,
+    pub name_folded: String,
     pub folder: &'a str,
     pub size: i64,
     pub content_type: &'a str,
     pub object_key: &'a str,
     pub now: i64,
+}
+
+/// What became of an attempt to turn a stored object into a file.
+#[derive(Debug)]
+pub enum Commit {
+    /// The file row exists.
+    Born(FileRow),
+    /// The claims held but the owner's quota has no room.
+    OverQuota,
+    /// The object was claimed for deletion (or the upload's completion claim was lost)
+    /// meanwhile: it is somebody else's to delete.
+    ClaimLost,
 }
 
 /// Searches of at least this many characters use the trigram index; shorter ones cannot.
@@ -144,31 +156,42 @@ pub(super) mod sql {
         Statement { sql, args: args![owner, prefix.as_str(), length, end.as_str(), limit] }
     }
 
-    /// Turns a stored object into a file, in one transaction: the row (only if the owner's
-    /// quota still has room, counting the object's own reservation as given back), the
-    /// counters, and the ledger. The first statement returns the row, or none when over quota.
-    pub fn commit_file(file: &NewFile<'_>, quota: Option<i64>) -> Vec<Statement> {
+    /// Turns a stored object into a file, in one transaction: the row, the counters, and
+    /// the ledger. The row is only born while the object's ledger entry is unclaimed (no
+    /// deleter has doomed it), while `upload` (a direct upload's id and the claim that is
+    /// completing it) still holds its claim, and while the owner's quota has room (counting
+    /// the object's own reservation as given back). The first statement returns the row;
+    /// the last tells, when no row was born, whether the claims still held (so only the
+    /// quota said no).
+    pub fn commit_file(file: &NewFile<'_>, quota: Option<i64>, upload: Option<(&Id, &str)>) -> Vec<Statement> {
         let reserved = "coalesce((SELECT reserved_bytes FROM orphan_objects WHERE object_key = ?8), 0)";
         let created = "EXISTS (SELECT 1 FROM files WHERE id = ?1)";
+        let (upload_id, claim) = upload.unzip();
+        let upload_held = "(?2 IS NULL OR EXISTS (SELECT 1 FROM uploads WHERE id = ?2 AND claim = ?3 \
+                           AND state = 'completing'))";
         vec![
             Statement::new(
                 &format!(
                     "INSERT INTO files (id, owner_id, name, name_folded, folder, size, content_type, object_key, \
                      created_at, updated_at) SELECT ?1, id, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9 FROM users \
                      WHERE id = ?2 AND (?10 IS NULL OR used_bytes + reserved_bytes - {reserved} + ?6 <= ?10) \
-                     RETURNING {FILE_COLUMNS}"
+                     AND EXISTS (SELECT 1 FROM orphan_objects WHERE object_key = ?8 AND claim IS NULL) \
+                     AND {} RETURNING {FILE_COLUMNS}",
+                    upload_held.replace("?2", "?11").replace("?3", "?12")
                 ),
                 args![
                     file.id,
                     file.owner,
                     file.name,
-                    file.name_folded,
+                    file.name_folded.as_str(),
                     file.folder,
                     file.size,
                     file.content_type,
                     file.object_key,
                     file.now,
-                    quota
+                    quota,
+                    upload_id,
+                    claim
                 ],
             ),
             Statement::new(
@@ -180,12 +203,22 @@ pub(super) mod sql {
                 args![file.id, file.owner, file.size, file.object_key],
             ),
             Statement::new(
-                &format!("DELETE FROM uploads WHERE object_key = ?2 AND {created}"),
-                args![file.id, file.object_key],
+                &format!(
+                    "UPDATE uploads SET state = 'committed', claim = NULL, claimed_until = NULL \
+                     WHERE id = ?2 AND claim = ?3 AND {created}"
+                ),
+                args![file.id, upload_id, claim],
             ),
             Statement::new(
                 &format!("DELETE FROM orphan_objects WHERE object_key = ?2 AND {created}"),
                 args![file.id, file.object_key],
+            ),
+            Statement::new(
+                &format!(
+                    "SELECT EXISTS (SELECT 1 FROM orphan_objects WHERE object_key = ?1 AND claim IS NULL) \
+                     AND {upload_held} AS claims_held"
+                ),
+                args![file.object_key, upload_id, claim],
             ),
         ]
     }
@@ -220,16 +253,16 @@ pub(super) mod sql {
         )
     }
 
-    /// The statements that delete one of the user's files, as one transaction: hand its
-    /// object to the sweeper, uncount it, drop its shares' logs and shares, drop the row
-    /// (returning the key).
-    pub fn delete_file(owner: &Id, id: &Id, now: i64) -> Vec<Statement> {
+    /// The statements that delete one of the user's files, as one transaction: put its
+    /// object on the ledger already claimed by `claim` (until `until`) for this request to
+    /// delete, uncount it, drop its shares' logs and shares, drop the row (returning the key).
+    pub fn delete_file(owner: &Id, id: &Id, claim: &str, until: i64) -> Vec<Statement> {
         const OWNED: &str = "SELECT id FROM files WHERE id = ?1 AND owner_id = ?2";
         vec![
             Statement::new(
-                "INSERT INTO orphan_objects (object_key, sweep_after) \
-                 SELECT object_key, ?3 FROM files WHERE id = ?1 AND owner_id = ?2",
-                args![id, owner, now],
+                "INSERT INTO orphan_objects (object_key, sweep_after, claim) \
+                 SELECT object_key, ?4, ?3 FROM files WHERE id = ?1 AND owner_id = ?2",
+                args![id, owner, claim, until],
             ),
             Statement::new(
                 "UPDATE users SET file_count = file_count - 1, \
@@ -251,7 +284,7 @@ pub(super) mod sql {
 
 #[cfg(target_arch = "wasm32")]
 mod calls {
-    use super::{sql, FileRow, NewFile};
+    use super::{sql, Commit, FileRow, NewFile};
     use crate::db::runner::{account_gone, at};
     use crate::db::Db;
     use crate::error::ApiError;
@@ -264,11 +297,25 @@ mod calls {
         object_key: String,
     }
 
+    #[derive(Deserialize)]
+    struct ClaimsHeld {
+        claims_held: Option<i64>,
+    }
+
     impl Db {
-        /// Turns a stored object into a file; 413 `quota_exceeded` when the quota has no room.
-        pub async fn commit_file(&self, file: NewFile<'_>, quota: Option<i64>) -> Result<FileRow, ApiError> {
-            let results = self.batch(sql::commit_file(&file, quota)).await?;
-            at(&results, 0)?.first()?.ok_or(ApiError::QuotaExceeded)
+        /// Turns a stored object into a file, if its claims still hold and the quota has room.
+        pub async fn commit_file(
+            &self,
+            file: NewFile<'_>,
+            quota: Option<i64>,
+            upload: Option<(&Id, &str)>,
+        ) -> Result<Commit, ApiError> {
+            let results = self.batch(sql::commit_file(&file, quota, upload)).await?;
+            if let Some(row) = at(&results, 0)?.first()? {
+                return Ok(Commit::Born(row));
+            }
+            let held = at(&results, 4)?.first::<ClaimsHeld>()?.and_then(|c| c.claims_held).unwrap_or(0) != 0;
+            Ok(if held { Commit::OverQuota } else { Commit::ClaimLost })
         }
 
         /// Up to `limit` immediate sub-folders of `parent`, as paths.
@@ -315,10 +362,11 @@ mod calls {
             at(&results, 0)?.first()?.ok_or(ApiError::FileNotFound)
         }
 
-        /// Deletes the user's file `id` with its shares, uncounts it, and hands its object to
-        /// the sweeper, all in one transaction. Returns the object key to delete now.
-        pub async fn delete_file(&self, owner: &Id, id: &Id, now: i64) -> Result<String, ApiError> {
-            let results = self.batch_as(owner, sql::delete_file(owner, id, now)).await?;
+        /// Deletes the user's file `id` with its shares and uncounts it, all in one
+        /// transaction; its object goes on the ledger claimed by `claim` until `until`, for
+        /// this request to delete. Returns the object key.
+        pub async fn delete_file(&self, owner: &Id, id: &Id, claim: &str, until: i64) -> Result<String, ApiError> {
+            let results = self.batch_as(owner, sql::delete_file(owner, id, claim, until)).await?;
             let deleted = results.last().map(|rows| rows.first::<ObjectKey>()).transpose()?.flatten();
             deleted.map(|k| k.object_key).ok_or(ApiError::FileNotFound)
         }
@@ -334,7 +382,7 @@ pub(super) fn samples() -> Vec<super::Statement> {
         id: &id,
         owner: &id,
         name: "a",
-        name_folded: "a",
+        name_folded: "a".into(),
         folder: "/",
         size: 1,
         content_type: "text/plain",
@@ -348,8 +396,9 @@ pub(super) fn samples() -> Vec<super::Statement> {
         sql::owns_file(&id, &id),
         sql::update_file(&id, &id, Some(("a", "a")), Some("/"), 0),
     ];
-    all.extend(sql::commit_file(&file, None));
-    all.extend(sql::delete_file(&id, &id, 0));
+    all.extend(sql::commit_file(&file, None, None));
+    all.extend(sql::commit_file(&file, Some(10), Some((&id, "c"))));
+    all.extend(sql::delete_file(&id, &id, "c", 0));
     all
 }
 

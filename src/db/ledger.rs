@@ -2,6 +2,12 @@
 //! hold without a file row is on it, written before the first byte is, so the sweeper can
 //! find everything left behind without listing the bucket. An entry may carry a quota
 //! reservation, given back when the entry goes.
+//!
+//! Whoever deletes an object claims its entry first (`claim`, with `sweep_after` pushed to
+//! the end of the claim's lease), and only when no file row owns the key and no upload is
+//! still pending or completing on it. A file row can only be born from an unclaimed entry,
+//! so once claimed the object is doomed and nothing can come to own it: deleting it is
+//! safe. A deleter that dies leaves its claim to run out; the sweeper then takes over.
 
 use serde::Deserialize;
 
@@ -57,35 +63,114 @@ pub(super) mod sql {
         )
     }
 
-    /// Gives back the quota a ledger entry reserved.
-    pub fn release_reservation(object_key: &str) -> Statement {
+    /// Objects no file row owns and no live upload may still become a file: the predicate
+    /// every claim of an entry for deletion checks, in SQL, for the entry `?1`.
+    const DELETABLE: &str = "NOT EXISTS (SELECT 1 FROM files WHERE files.object_key = ?1) \
+         AND NOT EXISTS (SELECT 1 FROM uploads WHERE uploads.object_key = ?1 \
+         AND uploads.state IN ('pending', 'completing'))";
+
+    /// Claims the ledger entry of `object_key` for its creator, who failed to turn it into
+    /// a file: only while nobody else has claimed it. Returns the entry when claimed.
+    pub fn claim_own_orphan(object_key: &str, claim: &str, until: i64) -> Statement {
         Statement::new(
-            "UPDATE users SET reserved_bytes = reserved_bytes - \
-             coalesce((SELECT reserved_bytes FROM orphan_objects WHERE object_key = ?1), 0) \
-             WHERE id = (SELECT owner_id FROM orphan_objects WHERE object_key = ?1)",
-            args![object_key],
+            &format!(
+                "UPDATE orphan_objects SET claim = ?2, sweep_after = ?3 \
+                 WHERE object_key = ?1 AND claim IS NULL AND {DELETABLE} RETURNING object_key, multipart_id"
+            ),
+            args![object_key, claim, until],
         )
     }
 
-    /// Removes a ledger entry whose object the bucket no longer holds: gives back its
-    /// reservation and forgets any pending upload of it.
-    pub fn release_orphan(object_key: &str) -> Vec<Statement> {
+    /// The sweeper's claim of a due entry, in one transaction: a direct upload on it that
+    /// expired (or whose completion's claim ran out) is aborted first; then the entry is
+    /// claimed unless a file row owns the key (such an entry is simply dropped, its
+    /// reservation given back) or an upload on it is still live. The second statement
+    /// returns the entry when claimed.
+    pub fn claim_due_orphan(object_key: &str, claim: &str, now: i64, until: i64) -> Vec<Statement> {
+        const DUE: &str = "EXISTS (SELECT 1 FROM orphan_objects WHERE object_key = ?1 AND sweep_after <= ?3)";
+        const OWNED: &str = "EXISTS (SELECT 1 FROM files WHERE files.object_key = ?1)";
         vec![
-            release_reservation(object_key),
-            Statement::new("DELETE FROM uploads WHERE object_key = ?", args![object_key]),
-            Statement::new("DELETE FROM orphan_objects WHERE object_key = ?", args![object_key]),
+            Statement::new(
+                &format!(
+                    "UPDATE uploads SET state = 'aborted', claim = ?2 WHERE object_key = ?1 \
+                     AND ((state = 'pending' AND expires_at <= ?3) OR (state = 'completing' AND claimed_until <= ?3)) \
+                     AND {DUE}"
+                ),
+                args![object_key, claim, now],
+            ),
+            Statement::new(
+                &format!(
+                    "UPDATE orphan_objects SET claim = ?2, sweep_after = ?4 \
+                     WHERE object_key = ?1 AND sweep_after <= ?3 AND {DELETABLE} RETURNING object_key, multipart_id"
+                ),
+                args![object_key, claim, now, until],
+            ),
+            Statement::new(
+                &format!(
+                    "UPDATE users SET reserved_bytes = reserved_bytes - \
+                     (SELECT reserved_bytes FROM orphan_objects WHERE object_key = ?1) \
+                     WHERE id = (SELECT owner_id FROM orphan_objects WHERE object_key = ?1) AND {DUE} AND {OWNED}"
+                ),
+                args![object_key, claim, now],
+            ),
+            Statement::new(
+                &format!("DELETE FROM orphan_objects WHERE object_key = ?1 AND sweep_after <= ?3 AND {OWNED}"),
+                args![object_key, claim, now],
+            ),
         ]
     }
 
-    /// Hands an object the bucket failed to delete to the sweeper, due at `sweep_after`,
-    /// giving its reservation back now.
-    pub fn doom_object(object_key: &str, sweep_after: i64) -> Vec<Statement> {
+    /// Claims the ledger entry of the upload that `claim` aborted, for deleting its object.
+    /// Returns the entry when claimed.
+    pub fn claim_aborted_upload_object(upload: &Id, claim: &str, now: i64, until: i64) -> Statement {
+        Statement::new(
+            "UPDATE orphan_objects SET claim = ?2, sweep_after = ?4 \
+             WHERE object_key = (SELECT object_key FROM uploads WHERE id = ?1 AND claim = ?2 AND state = 'aborted') \
+             AND (claim IS NULL OR sweep_after <= ?3) \
+             AND NOT EXISTS (SELECT 1 FROM files WHERE files.object_key = orphan_objects.object_key) \
+             RETURNING object_key, multipart_id",
+            args![upload, claim, now, until],
+        )
+    }
+
+    /// Gives back the quota reserved by the entry `claim` holds.
+    pub fn release_reservation(object_key: &str, claim: &str) -> Statement {
+        Statement::new(
+            "UPDATE users SET reserved_bytes = reserved_bytes - \
+             (SELECT reserved_bytes FROM orphan_objects WHERE object_key = ?1 AND claim = ?2) \
+             WHERE id = (SELECT owner_id FROM orphan_objects WHERE object_key = ?1 AND claim = ?2)",
+            args![object_key, claim],
+        )
+    }
+
+    /// After the bucket confirmed the delete of an object `claim` holds: gives back its
+    /// reservation and drops the entry, unless a single-PUT upload URL for the key may
+    /// still be used (until its upload's `expires_at`): then the entry stays, unclaimed,
+    /// due when the last URL is dead, so a late PUT leaves nothing behind for long.
+    pub fn release_claimed(object_key: &str, claim: &str, now: i64) -> Vec<Statement> {
+        const LAST_URL: &str = "(SELECT max(expires_at) FROM uploads WHERE object_key = ?1 AND multipart_id IS NULL)";
         vec![
-            release_reservation(object_key),
-            Statement::new("DELETE FROM uploads WHERE object_key = ?", args![object_key]),
+            release_reservation(object_key, claim),
             Statement::new(
-                "UPDATE orphan_objects SET reserved_bytes = 0, sweep_after = ? WHERE object_key = ?",
-                args![sweep_after, object_key],
+                &format!(
+                    "UPDATE orphan_objects SET claim = NULL, reserved_bytes = 0, sweep_after = {LAST_URL} \
+                     WHERE object_key = ?1 AND claim = ?2 AND {LAST_URL} > ?3"
+                ),
+                args![object_key, claim, now],
+            ),
+            Statement::new("DELETE FROM orphan_objects WHERE object_key = ?1 AND claim = ?2", args![object_key, claim]),
+        ]
+    }
+
+    /// After the bucket failed to delete an object `claim` holds: its reservation is given
+    /// back now, and the entry, still claimed (the object stays doomed), is due at once, so
+    /// the next sweep claims it and tries again.
+    pub fn defer_claimed(object_key: &str, claim: &str, now: i64) -> Vec<Statement> {
+        vec![
+            release_reservation(object_key, claim),
+            Statement::new(
+                "UPDATE orphan_objects SET reserved_bytes = 0, sweep_after = ?3 WHERE object_key = ?1 AND claim = ?2",
+                args![object_key, claim, now],
             ),
         ]
     }
@@ -131,14 +216,37 @@ mod calls {
             self.run(sql::note_multipart(object_key, multipart_id)).await.map(drop)
         }
 
-        /// Forgets a ledger entry whose object the bucket no longer holds.
-        pub async fn release_orphan(&self, object_key: &str) -> Result<(), ApiError> {
-            self.batch(sql::release_orphan(object_key)).await.map(drop)
+        /// Claims the entry of an object its creator could not turn into a file.
+        pub async fn claim_own_orphan(
+            &self,
+            object_key: &str,
+            claim: &str,
+            until: i64,
+        ) -> Result<Option<OrphanRow>, ApiError> {
+            self.run(sql::claim_own_orphan(object_key, claim, until)).await?.first()
         }
 
-        /// Leaves an object the bucket failed to delete to the sweeper.
-        pub async fn doom_object(&self, object_key: &str, sweep_after: i64) -> Result<(), ApiError> {
-            self.batch(sql::doom_object(object_key, sweep_after)).await.map(drop)
+        /// The sweeper's claim of a due entry (aborting an expired upload on it first).
+        pub async fn claim_due_orphan(
+            &self,
+            object_key: &str,
+            claim: &str,
+            now: i64,
+            until: i64,
+        ) -> Result<Option<OrphanRow>, ApiError> {
+            let results = self.batch(sql::claim_due_orphan(object_key, claim, now, until)).await?;
+            at(&results, 1)?.first()
+        }
+
+        /// The bucket deleted the object `claim` holds: its entry goes (or waits for the
+        /// last upload URL to die).
+        pub async fn release_claimed(&self, object_key: &str, claim: &str, now: i64) -> Result<(), ApiError> {
+            self.batch(sql::release_claimed(object_key, claim, now)).await.map(drop)
+        }
+
+        /// The bucket failed to delete the object `claim` holds: the sweeper tries again.
+        pub async fn defer_claimed(&self, object_key: &str, claim: &str, now: i64) -> Result<(), ApiError> {
+            self.batch(sql::defer_claimed(object_key, claim, now)).await.map(drop)
         }
 
         /// Up to `limit` ledger entries due for sweeping.
@@ -152,10 +260,17 @@ mod calls {
 #[cfg(test)]
 pub(super) fn samples() -> Vec<super::Statement> {
     let id = crate::model::Id::from_trusted("0123456789abcdef0123456789abcdef".into());
-    let mut all = vec![sql::note_multipart("k", "m"), sql::release_reservation("k"), sql::due_orphans(0, 10)];
+    let mut all = vec![
+        sql::note_multipart("k", "m"),
+        sql::claim_own_orphan("k", "c", 1),
+        sql::claim_aborted_upload_object(&id, "c", 0, 1),
+        sql::release_reservation("k", "c"),
+        sql::due_orphans(0, 10),
+    ];
     all.extend(sql::reserve_object(&id, "k", 0, 1, Some(10)));
-    all.extend(sql::release_orphan("k"));
-    all.extend(sql::doom_object("k", 0));
+    all.extend(sql::claim_due_orphan("k", "c", 0, 1));
+    all.extend(sql::release_claimed("k", "c", 0));
+    all.extend(sql::defer_claimed("k", "c", 0));
     all
 }
 

@@ -69,6 +69,12 @@ impl From<&Id> for SqlArg {
     }
 }
 
+impl From<Option<&Id>> for SqlArg {
+    fn from(value: Option<&Id>) -> Self {
+        value.map_or(SqlArg::Null, SqlArg::from)
+    }
+}
+
 impl From<i64> for SqlArg {
     fn from(value: i64) -> Self {
         SqlArg::Int(value)

@@ -1,6 +1,16 @@
-//! Pending direct uploads (`uploads`): the client sends the bytes straight to the bucket,
-//! and the row says what file they will become. Its object is on the ledger until a file
-//! row owns it.
+//! Direct uploads (`uploads`): the client sends the bytes straight to the bucket, and the
+//! row says what file they will become. Its object is on the ledger until a file row owns it.
+//!
+//! A row is a small state machine, moved only by conditional updates that return the row
+//! when they win, so of any requests racing on one upload exactly one acts on the bucket:
+//!
+//! ```text
+//! pending ──complete claims──▶ completing ──file row born──▶ committed
+//!    │  ▲                          │  (lease: claimed_until)
+//!    │  └──── nothing happened ────┘
+//!    └──abort / sweeper / failed completion──▶ aborted
+//! ```
+//! A claim whose lease ran out (its request died) may be taken over.
 
 use crate::model::Id;
 use serde::Deserialize;
@@ -19,6 +29,10 @@ pub struct UploadRow {
     pub multipart_id: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
+    /// `pending`, `completing`, `committed` or `aborted`.
+    pub state: String,
+    /// When the claim of a `completing` upload runs out.
+    pub claimed_until: Option<i64>,
 }
 
 /// The values a new pending direct upload is made of.
@@ -43,8 +57,8 @@ pub(super) mod sql {
     use crate::db::Statement;
     use crate::model::Id;
 
-    const UPLOAD_COLUMNS: &str =
-        "id, file_id, object_key, name, folder, content_type, size, part_size, multipart_id, created_at, expires_at";
+    const UPLOAD_COLUMNS: &str = "id, file_id, object_key, name, folder, content_type, size, part_size, multipart_id, \
+         created_at, expires_at, state, claimed_until";
 
     /// A pending direct upload.
     pub fn insert_upload(upload: &NewUpload<'_>) -> Statement {
@@ -68,16 +82,71 @@ pub(super) mod sql {
         )
     }
 
-    /// One of the user's pending direct uploads.
+    /// One of the user's direct uploads, in whatever state.
     pub fn upload(owner: &Id, id: &Id) -> Statement {
         Statement::new(&format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE id = ? AND owner_id = ?"), args![id, owner])
+    }
+
+    /// Claims one of the user's uploads for completion under `claim` until `until`: only a
+    /// pending upload that has not expired, or one whose previous claim ran out. Returns
+    /// the row when this claim won.
+    pub fn claim_for_completion(owner: &Id, id: &Id, claim: &str, now: i64, until: i64) -> Statement {
+        Statement::new(
+            &format!(
+                "UPDATE uploads SET state = 'completing', claim = ?3, claimed_until = ?5 \
+                 WHERE id = ?1 AND owner_id = ?2 AND expires_at > ?4 \
+                 AND (state = 'pending' OR (state = 'completing' AND claimed_until <= ?4)) RETURNING {UPLOAD_COLUMNS}"
+            ),
+            args![id, owner, claim, now, until],
+        )
+    }
+
+    /// Hands a completion that changed nothing back to pending (a no-op once the claim is
+    /// not this one any more, or the file was born).
+    pub fn release_completion(id: &Id, claim: &str) -> Statement {
+        Statement::new(
+            "UPDATE uploads SET state = 'pending', claim = NULL, claimed_until = NULL \
+             WHERE id = ?1 AND claim = ?2 AND state = 'completing'",
+            args![id, claim],
+        )
+    }
+
+    /// Turns this claim's completion into an abort (the bytes were wrong, or the quota
+    /// has no room any more).
+    pub fn give_up_completion(id: &Id, claim: &str) -> Statement {
+        Statement::new(
+            "UPDATE uploads SET state = 'aborted' WHERE id = ?1 AND claim = ?2 AND state = 'completing'",
+            args![id, claim],
+        )
+    }
+
+    /// Claims one of the user's uploads for an abort under `claim`: a pending one, or one
+    /// whose completion's claim ran out. Returns the row when this claim won.
+    pub fn claim_for_abort(owner: &Id, id: &Id, claim: &str, now: i64) -> Statement {
+        Statement::new(
+            &format!(
+                "UPDATE uploads SET state = 'aborted', claim = ?3 WHERE id = ?1 AND owner_id = ?2 \
+                 AND (state = 'pending' OR (state = 'completing' AND claimed_until <= ?4)) RETURNING {UPLOAD_COLUMNS}"
+            ),
+            args![id, owner, claim, now],
+        )
+    }
+
+    /// Housekeeping: up to `limit` committed or aborted uploads whose time has passed (a
+    /// retried complete is answered from a committed row until then).
+    pub fn prune_finished_uploads(now: i64, limit: i64) -> Statement {
+        Statement::new(
+            "DELETE FROM uploads WHERE id IN (SELECT id FROM uploads WHERE state IN ('committed', 'aborted') \
+             AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2) RETURNING id",
+            args![now, limit],
+        )
     }
 }
 
 #[cfg(target_arch = "wasm32")]
 mod calls {
     use super::{sql, NewUpload, UploadRow};
-    use crate::db::ledger;
+    use crate::db::ledger::{self, OrphanRow};
     use crate::db::runner::at;
     use crate::db::Db;
     use crate::error::ApiError;
@@ -93,10 +162,73 @@ mod calls {
             self.batch(statements).await.map(drop)
         }
 
-        /// One of the user's pending direct uploads; 404 `upload_not_found` otherwise.
+        /// One of the user's direct uploads, in whatever state; 404 `upload_not_found` when
+        /// there is none.
         pub async fn upload(&self, owner: &Id, id: &Id) -> Result<UploadRow, ApiError> {
             let results = self.batch_as(owner, vec![sql::upload(owner, id)]).await?;
             at(&results, 0)?.first()?.ok_or(ApiError::UploadNotFound)
+        }
+
+        /// Tries to claim one of the user's uploads for completion; returns the row if this
+        /// claim won, and the row as it is now either way (`None`: no such upload).
+        pub async fn claim_for_completion(
+            &self,
+            owner: &Id,
+            id: &Id,
+            claim: &str,
+            now: i64,
+            until: i64,
+        ) -> Result<(Option<UploadRow>, Option<UploadRow>), ApiError> {
+            let statements = vec![sql::claim_for_completion(owner, id, claim, now, until), sql::upload(owner, id)];
+            let results = self.batch_as(owner, statements).await?;
+            Ok((at(&results, 0)?.first()?, at(&results, 1)?.first()?))
+        }
+
+        /// Hands a completion that changed nothing back to pending.
+        pub async fn release_completion(&self, id: &Id, claim: &str) -> Result<(), ApiError> {
+            self.run(sql::release_completion(id, claim)).await.map(drop)
+        }
+
+        /// Turns this claim's completion into an abort and claims its object on the ledger
+        /// for deletion; returns the object when this claim holds it.
+        pub async fn give_up_completion(
+            &self,
+            id: &Id,
+            claim: &str,
+            now: i64,
+            until: i64,
+        ) -> Result<Option<OrphanRow>, ApiError> {
+            let statements = vec![
+                sql::give_up_completion(id, claim),
+                ledger::sql::claim_aborted_upload_object(id, claim, now, until),
+            ];
+            let results = self.batch(statements).await?;
+            at(&results, 1)?.first()
+        }
+
+        /// Tries to abort one of the user's uploads under `claim`, claiming its object on
+        /// the ledger for deletion in the same transaction. Returns the upload if this
+        /// claim won, its object if this claim holds it, and the upload as it is now.
+        pub async fn claim_for_abort(
+            &self,
+            owner: &Id,
+            id: &Id,
+            claim: &str,
+            now: i64,
+            until: i64,
+        ) -> Result<(Option<UploadRow>, Option<OrphanRow>, Option<UploadRow>), ApiError> {
+            let statements = vec![
+                sql::claim_for_abort(owner, id, claim, now),
+                ledger::sql::claim_aborted_upload_object(id, claim, now, until),
+                sql::upload(owner, id),
+            ];
+            let results = self.batch_as(owner, statements).await?;
+            Ok((at(&results, 0)?.first()?, at(&results, 1)?.first()?, at(&results, 2)?.first()?))
+        }
+
+        /// Housekeeping: forgets up to `limit` finished uploads whose time has passed.
+        pub async fn prune_finished_uploads(&self, now: i64, limit: i64) -> Result<usize, ApiError> {
+            Ok(self.run(sql::prune_finished_uploads(now, limit)).await?.all::<serde_json::Value>()?.len())
         }
     }
 }
@@ -119,7 +251,15 @@ pub(super) fn samples() -> Vec<super::Statement> {
         now: 0,
         expires_at: 1,
     };
-    vec![sql::insert_upload(&upload), sql::upload(&id, &id)]
+    vec![
+        sql::insert_upload(&upload),
+        sql::upload(&id, &id),
+        sql::claim_for_completion(&id, &id, "c", 0, 1),
+        sql::release_completion(&id, "c"),
+        sql::give_up_completion(&id, "c"),
+        sql::claim_for_abort(&id, &id, "c", 0),
+        sql::prune_finished_uploads(0, 10),
+    ]
 }
 
 #[cfg(test)]

@@ -57,6 +57,22 @@ pub fn part_count(size: u64, part_size: u64) -> u32 {
     u32::try_from(size.div_ceil(part_size.max(1)).max(1)).unwrap_or(u32::MAX)
 }
 
+/// The length of part `number` (from 1) of an upload of `size` bytes in parts of
+/// `part_size`: what its presigned URL binds it to. The last part holds the rest; a part
+/// past the last has none.
+pub fn part_length(size: u64, part_size: u64, number: u32) -> u64 {
+    let start = u64::from(number.saturating_sub(1)).saturating_mul(part_size);
+    size.saturating_sub(start).min(part_size)
+}
+
+/// How long an upload URL handed out at `now` may live: the configured lifetime, but never
+/// past the pending upload's own end, so that no URL outlives its upload (at least a
+/// second, as SigV4 wants; a URL for an upload already past its end is refused earlier).
+pub fn url_ttl_seconds(configured: u32, now: i64, upload_expires_at: i64) -> u32 {
+    let left = upload_expires_at.saturating_sub(now).div_euclid(1000);
+    u32::try_from(left.clamp(1, i64::from(configured.max(1)))).unwrap_or(1)
+}
+
 /// How many part URLs to hand out for parts `from..from + count` of an upload of `total`
 /// parts: none past the last.
 pub fn parts_in_range(from: u32, count: u32, total: u32) -> u32 {
@@ -148,6 +164,24 @@ mod tests {
         assert_eq!(part_count(8, 8), 1);
         assert_eq!(part_count(9, 8), 2);
         assert_eq!(part_count(5, 0), 5, "a zero part size is read as one byte, never a division by zero");
+    }
+
+    #[test]
+    fn each_part_url_binds_its_part_and_the_last_holds_the_rest() {
+        assert_eq!((part_length(20, 8, 1), part_length(20, 8, 2), part_length(20, 8, 3)), (8, 8, 4));
+        assert_eq!(part_length(20, 8, 4), 0, "past the last part");
+        assert_eq!(part_length(16, 8, 2), 8, "an exact multiple ends with a full part");
+        assert_eq!(part_length(0, 1, 1), 0, "an empty file is one empty PUT");
+        assert_eq!(part_length(5, 5, 0), 5, "part 0 does not exist; it reads as the first");
+    }
+
+    #[test]
+    fn no_upload_url_outlives_its_upload() {
+        assert_eq!(url_ttl_seconds(3600, 0, 24 * 3_600_000), 3600);
+        assert_eq!(url_ttl_seconds(3600, 0, 90_500), 90, "cut to the upload's end");
+        assert_eq!(url_ttl_seconds(3600, 0, 500), 1, "never below a second");
+        assert_eq!(url_ttl_seconds(3600, 10_000, 0), 1);
+        assert_eq!(url_ttl_seconds(0, 0, 10_000), 1);
     }
 
     #[test]

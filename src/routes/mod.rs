@@ -84,10 +84,13 @@ pub async fn scheduled(env: Env) {
     };
     match outcome {
         Ok(report) => console_log!(
-            "sweep: {} objects deleted, {} failed; {} expired shares dropped",
+            "sweep: {} objects deleted, {} failed, {} held by other requests; {} expired shares and {} finished \
+             uploads dropped",
             report.objects_deleted,
             report.objects_failed,
-            report.shares_deleted
+            report.objects_skipped,
+            report.shares_deleted,
+            report.uploads_forgotten
         ),
         Err(e) => console_error!("sweep failed: {}", e.log_line().unwrap_or_else(|| e.to_string())),
     }

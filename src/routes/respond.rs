@@ -44,7 +44,7 @@ pub fn problem(error: &ApiError) -> Response {
         ApiError::MethodNotAllowed { allow } => {
             let _ = headers.set("allow", allow);
         }
-        ApiError::RateLimited { retry_after } => {
+        ApiError::RateLimited { retry_after } | ApiError::UploadBusy { retry_after } => {
             let _ = headers.set("retry-after", &retry_after.to_string());
         }
         _ => {}

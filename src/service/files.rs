@@ -1,7 +1,8 @@
 //! Files: uploads streamed through the Worker, listing, renaming, deleting, downloading.
 
 use super::App;
-use crate::db::files::NewFile;
+use crate::db::files::{Commit, NewFile};
+use crate::db::ledger::OrphanRow;
 use crate::domain::files::{FileMeta, FormDefaults};
 use crate::domain::page_of;
 use crate::error::ApiError;
@@ -20,9 +21,11 @@ const FORM_SLACK_BYTES: u64 = 64 * 1024;
 const MAX_CHILD_FOLDERS: usize = 1000;
 
 impl App {
-    /// Creates the file row of a stored object, counting it against the quota; if that
-    /// fails, the object is deleted again.
-    pub(super) async fn commit_upload(
+    /// Creates the file row of an object streamed through this request. Over quota, the
+    /// object is deleted again; if the sweeper claimed it meanwhile (the upload outlived its
+    /// grace) it is the sweeper's; if D1 fails, whether the row was born is unknown, so
+    /// nothing is deleted: the ledger entry (if it is still there) goes to the sweeper.
+    async fn commit_streamed(
         &self,
         owner: &Id,
         file: &Id,
@@ -30,23 +33,35 @@ impl App {
         meta: &FileMeta,
         size: u64,
     ) -> Result<FileView, ApiError> {
-        let new_file = NewFile {
+        match self.db.commit_file(self.new_file(owner, file, key, meta, size), self.quota(), None).await? {
+            Commit::Born(row) => Ok(row.into()),
+            Commit::OverQuota => {
+                self.discard_object(key, None).await;
+                Err(ApiError::QuotaExceeded)
+            }
+            Commit::ClaimLost => Err(ApiError::UploadExpired),
+        }
+    }
+
+    /// The row of a new file made of the object `key`.
+    pub(super) fn new_file<'a>(
+        &self,
+        owner: &'a Id,
+        file: &'a Id,
+        key: &'a str,
+        meta: &'a FileMeta,
+        size: u64,
+    ) -> NewFile<'a> {
+        NewFile {
             id: file,
             owner,
             name: meta.name.as_str(),
-            name_folded: &fold_case(meta.name.as_str()),
+            name_folded: fold_case(meta.name.as_str()),
             folder: meta.folder.as_str(),
             size: i64::try_from(size).unwrap_or(i64::MAX),
             content_type: meta.content_type.as_str(),
             object_key: key,
             now: self.now,
-        };
-        match self.db.commit_file(new_file, self.quota()).await {
-            Ok(row) => Ok(row.into()),
-            Err(e) => {
-                self.discard_object(key).await;
-                Err(e)
-            }
         }
     }
 
@@ -73,10 +88,10 @@ impl App {
             None => bucket.put_bytes(&key, &[], content_type).await,
         };
         if let Err(e) = stored {
-            self.discard_object(&key).await;
+            self.discard_object(&key, None).await;
             return Err(e);
         }
-        self.commit_upload(owner, &file, &key, &meta, length).await
+        self.commit_streamed(owner, &file, &key, &meta, length).await
     }
 
     /// Stores the `file` part of a multipart form as a new file. Its size is only known at
@@ -109,7 +124,7 @@ impl App {
             _ => ApiError::PayloadTooLarge { limit: max },
         };
         if declared_length.is_some_and(|length| length > limit.saturating_add(FORM_SLACK_BYTES)) {
-            self.discard_object(&key).await;
+            self.discard_object(&key, None).await;
             return Err(over_limit());
         }
         let mut writer =
@@ -118,9 +133,9 @@ impl App {
         // The name and folder may arrive after the file part, so they are checked last.
         let checked = received.and_then(|fields| Ok((FileMeta::from_form(&fields, defaults)?, fields.size)));
         match checked {
-            Ok((meta, size)) => self.commit_upload(owner, &file, &key, &meta, size).await,
+            Ok((meta, size)) => self.commit_streamed(owner, &file, &key, &meta, size).await,
             Err(e) => {
-                self.discard_object(&key).await;
+                self.discard_object(&key, writer.upload_id.as_deref()).await;
                 Err(match e {
                     ApiError::PayloadTooLarge { .. } => over_limit(),
                     other => other,
@@ -164,13 +179,13 @@ impl App {
         Ok(self.db.update_file(owner, id, name, folder.as_ref().map(FolderPath::as_str), self.now).await?.into())
     }
 
-    /// Deletes one of the user's files. Its row goes first, in a transaction that hands the
-    /// object to the sweeper; if the bucket then fails, the sweeper deletes it later.
+    /// Deletes one of the user's files. Its row goes first, in a transaction that puts the
+    /// object on the ledger claimed by this request; if the bucket then fails, the sweeper
+    /// deletes it once the claim runs out.
     pub async fn delete_file(&self, owner: &Id, id: &Id) -> Result<(), ApiError> {
-        let key = self.db.delete_file(owner, id, self.now).await?;
-        if self.bucket().delete(&key).await.is_ok() {
-            self.db.release_orphan(&key).await?;
-        }
+        let claim = Self::new_claim()?;
+        let key = self.db.delete_file(owner, id, &claim, self.lease_end()).await?;
+        self.delete_claimed(&OrphanRow { object_key: key, multipart_id: None }, &claim).await;
         Ok(())
     }
 

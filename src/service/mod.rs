@@ -13,6 +13,7 @@ pub use sweeper::SweepReport;
 
 use crate::auth::TokenKeys;
 use crate::config::Config;
+use crate::db::ledger::OrphanRow;
 use crate::db::Db;
 use crate::domain::limits::ip_pseudonym;
 use crate::error::ApiError;
@@ -22,6 +23,11 @@ use crate::session::Credential;
 use crate::storage::Bucket;
 use std::rc::Rc;
 use std::time::{Duration, SystemTime};
+
+/// How long a claim holds (on an upload being completed, or on an object being deleted)
+/// before another request may take over: far longer than the bucket calls it covers, so it
+/// only ever runs out when the request holding it died.
+const CLAIM_LEASE_MILLIS: i64 = 5 * 60 * 1000;
 
 /// One request's view of the world: configuration, database, and the time it started.
 pub struct App {
@@ -76,15 +82,54 @@ impl App {
         self.keys().verify(credential.token(), self.now_seconds())
     }
 
-    /// Deletes an object no file row owns and forgets it; if the bucket fails, the object
-    /// stays on the ledger for the sweeper (and its quota reservation is given back now).
-    async fn discard_object(&self, key: &str) {
-        let result = match self.bucket().delete(key).await {
-            Ok(()) => self.db.release_orphan(key).await,
-            Err(_) => self.db.doom_object(key, self.now).await,
+    /// When a claim taken now runs out.
+    fn lease_end(&self) -> i64 {
+        self.now.saturating_add(CLAIM_LEASE_MILLIS)
+    }
+
+    /// A fresh claim: what this request writes into the rows it takes hold of.
+    fn new_claim() -> Result<String, ApiError> {
+        Ok(Id::generate()?.as_str().to_owned())
+    }
+
+    /// Deletes an object this request stored but could not turn into a file (aborting the
+    /// multipart upload `multipart_id` too, if the ledger does not know it yet). It is
+    /// deleted only if this request can claim its ledger entry, that is, only if nothing
+    /// can own it any more; otherwise, or if D1 fails, the sweeper decides later.
+    async fn discard_object(&self, key: &str, multipart_id: Option<&str>) {
+        let claimed = match Self::new_claim() {
+            Ok(claim) => self.db.claim_own_orphan(key, &claim, self.lease_end()).await.map(|o| o.map(|o| (o, claim))),
+            Err(e) => Err(e),
         };
-        if let Err(e) = result {
-            worker::console_error!("cannot record the discarded object {key}: {e}");
+        match claimed {
+            Ok(Some((mut orphan, claim))) => {
+                orphan.multipart_id = orphan.multipart_id.or(multipart_id.map(str::to_owned));
+                self.delete_claimed(&orphan, &claim).await;
+            }
+            Ok(None) => {}
+            Err(e) => worker::console_error!("object {key} left to the sweeper: {e}"),
         }
+    }
+
+    /// Deletes an object whose ledger entry `claim` holds (aborting its multipart upload
+    /// first), then drops the entry; if the bucket fails, the entry is left due for the
+    /// next sweep. Returns whether the bucket confirmed the delete.
+    async fn delete_claimed(&self, orphan: &OrphanRow, claim: &str) -> bool {
+        let bucket = self.bucket();
+        if let Some(multipart_id) = &orphan.multipart_id {
+            // A multipart upload that is already gone is fine: the point is that it is gone.
+            let _ = bucket.abort_multipart(&orphan.object_key, multipart_id).await;
+        }
+        let deleted = bucket.delete(&orphan.object_key).await.is_ok();
+        let recorded = if deleted {
+            self.db.release_claimed(&orphan.object_key, claim, self.now).await
+        } else {
+            self.db.defer_claimed(&orphan.object_key, claim, self.now).await
+        };
+        if let Err(e) = recorded {
+            // The claim runs out and the sweeper deletes it again, which is harmless.
+            worker::console_error!("cannot record the delete of {}: {e}", orphan.object_key);
+        }
+        deleted
     }
 }

@@ -7,7 +7,7 @@ use crate::error::ApiError;
 
 /// Objects handled per run: each costs one or two subrequests, and the Free plan allows 50.
 const SWEEP_BATCH: i64 = 20;
-/// Expired shares deleted per run.
+/// Expired shares, and finished uploads past their time, deleted per run.
 const SHARE_BATCH: i64 = 500;
 /// Rate-limit counters older than this are dropped.
 const LIMIT_RETENTION_MILLIS: i64 = 24 * 3600 * 1000;
@@ -17,29 +17,29 @@ const LIMIT_RETENTION_MILLIS: i64 = 24 * 3600 * 1000;
 pub struct SweepReport {
     pub objects_deleted: usize,
     pub objects_failed: usize,
+    /// Due objects some other request holds (a complete or a delete still within its lease).
+    pub objects_skipped: usize,
     pub shares_deleted: usize,
+    pub uploads_forgotten: usize,
 }
 
 impl App {
     /// One sweep: abandoned uploads are aborted and their objects deleted (their quota
-    /// reservations given back), objects of deleted files are deleted, long-expired
-    /// shares and stale rate-limit counters are dropped.
+    /// reservations given back), objects of deleted files are deleted, finished uploads,
+    /// long-expired shares and stale rate-limit counters are dropped. Each object is claimed
+    /// in D1 before the bucket is touched, and only when no file row owns it and no upload
+    /// on it is still live, so a sweep racing a complete can never delete a file's bytes.
     pub async fn sweep(&self) -> Result<SweepReport, ApiError> {
         let mut report = SweepReport::default();
-        let bucket = self.bucket();
         for orphan in self.db.due_orphans(self.now, SWEEP_BATCH).await? {
-            if let Some(multipart_id) = &orphan.multipart_id {
-                // A multipart upload that is already gone is fine: abort is idempotent here.
-                let _ = bucket.abort_multipart(&orphan.object_key, multipart_id).await;
-            }
-            match bucket.delete(&orphan.object_key).await {
-                Ok(()) => {
-                    self.db.release_orphan(&orphan.object_key).await?;
-                    report.objects_deleted += 1;
-                }
-                Err(_) => report.objects_failed += 1,
+            let claim = Self::new_claim()?;
+            match self.db.claim_due_orphan(&orphan.object_key, &claim, self.now, self.lease_end()).await? {
+                Some(claimed) if self.delete_claimed(&claimed, &claim).await => report.objects_deleted += 1,
+                Some(_) => report.objects_failed += 1,
+                None => report.objects_skipped += 1,
             }
         }
+        report.uploads_forgotten = self.db.prune_finished_uploads(self.now, SHARE_BATCH).await?;
         self.db.prune_counters(self.now - LIMIT_RETENTION_MILLIS).await?;
         let expired_before = self.now - self.config.expired_share_grace_millis;
         report.shares_deleted = self.db.delete_expired_shares(expired_before, SHARE_BATCH).await?;

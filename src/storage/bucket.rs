@@ -139,19 +139,31 @@ impl Bucket<'_> {
         self.send(signed, None, "AbortMultipartUpload").await.map(drop)
     }
 
-    /// A presigned PUT of the whole object `key`.
-    pub fn presign_put(&self, key: &str, ttl_seconds: u32) -> Result<String, ApiError> {
-        self.config.presign("PUT", &self.config.object_url(key, ""), self.now, ttl_seconds).map_err(ApiError::Internal)
+    /// A presigned PUT of the whole object `key`, of exactly `length` bytes.
+    pub fn presign_put(&self, key: &str, length: u64, ttl_seconds: u32) -> Result<String, ApiError> {
+        let url = self.config.object_url(key, "");
+        self.config.presign_upload(&url, length, self.now, ttl_seconds).map_err(ApiError::Internal)
     }
 
-    /// A presigned PUT of part `number` of a multipart upload of `key`.
-    pub fn presign_part(&self, key: &str, upload_id: &str, number: u32, ttl: u32) -> Result<String, ApiError> {
+    /// A presigned PUT of part `number` of a multipart upload of `key`, of exactly `length`
+    /// bytes. It dies with the multipart upload: once that is completed or aborted, the
+    /// store refuses the part.
+    pub fn presign_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: u32,
+        length: u64,
+        ttl: u32,
+    ) -> Result<String, ApiError> {
         let query = format!("partNumber={number}&uploadId={}", encode_query_value(upload_id));
-        self.config.presign("PUT", &self.config.object_url(key, &query), self.now, ttl).map_err(ApiError::Internal)
+        let url = self.config.object_url(key, &query);
+        self.config.presign_upload(&url, length, self.now, ttl).map_err(ApiError::Internal)
     }
 
-    /// The parts the bucket holds of a multipart upload, all pages of them.
-    pub async fn list_parts(&self, key: &str, upload_id: &str) -> Result<Vec<StoredPart>, ApiError> {
+    /// The parts the bucket holds of a multipart upload, all pages of them; `None` when the
+    /// store no longer knows the upload (it was completed or aborted).
+    pub async fn list_parts(&self, key: &str, upload_id: &str) -> Result<Option<Vec<StoredPart>>, ApiError> {
         let mut parts = Vec::new();
         let mut marker: Option<String> = None;
         loop {
@@ -165,13 +177,21 @@ impl Bucket<'_> {
             }
             let url = self.config.object_url(key, &query);
             let signed = self.config.sign_headers("GET", &url, &[], None, self.now).map_err(ApiError::Storage)?;
-            let mut response = self.send(signed, None, "ListParts").await?;
+            let mut response = self.send_raw(signed, None, "ListParts").await?;
+            let status = response.status_code();
             let xml = response.text().await.map_err(storage_error("ListParts"))?;
+            if status == 404 {
+                return Ok(None);
+            }
+            if !(200..300).contains(&status) {
+                let code = xml_value(&xml, "Code").unwrap_or_default();
+                return Err(ApiError::Storage(format!("ListParts: HTTP {status} {code}")));
+            }
             let (page, next) = parse_list_parts(&xml);
             parts.extend(page);
             match next {
                 Some(next) if marker.as_ref() != Some(&next) => marker = Some(next),
-                _ => return Ok(parts),
+                _ => return Ok(Some(parts)),
             }
         }
     }

@@ -94,13 +94,29 @@ impl BucketConfig {
     }
 
     /// A presigned URL for `method` on `url`, valid for `ttl_seconds` from `now`. Every
-    /// query parameter already in `url` (such as `response-content-disposition`) is signed.
-    pub fn presign(&self, method: &str, url: &str, now: SystemTime, ttl_seconds: u32) -> Result<String, String> {
+    /// query parameter already in `url` (such as `response-content-disposition`) is signed,
+    /// and so are `headers`: a request through the URL must send them with these values
+    /// (a signed `content-length` binds an upload to exactly that many bytes).
+    pub fn presign(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        now: SystemTime,
+        ttl_seconds: u32,
+    ) -> Result<String, String> {
         let mut settings = s3_settings();
         settings.signature_location = SignatureLocation::QueryParams;
         settings.expires_in = Some(Duration::from_secs(ttl_seconds.into()));
-        let signed = self.sign(method, url, &[], SignableBody::UnsignedPayload, now, settings)?;
+        let signed = self.sign(method, url, headers, SignableBody::UnsignedPayload, now, settings)?;
         Ok(signed.url)
+    }
+
+    /// A presigned PUT of exactly `length` bytes to `url` (an object, or one part of a
+    /// multipart upload): the store refuses any other length, so an upload URL can never
+    /// store more than was reserved for it.
+    pub fn presign_upload(&self, url: &str, length: u64, now: SystemTime, ttl_seconds: u32) -> Result<String, String> {
+        self.presign("PUT", url, &[("content-length", &length.to_string())], now, ttl_seconds)
     }
 
     /// A header-signed request for `method` on `url`, with `headers` signed as well. The body
@@ -236,7 +252,7 @@ pub fn presigned_download_url(
         encode_query_value(&attachment_disposition(name)),
         encode_query_value(content_type)
     );
-    config.presign("GET", &config.object_url(key, &query), now, ttl_seconds)
+    config.presign("GET", &config.object_url(key, &query), &[], now, ttl_seconds)
 }
 
 #[cfg(test)]
@@ -263,7 +279,7 @@ mod tests {
     fn presigned_url_matches_the_published_aws_example() {
         // "Authenticating Requests: Using Query Parameters (AWS Signature Version 4)", example.
         let url = aws_example("us-east-1")
-            .presign("GET", "https://examplebucket.s3.amazonaws.com/test.txt", may_24_2013(), 86_400)
+            .presign("GET", "https://examplebucket.s3.amazonaws.com/test.txt", &[], may_24_2013(), 86_400)
             .unwrap();
         assert!(url.starts_with("https://examplebucket.s3.amazonaws.com/test.txt?"), "{url}");
         for part in [
@@ -276,6 +292,23 @@ mod tests {
         ] {
             assert!(url.contains(part), "{part} missing from {url}");
         }
+    }
+
+    #[test]
+    fn upload_urls_sign_their_exact_length() {
+        let config = aws_example("us-east-1");
+        let url = |length| {
+            config.presign_upload(
+                "https://examplebucket.s3.amazonaws.com/k?partNumber=2&uploadId=u",
+                length,
+                may_24_2013(),
+                60,
+            )
+        };
+        let five = url(5).unwrap();
+        assert!(five.contains("X-Amz-SignedHeaders=content-length%3Bhost"), "{five}");
+        assert!(five.contains("partNumber=2") && five.contains("uploadId=u"), "{five}");
+        assert_ne!(five, url(6).unwrap(), "another length is another signature");
     }
 
     #[test]

@@ -34,6 +34,12 @@ async fn put_part(client: &Client, url: &str, bytes: &[u8], part_size: usize, nu
     stored.header("etag").expect("the bucket answers an ETag")
 }
 
+/// The bucket's id of the multipart upload a part URL belongs to.
+fn multipart_id_of(url: &str) -> String {
+    let query = url.split_once('?').unwrap().1;
+    query.split('&').find_map(|pair| pair.strip_prefix("uploadId=")).unwrap().to_owned()
+}
+
 fn url_of(ticket: &Value, number: usize) -> String {
     ticket["parts"][number - 1]["url"].as_str().unwrap().to_owned()
 }
@@ -116,7 +122,7 @@ async fn an_interrupted_upload_resumes_with_fresh_urls_where_it_stopped() {
 }
 
 #[tokio::test]
-async fn a_small_direct_upload_is_one_put_and_its_size_is_checked() {
+async fn a_small_direct_upload_is_one_put_bound_to_its_size() {
     let stack = stack();
     let user = stack.user().await;
     let ticket = start(&user, "note.txt", 11).await;
@@ -131,14 +137,18 @@ async fn a_small_direct_upload_is_one_put_and_its_size_is_checked() {
     assert_eq!(done.status, 201, "{}", done.text());
     assert_eq!(done.json()["size"], 11);
 
-    // Declared 5 bytes, sent 9: the upload is discarded, bytes and all.
+    // Declared 5 bytes, sends 9 (or 4): the URL is signed for exactly 5, so the bucket
+    // refuses the bytes outright and nothing is stored.
     let liar = start(&user, "liar.txt", 5).await;
     let liar_id = liar["upload_id"].as_str().unwrap();
-    user.client.put_url(liar["url"].as_str().unwrap(), b"too long!".to_vec()).await;
+    let url = liar["url"].as_str().unwrap();
+    assert_eq!(user.client.put_url(url, b"too long!".to_vec()).await.status, 403);
+    assert_eq!(user.client.put_url(url, b"shrt".to_vec()).await.status, 403);
     let refused = user.client.post_json(&format!("/files/uploads/{liar_id}/complete"), &json!({})).await;
-    assert_eq!(refused.problem(422, "size_mismatch")["field"], "size");
+    refused.problem(409, "upload_incomplete");
+    assert_eq!(stack.objects_of(&user.id).len(), 1, "only note.txt is stored");
+    assert_eq!(user.client.delete(&format!("/files/uploads/{liar_id}")).await.status, 204);
     user.client.get(&format!("/files/uploads/{liar_id}")).await.problem(404, "upload_not_found");
-    assert_eq!(stack.objects_of(&user.id).len(), 1, "only note.txt is left");
     assert_eq!(user.client.get("/auth/me").await.json()["pending_bytes"], 0);
 }
 
@@ -150,22 +160,25 @@ async fn aborting_an_upload_leaves_nothing_behind() {
     let ticket = start(&user, "abandoned.bin", bytes.len()).await;
     let upload = ticket["upload_id"].as_str().unwrap();
     put_part(&user.client, &url_of(&ticket, 1), &bytes, 8 * MIB, 1).await;
-    let parts_before = stack.pending_parts();
-    assert!(parts_before >= 1);
+    let multipart_id = multipart_id_of(&url_of(&ticket, 1));
+    assert_eq!(stack.pending_parts_of(&multipart_id), 1);
 
     assert_eq!(user.client.delete(&format!("/files/uploads/{upload}")).await.status, 204);
     user.client.get(&format!("/files/uploads/{upload}")).await.problem(404, "upload_not_found");
     user.client.delete(&format!("/files/uploads/{upload}")).await.problem(404, "upload_not_found");
     assert!(stack.objects_of(&user.id).is_empty());
-    assert_eq!(stack.pending_parts(), parts_before - 1, "the stored part is gone");
+    assert_eq!(stack.pending_parts_of(&multipart_id), 0, "the stored part is gone");
     assert_eq!(user.client.get("/auth/me").await.json()["pending_bytes"], 0);
 }
 
 #[tokio::test]
 async fn an_upload_nobody_completes_is_swept_away() {
     // Its own stack: the sweep must not catch other tests' uploads in flight.
-    let stack =
-        &Stack::start(&[("MULTIPART_THRESHOLD_BYTES", Some("5242880")), ("PENDING_UPLOAD_TTL_HOURS", Some("0.0006"))]);
+    let stack = &Stack::start(&[
+        ("MULTIPART_THRESHOLD_BYTES", Some("5242880")),
+        ("PENDING_UPLOAD_TTL_HOURS", Some("0.0006")),
+        ("UPLOAD_URL_TTL_SECONDS", Some("2")),
+    ]);
     let user = stack.user().await;
     let bytes = data(9 * MIB, 4);
     let ticket = start(&user, "forgotten.bin", bytes.len()).await;

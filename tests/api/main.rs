@@ -11,6 +11,7 @@ mod files;
 mod found_by_fuzzing;
 mod fuzz;
 mod harness;
+mod integrity;
 mod limits;
 mod races;
 mod security;
