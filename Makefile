@@ -19,13 +19,14 @@ WEB_SOURCES := $(shell find web -type f) package-lock.json openapi.json
 APP := dist/index.html
 SWAGGER := dist/swagger/swagger-ui-bundle.js dist/swagger/swagger-ui.css dist/swagger/init.js
 
-.PHONY: help dev test build tools lint unit api e2e bench deploy clean api-types api-types-check
+.PHONY: help dev test build tools lint unit api e2e bench deploy clean api-types api-types-check audit
 
 help:
 	@echo "make dev       run the service locally (local D1 + s3s-fs + wrangler dev) on :$${PORT:-8787}"
 	@echo "make test      run the whole test suite (lint, unit tests, API tests, browser tests)"
 	@echo "make build     build the Worker bundle into build/"
 	@echo "make api-types regenerate the web app's API types (web/src/api-schema.ts) from openapi.json"
+	@echo "make audit     check rows, objects and the ledger agree (make dev's stack; AUDIT_FLAGS=--remote for a deployment)"
 	@echo "make bench     run the benchmarks and write docs/benchmarks.md"
 	@echo "make deploy    build, apply D1 migrations remotely and deploy with wrangler"
 
@@ -85,6 +86,12 @@ dist/swagger/init.js: src/swagger-init.js $(APP)
 dist/swagger/%: node_modules/swagger-ui-dist/% $(APP)
 	@mkdir -p dist/swagger
 	cp $< $@
+
+# The invariant audit (rows <=> objects <=> ledger), read-only: the local stack of make dev by
+# default; AUDIT_FLAGS="--remote" (with the bucket's B2_* settings in the environment) audits
+# a deployment. Exits non-zero on any violation.
+audit: tools
+	node scripts/audit.mjs $(AUDIT_FLAGS)
 
 bench: build
 	bench/run.sh

@@ -169,20 +169,23 @@ async fn the_sweeper_racing_completes_at_the_deadline_never_deletes_a_files_byte
     ]);
     let user = stack.user().await;
     let mut outcomes = Vec::new();
+    // Each upload's complete is sent at its own moment around its deadline (~3.06 s after
+    // it was started): well before, just before, just after, well after.
+    let offsets_ms: [i64; 4] = [-1200, -400, 150, 700];
     for round in 0..6 {
         let mut uploads = Vec::new();
         for i in 0..4 {
+            let started = tokio::time::Instant::now();
             let bytes = data(if i == 0 { 6 * MIB } else { 500 + i }, round * 10 + i);
-            uploads.push((uploaded(&user, &format!("deadline-{round}-{i}.bin"), &bytes).await, bytes));
+            uploads.push((uploaded(&user, &format!("deadline-{round}-{i}.bin"), &bytes).await, bytes, started));
         }
-        // Wait until the deadline is near (each upload got ~3.06 s), then race.
-        tokio::time::sleep(Duration::from_millis(2600)).await;
         let mut racers = Vec::new();
-        for (n, ((ticket, body), _)) in uploads.iter().enumerate() {
+        for (n, ((ticket, body), _, started)) in uploads.iter().enumerate() {
             let client = user.client.clone();
             let (path, body) = (complete_path(ticket), body.clone());
+            let at = *started + Duration::from_millis((3060 + offsets_ms[n]) as u64);
             racers.push(tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_millis(150 * n as u64)).await;
+                tokio::time::sleep_until(at).await;
                 let answer = client.post_json(&path, &body).await;
                 (answer.status, answer.text())
             }));
@@ -201,7 +204,7 @@ async fn the_sweeper_racing_completes_at_the_deadline_never_deletes_a_files_byte
             statuses.push(racer.await.unwrap());
         }
         sweeper.await.unwrap();
-        for (((ticket, _), bytes), (status, body)) in uploads.iter().zip(&statuses) {
+        for (((ticket, _), bytes, _), (status, body)) in uploads.iter().zip(&statuses) {
             let file = downloaded(&user.client, ticket["file_id"].as_str().unwrap()).await;
             match status {
                 201 => assert!(file.as_ref() == Some(bytes), "round {round}: a completed file keeps its bytes"),

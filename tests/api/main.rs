@@ -3,6 +3,7 @@
 
 mod accounts;
 mod bad_input;
+mod chaos;
 mod cleanup;
 mod direct;
 mod docs;
@@ -17,6 +18,7 @@ mod races;
 mod security;
 mod share_controls;
 mod sharing;
+mod upload_urls;
 mod uploads;
 mod web;
 

@@ -378,6 +378,8 @@ export interface paths {
         /**
          * Complete a pending upload: the file appears
          * @description Joins the parts (with the ETags given, or those the bucket reports when `parts` is empty), checks the stored size equals the declared size, and creates the file.
+         *
+         *     The upload is claimed first, so that of requests racing on it (a retry on a slow network, an abort, the sweeper) exactly one acts on the bucket. A retry of a complete that succeeded answers 201 with the same file.
          */
         post: operations["completeUpload"];
         delete?: never;
@@ -558,10 +560,10 @@ export interface components {
             part_count: number;
             /**
              * Format: uri
-             * @description For `put`: where to PUT the whole file.
+             * @description For `put`: where to PUT the whole file. Signed for exactly `size` bytes (the bucket refuses any other length) and valid until `expires_at`, never past `upload_expires_at`.
              */
             url?: string;
-            /** @description For `multipart`: the first part URLs. */
+            /** @description For `multipart`: the first part URLs, each signed for exactly its part's length (`part_size`, the last one the rest). They stop working when the upload is completed or aborted. */
             parts?: components["schemas"]["PartUrl"][];
             /**
              * Format: date-time
@@ -2127,8 +2129,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such pending upload among the caller's (`upload_not_found`). */
+            /** @description No such pending upload among the caller's: it never existed, was completed or was aborted (`upload_not_found`). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload's time ran out (`upload_expired`). */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2168,7 +2179,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Aborted. */
+            /** @description Aborted: whatever was stored of it is deleted (or left to the sweeper if the bucket fails). */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -2196,6 +2207,17 @@ export interface operations {
             /** @description No such pending upload among the caller's (`upload_not_found`). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload was completed already (`upload_completed`: delete the file instead), or another request is completing it right now (`upload_busy`, with `Retry-After`). */
+            409: {
+                headers: {
+                    /** @description Seconds until the other request's claim runs out. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2246,8 +2268,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such pending upload among the caller's (`upload_not_found`). */
+            /** @description No such pending upload among the caller's: it never existed, was completed or was aborted (`upload_not_found`). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload's time ran out (`upload_expired`). */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2291,7 +2322,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The new file. */
+            /** @description The new file (or, for a retry of a complete that succeeded, the same file). */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2327,7 +2358,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such pending upload among the caller's (`upload_not_found`). */
+            /** @description No such upload among the caller's, or it was aborted (`upload_not_found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2336,8 +2367,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parts are missing in the bucket, or `parts` does not list each of them once, in order (`upload_incomplete`). */
+            /** @description Parts are missing in the bucket, or `parts` does not list each of them once, in order (`upload_incomplete`); or another request is completing this upload right now (`upload_busy`, with `Retry-After`). */
             409: {
+                headers: {
+                    /** @description Seconds until the other request's claim runs out. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload was not completed before `upload_expires_at` (`upload_expired`); the sweeper removes it. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
