@@ -11,9 +11,18 @@ pub const MAX_FOLDER_BYTES: usize = 1024;
 /// Password length bounds, in characters.
 pub const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 8..=1024;
 
-/// True for C0 and C1 control characters and DEL: never allowed in names.
+/// True for C0 and C1 control characters, DEL, and the bidirectional formatting characters
+/// (Unicode's `Bidi_Control`): never allowed in names or emails. The bidi controls make text
+/// show as something else: `invoice\u{202E}fdp.exe` reads as `invoiceexe.pdf`.
 fn is_control(c: char) -> bool {
-    c.is_control()
+    c.is_control() || is_bidi_control(c)
+}
+
+/// The characters of Unicode's `Bidi_Control` property: the Arabic letter mark, the
+/// left-to-right and right-to-left marks, the embeddings and overrides (U+202A–202E) and
+/// the isolates (U+2066–2069).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{61C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// An email address, as typed; compared case-insensitively by the database.
@@ -28,7 +37,7 @@ impl Email {
             return invalid("must be 1 to 254 bytes long");
         }
         if raw.chars().any(|c| c.is_whitespace() || is_control(c)) {
-            return invalid("must not contain spaces or control characters");
+            return invalid("must not contain spaces, control or bidirectional formatting characters");
         }
         let Some((local, domain)) = raw.rsplit_once('@') else {
             return invalid("must look like name@example.com");
@@ -74,7 +83,7 @@ impl std::fmt::Debug for Password {
     }
 }
 
-/// A file name: 1 to 255 bytes, no `/`, no control characters, not `.` or `..`.
+/// A file name: 1 to 255 bytes, no `/`, no control or bidi formatting characters, not `.` or `..`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct FileName(String);
@@ -104,7 +113,7 @@ fn check_segment(raw: &str, max_bytes: usize) -> Result<(), String> {
         return Err("must not contain '/'".into());
     }
     if raw.chars().any(is_control) {
-        return Err("must not contain control characters".into());
+        return Err("must not contain control or bidirectional formatting characters".into());
     }
     if raw == "." || raw == ".." {
         return Err("must not be '.' or '..'".into());
@@ -113,7 +122,7 @@ fn check_segment(raw: &str, max_bytes: usize) -> Result<(), String> {
 }
 
 /// A folder path: `/` or `/a/b` (leading `/`, no trailing `/`, no empty, `.` or `..`
-/// segments, no control characters, at most 1024 bytes).
+/// segments, no control or bidi formatting characters, at most 1024 bytes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct FolderPath(String);
@@ -282,6 +291,41 @@ mod tests {
         }
         // 255 bytes, not characters: 128 two-byte letters are 256 bytes.
         assert!(FileName::parse(&"é".repeat(128), "name").is_err());
+    }
+
+    /// Every character of Unicode's Bidi_Control property (Unicode 15, PropList.txt).
+    const BIDI_CONTROLS: [char; 12] = [
+        '\u{61C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}',
+        '\u{2067}', '\u{2068}', '\u{2069}',
+    ];
+
+    #[test]
+    fn names_folders_and_emails_refuse_every_bidi_control_wherever_it_stands() {
+        for control in BIDI_CONTROLS {
+            for name in [format!("invoice{control}fdp.exe"), format!("{control}a"), format!("a{control}")] {
+                let err = FileName::parse(&name, "name").unwrap_err().problem();
+                assert_eq!(err.field.as_deref(), Some("name"), "{name:?}");
+                assert!(err.detail.contains("bidirectional"), "{}", err.detail);
+                let folder = format!("/ok/{name}/deeper");
+                assert_eq!(
+                    FolderPath::parse(&folder, "folder").unwrap_err().problem().field.as_deref(),
+                    Some("folder")
+                );
+                let email = format!("{name}@example.com");
+                assert_eq!(Email::parse(&email).unwrap_err().problem().field.as_deref(), Some("email"), "{email:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn neighbours_of_the_bidi_controls_are_ordinary_characters() {
+        // Zero-width joiners and spaces, the characters around the ranges, and right-to-left
+        // letters themselves are fine: only the invisible direction switches are refused.
+        for fine in ['\u{200D}', '\u{200C}', '\u{2029}', '\u{2065}', '\u{206A}', '\u{2070}', 'א', 'ع', '\u{61B}'] {
+            assert!(FileName::parse(&format!("a{fine}b"), "name").is_ok(), "U+{:04X}", fine as u32);
+        }
+        assert!(FileName::parse("שלום.txt", "name").is_ok());
+        assert!(FolderPath::parse("/مستندات/2026", "folder").is_ok());
     }
 
     #[test]

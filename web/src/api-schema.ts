@@ -638,7 +638,7 @@ export interface components {
             items: components["schemas"]["Access"][];
             next_cursor: string | null;
         };
-        /** @description 1 to 255 bytes of UTF-8, no `/`, no control characters, not `.` or `..`. */
+        /** @description 1 to 255 bytes of UTF-8, no `/`, no control characters, no bidirectional formatting characters (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069, which make a name show as another), not `.` or `..`. */
         Name: string;
         /** @description `/` or `/a/b`: at most 1024 bytes, segments as file names. */
         Folder: string;
