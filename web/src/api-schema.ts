@@ -110,7 +110,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a file (streamed to the bucket)
-         * @description Either `multipart/form-data` with one part `file` and optional text parts `name` and `folder`, or any other content type: the raw body is the file, and `Content-Length` is required. `?name=` and `?folder=` apply to both; a form's own `name` and `folder` fields win, and the `file` part's filename names the file when nothing else does, so a raw upload needs `?name=`. Bodies over `MAX_UPLOAD_BYTES` are refused with 413 and nothing is stored.
+         * @description Either `multipart/form-data` with one part `file` and optional text parts `name` and `folder`, or any other content type: the raw body is the file, and `Content-Length` is required. `?name=` and `?folder=` apply to both; a form's own `name` and `folder` fields win, and the `file` part's filename names the file when nothing else does, so a raw upload needs `?name=`. The filename is read as browsers and curl write it: `%22`, `%0D` and `%0A` are decoded to `"`, CR and LF (which, being control characters, are then refused) and every other character is kept as sent; a backslash-escaped `\"` works too. Bodies over `MAX_UPLOAD_BYTES` are refused with 413 and nothing is stored.
          */
         post: operations["uploadFile"];
         delete?: never;
