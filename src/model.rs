@@ -25,9 +25,13 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{61C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// An email address, as typed; compared case-insensitively by the database.
+/// An email address, as typed (for display), with its [`canonical_email`] form (for
+/// telling accounts apart: registration and login compare that).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Email(String);
+pub struct Email {
+    typed: String,
+    canonical: String,
+}
 
 impl Email {
     /// Accepts `local@domain.tld`, at most 254 bytes, without spaces or control characters.
@@ -48,13 +52,32 @@ impl Email {
         if local.is_empty() || local.len() > 64 || local.contains('@') || !domain_ok {
             return invalid("must look like name@example.com");
         }
-        Ok(Email(raw.to_owned()))
+        Ok(Email { typed: raw.to_owned(), canonical: canonical_email(raw) })
     }
 
     /// The address as typed.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.typed
     }
+
+    /// The address as accounts are told apart by.
+    pub fn canonical(&self) -> &str {
+        &self.canonical
+    }
+}
+
+/// The form two spellings of one email address share, so that they are one account:
+/// Unicode's canonical caseless match (NFD, full case folding) put back into NFC. `zoé`
+/// written with `é` or with `e` and a combining accent, `ZOÉ`, and `Zoé` are all `zoé`;
+/// full folding also makes `STRASSE` and `straße` one (`strasse`) and the Kelvin sign a `k`.
+/// Folding lowercases the domain as well. For pure ASCII this is exactly ASCII lowercasing,
+/// which is what the migration that introduced it could compute in SQL for existing rows.
+///
+/// Any text has a canonical form, so a login may look up whatever was typed.
+pub fn canonical_email(raw: &str) -> String {
+    use caseless::Caseless;
+    use unicode_normalization::UnicodeNormalization;
+    raw.chars().nfd().default_case_fold().nfc().collect()
 }
 
 /// A password of acceptable length. Its `Debug` never shows it.
@@ -269,6 +292,59 @@ mod tests {
             assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
         }
         assert!(Email::parse(&format!("{}@x.io", "a".repeat(65))).is_err());
+    }
+
+    #[test]
+    fn spellings_of_one_address_share_one_canonical_form() {
+        let same = |a: &str, b: &str| assert_eq!(canonical_email(a), canonical_email(b), "{a:?} vs {b:?}");
+        // Composed é, decomposed e + U+0301, capitals, and the domain's case.
+        same("zo\u{e9}@x.io", "zoe\u{301}@x.io");
+        same("zo\u{e9}@x.io", "ZO\u{c9}@X.IO");
+        same("ZOE\u{301}@x.io", "zo\u{e9}@x.io");
+        assert_eq!(canonical_email("ZOE\u{301}@Example.IO"), "zo\u{e9}@example.io", "NFC, folded");
+        // Full folding, not just lowercasing.
+        same("stra\u{df}e@x.de", "STRASSE@x.de");
+        same("\u{212a}elvin@x.io", "kelvin@x.io");
+        same("\u{3a3}\u{391}\u{3a3}@x.gr", "\u{3c3}\u{3b1}\u{3c2}@x.gr");
+        same("\u{fb01}le@x.io", "FILE@x.io");
+        // Different addresses stay different.
+        for (a, b) in [("zoe@x.io", "zo\u{e9}@x.io"), ("a@x.io", "b@x.io"), ("i@x.io", "\u{131}@x.io")] {
+            assert_ne!(canonical_email(a), canonical_email(b), "{a:?} vs {b:?}");
+        }
+    }
+
+    #[test]
+    fn the_canonical_form_is_nfc_and_a_fixed_point() {
+        use unicode_normalization::UnicodeNormalization;
+        for raw in [
+            "Zoe\u{301}@X.io",
+            "STRA\u{1e9e}E@x.de",
+            "\u{130}stanbul@x.tr",
+            "A\u{30a}ngstr\u{f6}m@x.se",
+            "\u{13a0}@x.io",
+        ] {
+            let canonical = canonical_email(raw);
+            assert_eq!(canonical.nfc().collect::<String>(), canonical, "{raw:?} is NFC");
+            assert_eq!(canonical_email(&canonical), canonical, "{raw:?} is a fixed point");
+        }
+    }
+
+    #[test]
+    fn for_ascii_the_canonical_form_is_sqlite_lower() {
+        // The migration canonicalizes existing pure-ASCII rows with SQL's lower(); the
+        // Worker must agree with it on every ASCII character.
+        let ascii: String = (0x20u8..0x7f).map(char::from).collect();
+        assert_eq!(canonical_email(&ascii), ascii.to_ascii_lowercase());
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        let lower: String = db.query_row("SELECT lower(?1)", [&ascii], |row| row.get(0)).unwrap();
+        assert_eq!(canonical_email(&ascii), lower);
+    }
+
+    #[test]
+    fn a_parsed_email_keeps_what_was_typed_and_knows_its_canonical_form() {
+        let email = Email::parse("ZOE\u{301}@Example.io").unwrap();
+        assert_eq!(email.as_str(), "ZOE\u{301}@Example.io");
+        assert_eq!(email.canonical(), "zo\u{e9}@example.io");
     }
 
     #[test]

@@ -84,10 +84,13 @@ pub async fn scheduled(env: Env) {
     };
     match outcome {
         Ok(report) => console_log!(
-            "sweep: {} objects deleted, {} failed; {} expired shares dropped",
+            "sweep: {} objects deleted, {} failed; {} expired shares dropped; \
+             {} emails canonicalized, {} left as typed (another account has their canonical form)",
             report.objects_deleted,
             report.objects_failed,
-            report.shares_deleted
+            report.shares_deleted,
+            report.emails_canonicalized,
+            report.email_conflicts
         ),
         Err(e) => console_error!("sweep failed: {}", e.log_line().unwrap_or_else(|| e.to_string())),
     }

@@ -4,8 +4,7 @@ use super::{App, Caller};
 use crate::auth;
 use crate::domain::limits::{self, LOGIN_PER_ACCOUNT, PER_CLIENT};
 use crate::error::ApiError;
-use crate::listing::fold_case;
-use crate::model::{rfc3339, Email, Id, Password};
+use crate::model::{canonical_email, rfc3339, Email, Id, Password};
 use crate::views::{AccountView, MeView, TokenView};
 
 impl App {
@@ -13,7 +12,7 @@ impl App {
     pub async fn register(&self, email: Email, password: Password) -> Result<AccountView, ApiError> {
         let id = Id::generate()?;
         let hash = auth::hash_password(&password, &crate::random::bytes()?)?;
-        if !self.db.create_user(&id, email.as_str(), &hash, self.now).await? {
+        if !self.db.create_user(&id, &email, &hash, self.now).await? {
             return Err(ApiError::EmailTaken);
         }
         Ok(AccountView { id: id.as_str().to_owned(), email: email.as_str().to_owned(), created_at: rfc3339(self.now) })
@@ -41,12 +40,15 @@ impl App {
     /// per client; past either limit the attempt is refused unjudged, however many race.
     async fn check_credentials(&self, email: &str, password: &str, caller: &Caller) -> Result<Id, ApiError> {
         let client = self.ip_pseudonym(caller);
-        let pair_key = format!("login:{}:{client}", fold_case(email.trim()));
+        // Any text may be looked up: one that is no valid email simply matches no account.
+        // Every spelling of an address counts against the same account.
+        let canonical = canonical_email(email);
+        let pair_key = format!("login:{}:{client}", canonical_email(email.trim()));
         let client_key = format!("client:{client}");
         let keys = [pair_key.as_str(), client_key.as_str()];
-        // Any text may be looked up: one that is no valid email simply matches no account.
         let window = LOGIN_PER_ACCOUNT.window_millis;
-        let (account, counters) = self.db.credentials_counting_attempt(email, &keys, self.now, window).await?;
+        let (account, counters) =
+            self.db.credentials_counting_attempt((email, &canonical), &keys, self.now, window).await?;
         let policy = |key: &str| if key.starts_with("client:") { PER_CLIENT } else { LOGIN_PER_ACCOUNT };
         if let Some(retry_after) = limits::refused_after_counting(&counters, policy, self.now) {
             return Err(ApiError::RateLimited { retry_after });
@@ -58,6 +60,17 @@ impl App {
         };
         self.db.forgive_attempts(&[&pair_key], &[&client_key]).await?;
         Ok(Id::from_trusted(account.id))
+    }
+
+    /// Gives up to `limit` accounts from before canonical emails theirs (SQL could not
+    /// compute it for addresses beyond ASCII); returns how many took it and how many
+    /// conflicted with another account's, which keep logging in with their address as typed.
+    pub(super) async fn canonicalize_legacy_emails(&self, limit: i64) -> Result<(usize, usize), ApiError> {
+        let pending = self.db.uncanonical_emails(limit).await?;
+        let emails: Vec<(Id, String)> =
+            pending.into_iter().map(|row| (Id::from_trusted(row.id), canonical_email(&row.email))).collect();
+        let taken = self.db.set_canonical_emails(&emails).await?;
+        Ok((taken, emails.len().saturating_sub(taken)))
     }
 
     /// The user's profile and usage.

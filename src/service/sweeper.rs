@@ -11,6 +11,8 @@ const SWEEP_BATCH: i64 = 20;
 const SHARE_BATCH: i64 = 500;
 /// Rate-limit counters older than this are dropped.
 const LIMIT_RETENTION_MILLIS: i64 = 24 * 3600 * 1000;
+/// Accounts from before canonical emails given theirs per run.
+const EMAIL_BATCH: i64 = 200;
 
 /// What one run of the sweeper did.
 #[derive(Debug, Default)]
@@ -18,12 +20,15 @@ pub struct SweepReport {
     pub objects_deleted: usize,
     pub objects_failed: usize,
     pub shares_deleted: usize,
+    pub emails_canonicalized: usize,
+    pub email_conflicts: usize,
 }
 
 impl App {
     /// One sweep: abandoned uploads are aborted and their objects deleted (their quota
     /// reservations given back), objects of deleted files are deleted, long-expired
-    /// shares and stale rate-limit counters are dropped.
+    /// shares and stale rate-limit counters are dropped, and accounts from before canonical
+    /// emails are given theirs.
     pub async fn sweep(&self) -> Result<SweepReport, ApiError> {
         let mut report = SweepReport::default();
         let bucket = self.bucket();
@@ -41,6 +46,7 @@ impl App {
             }
         }
         self.db.prune_counters(self.now - LIMIT_RETENTION_MILLIS).await?;
+        (report.emails_canonicalized, report.email_conflicts) = self.canonicalize_legacy_emails(EMAIL_BATCH).await?;
         let expired_before = self.now - self.config.expired_share_grace_millis;
         report.shares_deleted = self.db.delete_expired_shares(expired_before, SHARE_BATCH).await?;
         Ok(report)

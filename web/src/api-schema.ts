@@ -422,7 +422,10 @@ export interface components {
             status: "ok";
         };
         Credentials: {
-            /** Format: email */
+            /**
+             * Format: email
+             * @description Any spelling of the address: accounts are told apart by its canonical form (NFC after full Unicode case folding), and it is shown as typed at registration. No control or bidirectional formatting characters.
+             */
             email: string;
             password: string;
         };
@@ -715,7 +718,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An account with this email exists already, in any letter case (`email_taken`). */
+            /** @description An account with this email exists already, in any spelling: addresses are compared in NFC with full Unicode case folding (`email_taken`). */
             409: {
                 headers: {
                     [name: string]: unknown;
