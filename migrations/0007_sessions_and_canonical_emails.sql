@@ -17,3 +17,22 @@ UPDATE users SET email_canonical = lower(email) WHERE length(CAST(email AS BLOB)
 -- canonical form another account already has keeps `conflict:<id>` here (never an address:
 -- it has no `@`) and goes on logging in as typed.
 CREATE UNIQUE INDEX users_by_canonical_email ON users (email_canonical);
+
+-- Sessions: one row per issued token (a bearer token from POST /auth/login, or the web app's
+-- cookie from POST /auth/session), which names it in its `sid` claim. A token works while its
+-- row lives: logging out deletes it, logging out everywhere deletes all of the user's, and
+-- every signed-in request checks it in the batch it runs anyway (a primary-key lookup).
+-- Tokens issued before this migration name no session and are refused: their holders log in
+-- again. Expired rows are dropped by the sweeper.
+CREATE TABLE sessions (
+    id         TEXT    PRIMARY KEY NOT NULL,
+    user_id    TEXT    NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    kind       TEXT    NOT NULL CHECK (kind IN ('api', 'web')),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT;
+
+-- Logging out everywhere (and the foreign key: deleting a user finds its sessions).
+CREATE INDEX sessions_by_user ON sessions (user_id);
+-- The sweeper's expired sessions, oldest first.
+CREATE INDEX sessions_by_expiry ON sessions (expires_at);

@@ -32,11 +32,6 @@ pub(super) mod sql {
     use crate::db::Statement;
     use crate::model::{Email, Id};
 
-    /// `SELECT 1` when the user exists: the first statement of every signed-in batch.
-    pub fn user_exists(user: &Id) -> Statement {
-        Statement::new("SELECT 1 AS present FROM users WHERE id = ?", args![user])
-    }
-
     /// Creates an account unless its canonical email is taken (then it returns no row). The
     /// old unique index on the typed address (ASCII case-insensitive) can only refuse what the
     /// canonical one refuses too, but for a legacy row not yet canonicalized; either way the
@@ -127,9 +122,9 @@ mod calls {
             Ok((at(&results, 0)?.first()?, counters))
         }
 
-        /// The user's profile and counters; 401 when the account is gone.
+        /// The user's profile and counters; 401 when the session ended or the account is gone.
         pub async fn user(&self, user: &Id) -> Result<UserRow, ApiError> {
-            self.run(sql::user(user)).await?.first()?.ok_or_else(account_gone)
+            at(&self.batch_as(user, vec![sql::user(user)]).await?, 0)?.first()?.ok_or_else(account_gone)
         }
 
         /// Up to `limit` accounts whose email has no canonical form yet.
@@ -163,7 +158,6 @@ pub(super) fn samples() -> Vec<super::Statement> {
     let id = crate::model::Id::from_trusted("0123456789abcdef0123456789abcdef".into());
     let email = crate::model::Email::parse("A@b.io").unwrap();
     vec![
-        sql::user_exists(&id),
         sql::insert_user(&id, &email, "h", 0),
         sql::credentials("A@b.io", "a@b.io"),
         sql::user(&id),

@@ -1,11 +1,24 @@
-//! Accounts: registering, logging in (rate limited), and the signed-in user's usage.
+//! Accounts: registering, logging in (rate limited) and out (of one session or all), and the
+//! signed-in user's usage.
 
 use super::{App, Caller};
 use crate::auth;
+use crate::db::sessions::{NewSession, SessionKind};
 use crate::domain::limits::{self, LOGIN_PER_ACCOUNT, PER_CLIENT};
+use crate::domain::millis_after;
 use crate::error::ApiError;
 use crate::model::{canonical_email, rfc3339, Email, Id, Password};
+use crate::session::Credential;
 use crate::views::{AccountView, MeView, TokenView};
+
+/// A login whose password matched: the account, and the limit keys its success settles.
+struct Verified {
+    user: Id,
+    /// The key whose failures are forgotten (this account from this client).
+    clear: String,
+    /// The key whose counted attempt is taken back (this client).
+    forgive: String,
+}
 
 impl App {
     /// Creates an account.
@@ -18,27 +31,64 @@ impl App {
         Ok(AccountView { id: id.as_str().to_owned(), email: email.as_str().to_owned(), created_at: rfc3339(self.now) })
     }
 
-    /// Checks a password and issues an access token for API clients.
+    /// Checks a password and issues an access token for API clients, in a session of its own.
     pub async fn login(&self, email: &str, password: &str, caller: &Caller) -> Result<TokenView, ApiError> {
-        let user = self.check_credentials(email, password, caller).await?;
         let ttl = self.config.access_token_ttl_seconds;
-        let access_token = self.keys().issue(&user, self.now_seconds(), ttl)?;
+        let access_token = self.sign_in(email, password, caller, SessionKind::Api, ttl).await?;
         Ok(TokenView { access_token, token_type: "bearer", expires_in: ttl })
     }
 
     /// Checks a password and issues the token of a web app session, with its lifetime in
     /// seconds (the route puts it in the session cookie).
     pub async fn start_session(&self, email: &str, password: &str, caller: &Caller) -> Result<(String, u64), ApiError> {
-        let user = self.check_credentials(email, password, caller).await?;
         let ttl = self.config.session_ttl_seconds;
-        Ok((self.keys().issue(&user, self.now_seconds(), ttl)?, ttl))
+        Ok((self.sign_in(email, password, caller, SessionKind::Web, ttl).await?, ttl))
+    }
+
+    /// Checks a password, opens a session of `ttl` seconds and issues its token. The session
+    /// is written with the attempt's forgiveness, in the round trip that needed to be made
+    /// anyway.
+    async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        caller: &Caller,
+        kind: SessionKind,
+        ttl: u64,
+    ) -> Result<String, ApiError> {
+        let verified = self.check_credentials(email, password, caller).await?;
+        let session = Id::generate()?;
+        let token = self.keys().issue(&verified.user, &session, self.now_seconds(), ttl)?;
+        let new = NewSession {
+            id: &session,
+            user: &verified.user,
+            kind,
+            now: self.now,
+            expires_at: millis_after(self.now, ttl),
+        };
+        self.db.open_session(new, &[&verified.clear], &[&verified.forgive]).await?;
+        Ok(token)
+    }
+
+    /// Ends the session a token names, if the token is ours and still valid: logging out.
+    /// Anything else has no session to end, which is no error (logging out twice is fine).
+    pub async fn end_session(&self, credential: Credential<'_>) -> Result<(), ApiError> {
+        match self.keys().verify(credential.token(), self.now_seconds()) {
+            Ok(signed_in) => self.db.end_session(&signed_in.user, &signed_in.session).await,
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// Ends every session of the user, the caller's own included: logging out everywhere.
+    pub async fn end_all_sessions(&self, user: &Id) -> Result<(), ApiError> {
+        self.db.end_all_sessions(user).await
     }
 
     /// The account whose password this is. Unknown emails cost as much time as wrong
     /// passwords and get the same answer. Every attempt is counted before the password is
     /// judged, per account and client (so failures elsewhere never lock the owner out) and
     /// per client; past either limit the attempt is refused unjudged, however many race.
-    async fn check_credentials(&self, email: &str, password: &str, caller: &Caller) -> Result<Id, ApiError> {
+    async fn check_credentials(&self, email: &str, password: &str, caller: &Caller) -> Result<Verified, ApiError> {
         let client = self.ip_pseudonym(caller);
         // Any text may be looked up: one that is no valid email simply matches no account.
         // Every spelling of an address counts against the same account.
@@ -58,8 +108,9 @@ impl App {
         let Some(account) = account.filter(|_| matches) else {
             return Err(ApiError::InvalidCredentials);
         };
-        self.db.forgive_attempts(&[&pair_key], &[&client_key]).await?;
-        Ok(Id::from_trusted(account.id))
+        // The success forgets the account's failures from this client and takes back the
+        // attempt counted against the client: done with the session's write.
+        Ok(Verified { user: Id::from_trusted(account.id), clear: pair_key, forgive: client_key })
     }
 
     /// Gives up to `limit` accounts from before canonical emails theirs (SQL could not

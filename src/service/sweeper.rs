@@ -13,6 +13,8 @@ const SHARE_BATCH: i64 = 500;
 const LIMIT_RETENTION_MILLIS: i64 = 24 * 3600 * 1000;
 /// Accounts from before canonical emails given theirs per run.
 const EMAIL_BATCH: i64 = 200;
+/// Expired sessions dropped per run.
+const SESSION_BATCH: i64 = 1000;
 
 /// What one run of the sweeper did.
 #[derive(Debug, Default)]
@@ -20,6 +22,7 @@ pub struct SweepReport {
     pub objects_deleted: usize,
     pub objects_failed: usize,
     pub shares_deleted: usize,
+    pub sessions_deleted: usize,
     pub emails_canonicalized: usize,
     pub email_conflicts: usize,
 }
@@ -27,8 +30,8 @@ pub struct SweepReport {
 impl App {
     /// One sweep: abandoned uploads are aborted and their objects deleted (their quota
     /// reservations given back), objects of deleted files are deleted, long-expired
-    /// shares and stale rate-limit counters are dropped, and accounts from before canonical
-    /// emails are given theirs.
+    /// shares, stale rate-limit counters and expired sessions are dropped, and accounts from
+    /// before canonical emails are given theirs.
     pub async fn sweep(&self) -> Result<SweepReport, ApiError> {
         let mut report = SweepReport::default();
         let bucket = self.bucket();
@@ -46,6 +49,7 @@ impl App {
             }
         }
         self.db.prune_counters(self.now - LIMIT_RETENTION_MILLIS).await?;
+        report.sessions_deleted = self.db.delete_expired_sessions(self.now, SESSION_BATCH).await?;
         (report.emails_canonicalized, report.email_conflicts) = self.canonicalize_legacy_emails(EMAIL_BATCH).await?;
         let expired_before = self.now - self.config.expired_share_grace_millis;
         report.shares_deleted = self.db.delete_expired_shares(expired_before, SHARE_BATCH).await?;

@@ -75,8 +75,31 @@ export interface paths {
          * @description Checks the password like `POST /auth/login` (same rate limits) and answers with a `Set-Cookie` of the `__Host-edgedrop-session` cookie (HttpOnly, Secure, SameSite=Strict, `SESSION_EXPIRE_HOURS` long) instead of a token that scripts could read. API clients should use `POST /auth/login`.
          */
         post: operations["startSession"];
-        /** Log out of the web app (clears the session cookie) */
+        /**
+         * Log out: end this session (clears the session cookie)
+         * @description Ends the session of the token the request carries (the bearer token, or else the session cookie), so that the token and every copy of it get 401 from now on; other sessions of the account (other logins, other devices) keep working. With the cookie, `X-Edgedrop-Csrf: 1` is required like for any change. Without a token, or with one that is no longer valid, there is nothing to end and the answer is the same 204.
+         */
         delete: operations["endSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Log out everywhere: end every session of the account
+         * @description Ends every session of the signed-in account, this one included: every bearer token from `POST /auth/login` and every web app cookie of the account gets 401 from now on (each needs a new login). Clears the session cookie. With the cookie, `X-Edgedrop-Csrf: 1` is required.
+         */
+        delete: operations["endAllSessions"];
         options?: never;
         head?: never;
         patch?: never;
@@ -937,13 +960,16 @@ export interface operations {
     endSession: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `1`; required when the request rides on the session cookie (CSRF protection). */
+                "X-Edgedrop-Csrf"?: "1";
+            };
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Logged out (also when no one was logged in). */
+            /** @description Logged out (also when no one was logged in, or the session had ended already). */
             204: {
                 headers: {
                     /** @description The session cookie, expired. */
@@ -951,6 +977,65 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request rides on the session cookie without `X-Edgedrop-Csrf: 1`, or came from another site (`csrf_rejected`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    endAllSessions: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `1`; required when the request rides on the session cookie (CSRF protection). */
+                "X-Edgedrop-Csrf"?: "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every session of the account has ended. */
+            204: {
+                headers: {
+                    /** @description The session cookie, expired. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request rides on the session cookie without `X-Edgedrop-Csrf: 1`, or came from another site (`csrf_rejected`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
             500: {
@@ -981,7 +1066,7 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1035,7 +1120,7 @@ export interface operations {
                     "application/json": components["schemas"]["File"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1139,7 +1224,7 @@ export interface operations {
                     "application/json": components["schemas"]["FilePage"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1189,7 +1274,7 @@ export interface operations {
                     "application/json": components["schemas"]["FolderList"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1239,7 +1324,7 @@ export interface operations {
                     "application/json": components["schemas"]["File"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1287,7 +1372,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1359,7 +1444,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1447,7 +1532,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1519,7 +1604,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1596,7 +1681,7 @@ export interface operations {
                     "application/json": components["schemas"]["ShareList"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1645,7 +1730,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1718,7 +1803,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2044,7 +2129,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2121,7 +2206,7 @@ export interface operations {
                     "application/json": components["schemas"]["UploadStatus"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2178,7 +2263,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2240,7 +2325,7 @@ export interface operations {
                     "application/json": components["schemas"]["PartUrls"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2312,7 +2397,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2412,7 +2497,7 @@ export interface operations {
                     "application/json": components["schemas"]["AccessPage"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
