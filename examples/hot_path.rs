@@ -16,8 +16,9 @@ fn main() {
     let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string());
     let config = Config::from_lookup(lookup).unwrap();
     let user = Id::parse("0123456789abcdef0123456789abcdef").unwrap();
+    let session = Id::parse("fedcba9876543210fedcba9876543210").unwrap();
     let keys = TokenKeys { algorithm: JwtAlgorithm::Hs256, secret: config.secret_key.expose() };
-    let token = keys.issue(&user, 1_780_000_000, 3600).unwrap();
+    let token = keys.issue(&user, &session, 1_780_000_000, 3600).unwrap();
     let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_780_000_000);
     let n = 20_000;
     let t = Instant::now();

@@ -32,9 +32,22 @@ impl JwtAlgorithm {
     }
 }
 
+/// The claims of ours in a token: the user, and the session the token belongs to. Tokens
+/// without a session (issued before sessions existed) are refused, as are ones whose values
+/// cannot be ids.
 #[derive(Debug, Serialize, Deserialize)]
 struct Subject {
     sub: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sid: Option<String>,
+}
+
+/// Who a verified token speaks for: a user, in one of their sessions. The session's row
+/// decides whether it is still alive (see `db::sessions`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    pub user: Id,
+    pub session: Id,
 }
 
 /// Signs and checks access tokens with the deployment's secret and pinned algorithm.
@@ -48,10 +61,11 @@ fn timestamp(unix_seconds: i64) -> DateTime<Utc> {
 }
 
 impl TokenKeys<'_> {
-    /// A token for `user`, valid for `ttl_seconds` from `now` (Unix seconds).
-    pub fn issue(&self, user: &Id, now: i64, ttl_seconds: u64) -> Result<String, ApiError> {
+    /// A token for `user` in `session`, valid for `ttl_seconds` from `now` (Unix seconds).
+    pub fn issue(&self, user: &Id, session: &Id, now: i64, ttl_seconds: u64) -> Result<String, ApiError> {
         let ttl = i64::try_from(ttl_seconds).unwrap_or(i64::MAX);
-        let mut claims = Claims::new(Subject { sub: user.as_str().to_owned() });
+        let subject = Subject { sub: user.as_str().to_owned(), sid: Some(session.as_str().to_owned()) };
+        let mut claims = Claims::new(subject);
         claims.issued_at = Some(timestamp(now));
         claims.expiration = Some(timestamp(now.saturating_add(ttl)));
         let header = Header::empty().with_token_type("JWT");
@@ -63,9 +77,10 @@ impl TokenKeys<'_> {
         signed.map_err(|e| ApiError::Internal(format!("cannot sign a token: {e}")))
     }
 
-    /// The user a token speaks for, if its algorithm is the pinned one, its signature is
-    /// ours, it has not expired and it was not issued in the future.
-    pub fn verify(&self, token: &str, now: i64) -> Result<Id, ApiError> {
+    /// The user and session a token speaks for, if its algorithm is the pinned one, its
+    /// signature is ours, it has not expired, it was not issued in the future and it names
+    /// a session. Whether that session is still alive is the database's to say.
+    pub fn verify(&self, token: &str, now: i64) -> Result<SignedIn, ApiError> {
         let untrusted =
             UntrustedToken::new(token).map_err(|_| ApiError::Unauthenticated("The access token is invalid."))?;
         let validated = match self.algorithm {
@@ -81,7 +96,14 @@ impl TokenKeys<'_> {
             Some(iat) if iat.timestamp() <= now + IAT_LEEWAY_SECONDS => {}
             _ => return Err(ApiError::Unauthenticated("The access token is invalid.")),
         }
-        Id::parse(&claims.custom.sub).ok_or(ApiError::Unauthenticated("The access token is invalid."))
+        let user = Id::parse(&claims.custom.sub).ok_or(ApiError::Unauthenticated("The access token is invalid."))?;
+        let session = claims
+            .custom
+            .sid
+            .as_deref()
+            .and_then(Id::parse)
+            .ok_or(ApiError::Unauthenticated("The access token names no session; log in again."))?;
+        Ok(SignedIn { user, session })
     }
 }
 
@@ -170,33 +192,62 @@ mod tests {
         Id::parse("0123456789abcdef0123456789abcdef").unwrap()
     }
 
+    fn session() -> Id {
+        Id::parse("fedcba9876543210fedcba9876543210").unwrap()
+    }
+
+    fn signed_in() -> SignedIn {
+        SignedIn { user: user(), session: session() }
+    }
+
+    /// The claims of a token of `user()` in `session()`, with `times` (e.g. `"iat":1,"exp":2`).
+    fn claims_with(times: &str) -> String {
+        format!(r#"{{"sub":"{}","sid":"{}",{times}}}"#, user().as_str(), session().as_str())
+    }
+
     #[test]
-    fn a_fresh_token_names_its_user_under_every_algorithm() {
+    fn a_fresh_token_names_its_user_and_session_under_every_algorithm() {
         for alg in [JwtAlgorithm::Hs256, JwtAlgorithm::Hs384, JwtAlgorithm::Hs512] {
-            let token = keys(alg).issue(&user(), NOW, 3600).unwrap();
-            assert_eq!(keys(alg).verify(&token, NOW + 3599).unwrap(), user());
+            let token = keys(alg).issue(&user(), &session(), NOW, 3600).unwrap();
+            assert_eq!(keys(alg).verify(&token, NOW + 3599).unwrap(), signed_in());
         }
     }
 
     #[test]
     fn a_handmade_hs256_token_is_accepted() {
-        let token = handmade("HS256", &format!(r#"{{"sub":"{}","iat":{NOW},"exp":{}}}"#, user().as_str(), NOW + 60));
-        assert_eq!(keys(JwtAlgorithm::Hs256).verify(&token, NOW).unwrap(), user());
+        let token = handmade("HS256", &claims_with(&format!(r#""iat":{NOW},"exp":{}"#, NOW + 60)));
+        assert_eq!(keys(JwtAlgorithm::Hs256).verify(&token, NOW).unwrap(), signed_in());
+    }
+
+    #[test]
+    fn tokens_without_a_session_or_with_a_malformed_one_are_refused() {
+        let times = format!(r#""iat":{NOW},"exp":{}"#, NOW + 60);
+        let sub = user();
+        for claims in [
+            format!(r#"{{"sub":"{}",{times}}}"#, sub.as_str()),
+            format!(r#"{{"sub":"{}","sid":null,{times}}}"#, sub.as_str()),
+            format!(r#"{{"sub":"{}","sid":"",{times}}}"#, sub.as_str()),
+            format!(r#"{{"sub":"{}","sid":"../../etc",{times}}}"#, sub.as_str()),
+            format!(r#"{{"sub":"{}","sid":"FEDCBA9876543210FEDCBA9876543210",{times}}}"#, sub.as_str()),
+            format!(r#"{{"sub":"{}","sid":42,{times}}}"#, sub.as_str()),
+            format!(r#"{{"sub":"not an id","sid":"{}",{times}}}"#, session().as_str()),
+        ] {
+            let refused = keys(JwtAlgorithm::Hs256).verify(&handmade("HS256", &claims), NOW);
+            assert!(matches!(refused, Err(ApiError::Unauthenticated(_))), "{claims}: {refused:?}");
+        }
     }
 
     #[test]
     fn expired_tokens_are_refused() {
-        let token = keys(JwtAlgorithm::Hs256).issue(&user(), NOW, 60).unwrap();
+        let token = keys(JwtAlgorithm::Hs256).issue(&user(), &session(), NOW, 60).unwrap();
         assert!(keys(JwtAlgorithm::Hs256).verify(&token, NOW + 61).is_err());
     }
 
     #[test]
     fn tokens_issued_in_the_future_or_without_times_are_refused() {
-        let sub = user();
-        let future =
-            handmade("HS256", &format!(r#"{{"sub":"{}","iat":{},"exp":{}}}"#, sub.as_str(), NOW + 600, NOW + 900));
-        let no_exp = handmade("HS256", &format!(r#"{{"sub":"{}","iat":{NOW}}}"#, sub.as_str()));
-        let no_iat = handmade("HS256", &format!(r#"{{"sub":"{}","exp":{}}}"#, sub.as_str(), NOW + 60));
+        let future = handmade("HS256", &claims_with(&format!(r#""iat":{},"exp":{}"#, NOW + 600, NOW + 900)));
+        let no_exp = handmade("HS256", &claims_with(&format!(r#""iat":{NOW}"#)));
+        let no_iat = handmade("HS256", &claims_with(&format!(r#""exp":{}"#, NOW + 60)));
         for token in [future, no_exp, no_iat] {
             assert!(keys(JwtAlgorithm::Hs256).verify(&token, NOW).is_err(), "{token}");
         }
@@ -204,9 +255,9 @@ mod tests {
 
     #[test]
     fn other_algorithms_and_alg_none_are_refused() {
-        let hs512 = keys(JwtAlgorithm::Hs512).issue(&user(), NOW, 60).unwrap();
+        let hs512 = keys(JwtAlgorithm::Hs512).issue(&user(), &session(), NOW, 60).unwrap();
         assert!(keys(JwtAlgorithm::Hs256).verify(&hs512, NOW).is_err());
-        let claims = format!(r#"{{"sub":"{}","iat":{NOW},"exp":{}}}"#, user().as_str(), NOW + 60);
+        let claims = claims_with(&format!(r#""iat":{NOW},"exp":{}"#, NOW + 60));
         let unsigned = format!("{}.{}.", b64(br#"{"alg":"none","typ":"JWT"}"#), b64(claims.as_bytes()));
         assert!(keys(JwtAlgorithm::Hs256).verify(&unsigned, NOW).is_err());
         // An HS256 signature relabelled as another algorithm is no good either.
@@ -216,10 +267,12 @@ mod tests {
 
     #[test]
     fn tampered_tokens_and_foreign_keys_are_refused() {
-        let token = keys(JwtAlgorithm::Hs256).issue(&user(), NOW, 60).unwrap();
+        let token = keys(JwtAlgorithm::Hs256).issue(&user(), &session(), NOW, 60).unwrap();
         let (head, _) = token.rsplit_once('.').unwrap();
         let (header, _) = head.split_once('.').unwrap();
-        let other = b64(br#"{"sub":"ffffffffffffffffffffffffffffffff","iat":1780000000,"exp":1780000060}"#);
+        let other = b64(
+            br#"{"sub":"ffffffffffffffffffffffffffffffff","sid":"fedcba9876543210fedcba9876543210","iat":1780000000,"exp":1780000060}"#,
+        );
         let swapped = format!("{header}.{other}.{}", token.rsplit_once('.').unwrap().1);
         assert!(keys(JwtAlgorithm::Hs256).verify(&swapped, NOW).is_err());
         let foreign = TokenKeys { algorithm: JwtAlgorithm::Hs256, secret: b"another secret, 32 bytes or more!" };

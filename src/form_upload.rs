@@ -182,10 +182,43 @@ fn file_name_of(field: &multer::Field<'_>) -> Result<Option<String>, ApiError> {
         .get(http::header::CONTENT_DISPOSITION)
         .is_some_and(|v| v.as_bytes().windows(9).any(|w| w.eq_ignore_ascii_case(b"filename=")));
     match field.file_name() {
-        Some(name) => Ok(Some(name.to_owned())),
+        Some(name) => Ok(Some(decode_form_filename(name))),
         None if declared => Err(ApiError::invalid("file", "the file name is not valid UTF-8")),
         None => Ok(None),
     }
+}
+
+/// A part's `filename` as the person named the file. Browsers (the HTML standard's
+/// multipart/form-data encoding) and curl write `"` as `%22`, CR as `%0D` and LF as `%0A`, and
+/// leave every other character alone, `%` included; so exactly those three escapes are
+/// decoded (hex in either case), in one pass: `%2522` stays `%2522`. A decoded CR or LF is
+/// then refused with the name, like any control character. Clients that escape with a
+/// backslash instead (`\"`, as reqwest does) are already decoded by the multipart parser.
+fn decode_form_filename(raw: &str) -> String {
+    let mut decoded = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(at) = rest.find('%') {
+        decoded.push_str(&rest[..at]);
+        let escape = rest.get(at + 1..at + 3).map(str::to_ascii_uppercase);
+        let replacement = match escape.as_deref() {
+            Some("22") => Some('"'),
+            Some("0D") => Some('\r'),
+            Some("0A") => Some('\n'),
+            _ => None,
+        };
+        match replacement {
+            Some(c) => {
+                decoded.push(c);
+                rest = &rest[at + 3..];
+            }
+            None => {
+                decoded.push('%');
+                rest = &rest[at + 1..];
+            }
+        }
+    }
+    decoded.push_str(rest);
+    decoded
 }
 
 async fn read_text(field: &mut multer::Field<'_>, name: &str) -> Result<String, ApiError> {
@@ -202,6 +235,7 @@ async fn read_text(field: &mut multer::Field<'_>, name: &str) -> Result<String, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::files::FileMeta;
     use futures_util::stream;
 
     /// Records what would have reached the bucket.
@@ -326,6 +360,48 @@ mod tests {
         let (result, recorder) = receive(body, 100).await;
         assert_eq!(result.unwrap_err().problem().status, 422);
         assert!(recorder.aborted);
+    }
+
+    #[test]
+    fn browser_escapes_in_filenames_are_decoded_and_nothing_else() {
+        for (raw, name) in [
+            ("my %22draft%22.txt", "my \"draft\".txt"),
+            ("%22%22", "\"\""),
+            ("a%0Db%0ac%0d%0A", "a\rb\nc\r\n"),
+            // Other escapes are not the browsers' (they never encode `%` itself): left as typed.
+            ("100%25.txt", "100%25.txt"),
+            ("%41%2a%2F", "%41%2a%2F"),
+            // One pass: what a decoded escape leaves is not decoded again.
+            ("%2522", "%2522"),
+            ("%%22", "%\""),
+            // A `%` too close to the end, or before a multi-byte character, is kept.
+            ("50%", "50%"),
+            ("x%2", "x%2"),
+            ("%é2", "%é2"),
+            ("%2é", "%2é"),
+            ("é%22ü", "é\"ü"),
+            ("", ""),
+            ("plain.txt", "plain.txt"),
+        ] {
+            assert_eq!(decode_form_filename(raw), name, "{raw:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_percent_encoded_quote_in_a_filename_arrives_as_a_quote() {
+        let body = form(&[("file", Some("my %22draft%22.txt"), b"hello")]);
+        let (fields, _) = receive(body, 100).await;
+        assert_eq!(fields.unwrap().file_name.as_deref(), Some("my \"draft\".txt"));
+        let body = form(&[("file", Some("two%0Alines.txt"), b"hello")]);
+        let (fields, _) = receive(body, 100).await;
+        let name = fields.unwrap().file_name.unwrap();
+        assert_eq!(name, "two\nlines.txt");
+        // The line break is then refused, naming the file part, like any control character.
+        let meta = FileMeta::from_form(
+            &FormFields { file_name: Some(name), ..FormFields::default() },
+            crate::domain::files::FormDefaults::default(),
+        );
+        assert_eq!(meta.unwrap_err().problem().field.as_deref(), Some("file"));
     }
 
     #[test]

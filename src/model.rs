@@ -11,14 +11,27 @@ pub const MAX_FOLDER_BYTES: usize = 1024;
 /// Password length bounds, in characters.
 pub const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 8..=1024;
 
-/// True for C0 and C1 control characters and DEL: never allowed in names.
+/// True for C0 and C1 control characters, DEL, and the bidirectional formatting characters
+/// (Unicode's `Bidi_Control`): never allowed in names or emails. The bidi controls make text
+/// show as something else: `invoice\u{202E}fdp.exe` reads as `invoiceexe.pdf`.
 fn is_control(c: char) -> bool {
-    c.is_control()
+    c.is_control() || is_bidi_control(c)
 }
 
-/// An email address, as typed; compared case-insensitively by the database.
+/// The characters of Unicode's `Bidi_Control` property: the Arabic letter mark, the
+/// left-to-right and right-to-left marks, the embeddings and overrides (U+202A–202E) and
+/// the isolates (U+2066–2069).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{61C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// An email address, as typed (for display), with its [`canonical_email`] form (for
+/// telling accounts apart: registration and login compare that).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Email(String);
+pub struct Email {
+    typed: String,
+    canonical: String,
+}
 
 impl Email {
     /// Accepts `local@domain.tld`, at most 254 bytes, without spaces or control characters.
@@ -28,7 +41,7 @@ impl Email {
             return invalid("must be 1 to 254 bytes long");
         }
         if raw.chars().any(|c| c.is_whitespace() || is_control(c)) {
-            return invalid("must not contain spaces or control characters");
+            return invalid("must not contain spaces, control or bidirectional formatting characters");
         }
         let Some((local, domain)) = raw.rsplit_once('@') else {
             return invalid("must look like name@example.com");
@@ -39,13 +52,32 @@ impl Email {
         if local.is_empty() || local.len() > 64 || local.contains('@') || !domain_ok {
             return invalid("must look like name@example.com");
         }
-        Ok(Email(raw.to_owned()))
+        Ok(Email { typed: raw.to_owned(), canonical: canonical_email(raw) })
     }
 
     /// The address as typed.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.typed
     }
+
+    /// The address as accounts are told apart by.
+    pub fn canonical(&self) -> &str {
+        &self.canonical
+    }
+}
+
+/// The form two spellings of one email address share, so that they are one account:
+/// Unicode's canonical caseless match (NFD, full case folding) put back into NFC. `zoé`
+/// written with `é` or with `e` and a combining accent, `ZOÉ`, and `Zoé` are all `zoé`;
+/// full folding also makes `STRASSE` and `straße` one (`strasse`) and the Kelvin sign a `k`.
+/// Folding lowercases the domain as well. For pure ASCII this is exactly ASCII lowercasing,
+/// which is what the migration that introduced it could compute in SQL for existing rows.
+///
+/// Any text has a canonical form, so a login may look up whatever was typed.
+pub fn canonical_email(raw: &str) -> String {
+    use caseless::Caseless;
+    use unicode_normalization::UnicodeNormalization;
+    raw.chars().nfd().default_case_fold().nfc().collect()
 }
 
 /// A password of acceptable length. Its `Debug` never shows it.
@@ -74,7 +106,7 @@ impl std::fmt::Debug for Password {
     }
 }
 
-/// A file name: 1 to 255 bytes, no `/`, no control characters, not `.` or `..`.
+/// A file name: 1 to 255 bytes, no `/`, no control or bidi formatting characters, not `.` or `..`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct FileName(String);
@@ -104,7 +136,7 @@ fn check_segment(raw: &str, max_bytes: usize) -> Result<(), String> {
         return Err("must not contain '/'".into());
     }
     if raw.chars().any(is_control) {
-        return Err("must not contain control characters".into());
+        return Err("must not contain control or bidirectional formatting characters".into());
     }
     if raw == "." || raw == ".." {
         return Err("must not be '.' or '..'".into());
@@ -113,7 +145,7 @@ fn check_segment(raw: &str, max_bytes: usize) -> Result<(), String> {
 }
 
 /// A folder path: `/` or `/a/b` (leading `/`, no trailing `/`, no empty, `.` or `..`
-/// segments, no control characters, at most 1024 bytes).
+/// segments, no control or bidi formatting characters, at most 1024 bytes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct FolderPath(String);
@@ -263,6 +295,59 @@ mod tests {
     }
 
     #[test]
+    fn spellings_of_one_address_share_one_canonical_form() {
+        let same = |a: &str, b: &str| assert_eq!(canonical_email(a), canonical_email(b), "{a:?} vs {b:?}");
+        // Composed é, decomposed e + U+0301, capitals, and the domain's case.
+        same("zo\u{e9}@x.io", "zoe\u{301}@x.io");
+        same("zo\u{e9}@x.io", "ZO\u{c9}@X.IO");
+        same("ZOE\u{301}@x.io", "zo\u{e9}@x.io");
+        assert_eq!(canonical_email("ZOE\u{301}@Example.IO"), "zo\u{e9}@example.io", "NFC, folded");
+        // Full folding, not just lowercasing.
+        same("stra\u{df}e@x.de", "STRASSE@x.de");
+        same("\u{212a}elvin@x.io", "kelvin@x.io");
+        same("\u{3a3}\u{391}\u{3a3}@x.gr", "\u{3c3}\u{3b1}\u{3c2}@x.gr");
+        same("\u{fb01}le@x.io", "FILE@x.io");
+        // Different addresses stay different.
+        for (a, b) in [("zoe@x.io", "zo\u{e9}@x.io"), ("a@x.io", "b@x.io"), ("i@x.io", "\u{131}@x.io")] {
+            assert_ne!(canonical_email(a), canonical_email(b), "{a:?} vs {b:?}");
+        }
+    }
+
+    #[test]
+    fn the_canonical_form_is_nfc_and_a_fixed_point() {
+        use unicode_normalization::UnicodeNormalization;
+        for raw in [
+            "Zoe\u{301}@X.io",
+            "STRA\u{1e9e}E@x.de",
+            "\u{130}stanbul@x.tr",
+            "A\u{30a}ngstr\u{f6}m@x.se",
+            "\u{13a0}@x.io",
+        ] {
+            let canonical = canonical_email(raw);
+            assert_eq!(canonical.nfc().collect::<String>(), canonical, "{raw:?} is NFC");
+            assert_eq!(canonical_email(&canonical), canonical, "{raw:?} is a fixed point");
+        }
+    }
+
+    #[test]
+    fn for_ascii_the_canonical_form_is_sqlite_lower() {
+        // The migration canonicalizes existing pure-ASCII rows with SQL's lower(); the
+        // Worker must agree with it on every ASCII character.
+        let ascii: String = (0x20u8..0x7f).map(char::from).collect();
+        assert_eq!(canonical_email(&ascii), ascii.to_ascii_lowercase());
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        let lower: String = db.query_row("SELECT lower(?1)", [&ascii], |row| row.get(0)).unwrap();
+        assert_eq!(canonical_email(&ascii), lower);
+    }
+
+    #[test]
+    fn a_parsed_email_keeps_what_was_typed_and_knows_its_canonical_form() {
+        let email = Email::parse("ZOE\u{301}@Example.io").unwrap();
+        assert_eq!(email.as_str(), "ZOE\u{301}@Example.io");
+        assert_eq!(email.canonical(), "zo\u{e9}@example.io");
+    }
+
+    #[test]
     fn passwords_are_counted_in_characters_and_never_printed() {
         assert!(Password::parse("1234567").is_err());
         assert!(Password::parse("ééééééé").is_err());
@@ -282,6 +367,41 @@ mod tests {
         }
         // 255 bytes, not characters: 128 two-byte letters are 256 bytes.
         assert!(FileName::parse(&"é".repeat(128), "name").is_err());
+    }
+
+    /// Every character of Unicode's Bidi_Control property (Unicode 15, PropList.txt).
+    const BIDI_CONTROLS: [char; 12] = [
+        '\u{61C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}',
+        '\u{2067}', '\u{2068}', '\u{2069}',
+    ];
+
+    #[test]
+    fn names_folders_and_emails_refuse_every_bidi_control_wherever_it_stands() {
+        for control in BIDI_CONTROLS {
+            for name in [format!("invoice{control}fdp.exe"), format!("{control}a"), format!("a{control}")] {
+                let err = FileName::parse(&name, "name").unwrap_err().problem();
+                assert_eq!(err.field.as_deref(), Some("name"), "{name:?}");
+                assert!(err.detail.contains("bidirectional"), "{}", err.detail);
+                let folder = format!("/ok/{name}/deeper");
+                assert_eq!(
+                    FolderPath::parse(&folder, "folder").unwrap_err().problem().field.as_deref(),
+                    Some("folder")
+                );
+                let email = format!("{name}@example.com");
+                assert_eq!(Email::parse(&email).unwrap_err().problem().field.as_deref(), Some("email"), "{email:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn neighbours_of_the_bidi_controls_are_ordinary_characters() {
+        // Zero-width joiners and spaces, the characters around the ranges, and right-to-left
+        // letters themselves are fine: only the invisible direction switches are refused.
+        for fine in ['\u{200D}', '\u{200C}', '\u{2029}', '\u{2065}', '\u{206A}', '\u{2070}', 'א', 'ع', '\u{61B}'] {
+            assert!(FileName::parse(&format!("a{fine}b"), "name").is_ok(), "U+{:04X}", fine as u32);
+        }
+        assert!(FileName::parse("שלום.txt", "name").is_ok());
+        assert!(FolderPath::parse("/مستندات/2026", "folder").is_ok());
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub enum Route<'a> {
     Login,
     StartSession,
     EndSession,
+    EndAllSessions,
     Me,
     Folders,
     Upload,
@@ -59,6 +60,7 @@ impl Route<'_> {
             | Route::ResolveShare(_)
             | Route::UnlockShare(_) => Access::Public,
             Route::Me
+            | Route::EndAllSessions
             | Route::Folders
             | Route::Upload
             | Route::ListFiles
@@ -94,6 +96,8 @@ pub fn route<'a>(method: &str, path: &'a str) -> Result<Route<'a>, ApiError> {
         (["auth", "session"], "POST") => Ok(Route::StartSession),
         (["auth", "session"], "DELETE") => Ok(Route::EndSession),
         (["auth", "session"], _) => not_allowed("POST, DELETE"),
+        (["auth", "sessions"], "DELETE") => Ok(Route::EndAllSessions),
+        (["auth", "sessions"], _) => not_allowed("DELETE"),
         (["auth", "me"], "GET") => Ok(Route::Me),
         (["auth", "me"], _) => not_allowed("GET"),
         (["folders"], "GET") => Ok(Route::Folders),
@@ -149,6 +153,7 @@ mod tests {
         assert_eq!(route("GET", "/auth/me"), Ok(Route::Me));
         assert_eq!(route("POST", "/auth/session"), Ok(Route::StartSession));
         assert_eq!(route("DELETE", "/auth/session"), Ok(Route::EndSession));
+        assert_eq!(route("DELETE", "/auth/sessions"), Ok(Route::EndAllSessions));
         assert_eq!(route("GET", "/folders"), Ok(Route::Folders));
         assert_eq!(route("POST", "/files/upload"), Ok(Route::Upload));
         assert_eq!(route("GET", "/files"), Ok(Route::ListFiles));
@@ -173,6 +178,7 @@ mod tests {
         assert_eq!(route("GET", "/auth/login"), Err(ApiError::MethodNotAllowed { allow: "POST" }));
         assert_eq!(route("PUT", "/share/tok"), Err(ApiError::MethodNotAllowed { allow: "GET, POST" }));
         assert_eq!(route("GET", "/files/uploads"), Err(ApiError::MethodNotAllowed { allow: "POST" }));
+        assert_eq!(route("POST", "/auth/sessions"), Err(ApiError::MethodNotAllowed { allow: "DELETE" }));
     }
 
     #[test]
@@ -192,7 +198,7 @@ mod tests {
                 documented += usize::from(routed);
             }
         }
-        assert_eq!(documented, 27, "every operation of the Route enum is documented");
+        assert_eq!(documented, 28, "every operation of the Route enum is documented");
     }
 
     #[test]

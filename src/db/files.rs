@@ -57,6 +57,7 @@ fn fts_phrase(text: &str) -> String {
 
 pub(super) mod sql {
     use super::{fts_phrase, NewFile, FILE_COLUMNS, TRIGRAM};
+    use crate::db::sessions::ActiveSession;
     use crate::db::{qualified, SqlArg, Statement};
     use crate::listing::{KeyValue, ListQuery, Order, SortKey};
     use crate::model::{FolderPath, Id};
@@ -223,15 +224,18 @@ pub(super) mod sql {
         ]
     }
 
-    /// One of the user's files, checking in the same statement that the user exists: no
-    /// row when the account is gone, a row of NULLs when the file is not theirs.
-    pub fn file_of_existing_user(owner: &Id, id: &Id) -> Statement {
+    /// One of the user's files, checking in the same statement what every signed-in batch
+    /// checks first (`sessions::sql::session_alive`): no row when the request's session ended
+    /// or is not the user's, or the account is gone; a row of NULLs when the file is not theirs.
+    pub fn file_in_session(owner: &Id, id: &Id, session: &ActiveSession) -> Statement {
         let columns = qualified(FILE_COLUMNS, "f");
         Statement::new(
             &format!(
-                "SELECT {columns} FROM users u LEFT JOIN files f ON f.id = ?1 AND f.owner_id = u.id WHERE u.id = ?2"
+                "SELECT {columns} FROM sessions s JOIN users u ON u.id = s.user_id \
+                 LEFT JOIN files f ON f.id = ?1 AND f.owner_id = u.id \
+                 WHERE s.id = ?3 AND s.user_id = ?2 AND s.expires_at > ?4"
             ),
-            args![id, owner],
+            args![id, owner, &session.id, session.now],
         )
     }
 
@@ -339,9 +343,10 @@ mod calls {
         }
 
         /// The user's file `id`; 404 when it is not theirs. One statement, as this is on
-        /// the download path.
+        /// the download path; it checks the session as a signed-in batch would.
         pub async fn file(&self, owner: &Id, id: &Id) -> Result<FileRow, ApiError> {
-            let row = self.run(sql::file_of_existing_user(owner, id)).await?.first::<serde_json::Value>()?;
+            let statement = sql::file_in_session(owner, id, self.session()?);
+            let row = self.run(statement).await?.first::<serde_json::Value>()?;
             match row {
                 None => Err(account_gone()),
                 Some(row) if row["id"].is_null() => Err(ApiError::FileNotFound),
@@ -392,7 +397,7 @@ pub(super) fn samples() -> Vec<super::Statement> {
     let mut all = vec![
         sql::list_files(&id, &tests::query()),
         sql::child_folders(&id, &FolderPath::root(), 10),
-        sql::file_of_existing_user(&id, &id),
+        sql::file_in_session(&id, &id, &crate::db::sessions::ActiveSession { id: id.clone(), now: 0 }),
         sql::owns_file(&id, &id),
         sql::update_file(&id, &id, Some(("a", "a")), Some("/"), 0),
     ];

@@ -63,14 +63,6 @@ mod calls {
     use crate::error::ApiError;
 
     impl Db {
-        /// After a success: forgets the failures of `clear` and takes back the one attempt
-        /// counted against each of `forgive`, in one transaction.
-        pub async fn forgive_attempts(&self, clear: &[&str], forgive: &[&str]) -> Result<(), ApiError> {
-            let cleared = clear.iter().map(|key| sql::clear_failures(key));
-            let forgiven = forgive.iter().map(|key| sql::forgive_attempt(key));
-            self.batch(cleared.chain(forgiven).collect()).await.map(drop)
-        }
-
         /// Housekeeping: drops counters whose window closed before `cutoff`.
         pub async fn prune_counters(&self, cutoff: i64) -> Result<(), ApiError> {
             self.run(sql::prune_counters(cutoff)).await.map(drop)

@@ -4,6 +4,7 @@
 //! | area | tables |
 //! |---|---|
 //! | [`users`] | `users` |
+//! | [`sessions`] | `sessions`: one per issued token, checked by every signed-in batch |
 //! | [`files`] | `files` (and its trigram index `files_search`) |
 //! | [`uploads`] | `uploads`: pending direct uploads |
 //! | [`shares`] | `shares`, `share_accesses` |
@@ -13,7 +14,9 @@
 //! The schema lives in `migrations/`. Statements that belong together go out as one D1
 //! batch, which D1 runs as a single transaction in a single round trip. Every statement on
 //! behalf of a user is scoped by `owner_id`, and every batch for a signed-in user starts
-//! with a check that the user still exists, so a token for a deleted account gets 401.
+//! with a check that the request's session is still alive, is the user's and has not
+//! expired (and that the user exists), so a token that was logged out, or whose account is
+//! gone, gets 401 without a round trip of its own.
 //!
 //! Each area keeps its builders in a private `sql` module and lists a sample call of each in
 //! its `samples()`; a native test reads the area's source and fails when a builder is
@@ -33,6 +36,7 @@ macro_rules! args {
 pub mod files;
 pub mod ledger;
 pub mod limits;
+pub mod sessions;
 pub mod shares;
 pub mod uploads;
 pub mod users;
@@ -123,7 +127,8 @@ pub use self::runner::{Db, Rows};
 /// The D1 calls: preparing, binding, batching, and reading rows back (wasm32 only).
 #[cfg(target_arch = "wasm32")]
 mod runner {
-    use super::{users, SqlArg, Statement};
+    use super::sessions::{self, ActiveSession};
+    use super::{SqlArg, Statement};
     use crate::error::ApiError;
     use crate::model::Id;
     use js_sys::{Array, Function, Promise, Reflect, JSON};
@@ -133,8 +138,11 @@ mod runner {
     use worker::{D1Database, D1PreparedStatement};
 
     /// The D1 database, with one method per question the service asks it (in the area
-    /// files of this module).
-    pub struct Db(pub D1Database);
+    /// files of this module), and, for a signed-in request, the session it acts in.
+    pub struct Db {
+        d1: D1Database,
+        session: Option<ActiveSession>,
+    }
 
     fn d1_error(e: worker::Error) -> ApiError {
         ApiError::Internal(format!("D1: {e}"))
@@ -199,15 +207,33 @@ mod runner {
         JsFuture::from(promise).await.map_err(js_error)
     }
 
-    /// The 401 of a valid token whose account is gone.
+    /// The 401 of a well-signed token whose session ended (logged out, expired) or whose
+    /// account is gone.
     pub(super) fn account_gone() -> ApiError {
-        ApiError::Unauthenticated("The account of this access token no longer exists.")
+        ApiError::Unauthenticated("The session of this access token has ended; log in again.")
     }
 
     impl Db {
+        /// The database, acting in no session yet.
+        pub fn new(d1: D1Database) -> Self {
+            Db { d1, session: None }
+        }
+
+        /// From now on, every signed-in batch checks first that session `id` is alive at
+        /// `now` (Unix ms): the request's token named it.
+        pub fn act_in(&mut self, id: Id, now: i64) {
+            self.session = Some(ActiveSession { id, now });
+        }
+
+        /// The session this request acts in; a signed-in statement without one is a bug,
+        /// refused rather than run unchecked.
+        pub(super) fn session(&self) -> Result<&ActiveSession, ApiError> {
+            self.session.as_ref().ok_or_else(|| ApiError::Internal("a signed-in statement without a session".into()))
+        }
+
         fn prepare(&self, statement: Statement) -> Result<D1PreparedStatement, ApiError> {
             let args: Vec<JsValue> = statement.args.iter().map(to_js).collect();
-            self.0.prepare(statement.sql).bind(&args).map_err(d1_error)
+            self.d1.prepare(statement.sql).bind(&args).map_err(d1_error)
         }
 
         /// Runs one statement.
@@ -221,14 +247,15 @@ mod runner {
             let prepared = statements.into_iter().map(|s| self.prepare(s)).collect::<Result<Vec<_>, _>>()?;
             let list: Array = prepared.iter().map(|p| JsValue::from(p.inner().clone())).collect();
             let results: Array =
-                call(self.0.as_ref(), "batch", &Array::of1(&list)).await?.dyn_into().map_err(js_error)?;
+                call(self.d1.as_ref(), "batch", &Array::of1(&list)).await?.dyn_into().map_err(js_error)?;
             results.iter().map(|result| Rows::of(&result)).collect()
         }
 
-        /// Runs `statements` in one transaction after checking that `user` exists; returns
-        /// the results of `statements` (not of the check).
+        /// Runs `statements` in one transaction after checking that the request's session is
+        /// alive and `user`'s (401 otherwise); returns the results of `statements` (not of the
+        /// check).
         pub(super) async fn batch_as(&self, user: &Id, statements: Vec<Statement>) -> Result<Vec<Rows>, ApiError> {
-            let mut all = vec![users::sql::user_exists(user)];
+            let mut all = vec![sessions::sql::session_alive(user, self.session()?)];
             all.extend(statements);
             let mut results = self.batch(all).await?;
             if !at(&results, 0)?.any() {

@@ -21,27 +21,60 @@ pub struct Credentials {
     pub password_hash: String,
 }
 
+/// An account whose email has no canonical form yet.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UncanonicalEmail {
+    pub id: String,
+    pub email: String,
+}
+
 pub(super) mod sql {
     use crate::db::Statement;
-    use crate::model::Id;
+    use crate::model::{Email, Id};
 
-    /// `SELECT 1` when the user exists: the first statement of every signed-in batch.
-    pub fn user_exists(user: &Id) -> Statement {
-        Statement::new("SELECT 1 AS present FROM users WHERE id = ?", args![user])
-    }
-
-    /// Creates an account unless the email is taken (then it returns no row).
-    pub fn insert_user(id: &Id, email: &str, password_hash: &str, now: i64) -> Statement {
+    /// Creates an account unless its canonical email is taken (then it returns no row). The
+    /// old unique index on the typed address (ASCII case-insensitive) can only refuse what the
+    /// canonical one refuses too, but for a legacy row not yet canonicalized; either way the
+    /// answer is "taken".
+    pub fn insert_user(id: &Id, email: &Email, password_hash: &str, now: i64) -> Statement {
         Statement::new(
-            "INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (email) DO NOTHING RETURNING id",
-            args![id, email, password_hash, now],
+            "INSERT INTO users (id, email, email_canonical, password_hash, created_at) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT DO NOTHING RETURNING id",
+            args![id, email.as_str(), email.canonical(), password_hash, now],
         )
     }
 
-    /// The id and password hash for an email.
-    pub fn credentials(email: &str) -> Statement {
-        Statement::new("SELECT id, password_hash FROM users WHERE email = ?", args![email])
+    /// The id and password hash of the account with the email `typed` (canonically `canonical`).
+    /// An account is found by its canonical email; a legacy one whose canonical form the
+    /// sweeper has not computed yet (NULL), or could not keep (another account had it), by its
+    /// address as typed, compared as before (ASCII case-insensitively). The typed address is
+    /// the stronger match, so it wins when both find an account.
+    pub fn credentials(typed: &str, canonical: &str) -> Statement {
+        Statement::new(
+            "SELECT id, password_hash, 1 AS as_typed FROM users WHERE email = ?1 \
+             AND (email_canonical IS NULL OR email_canonical = 'conflict:' || id) \
+             UNION ALL SELECT id, password_hash, 0 FROM users WHERE email_canonical = ?2 \
+             ORDER BY as_typed DESC LIMIT 1",
+            args![typed, canonical],
+        )
+    }
+
+    /// Up to `limit` accounts whose email has no canonical form yet (from before emails had
+    /// one), for the sweeper.
+    pub fn uncanonical_emails(limit: i64) -> Statement {
+        Statement::new("SELECT id, email FROM users WHERE email_canonical IS NULL LIMIT ?", args![limit])
+    }
+
+    /// Gives a legacy account its canonical email, or, when another account has it already,
+    /// the marker `conflict:<id>` (no address: it never matches a login), so that the account
+    /// leaves the sweeper's queue and keeps logging in with its address as typed.
+    pub fn set_canonical_email(user: &Id, canonical: &str) -> Statement {
+        Statement::new(
+            "UPDATE users SET email_canonical = CASE \
+             WHEN EXISTS (SELECT 1 FROM users WHERE email_canonical = ?2) THEN 'conflict:' || id ELSE ?2 END \
+             WHERE id = ?1 AND email_canonical IS NULL RETURNING email_canonical = ?2 AS canonicalized",
+            args![user, canonical],
+        )
     }
 
     /// A user's profile and counters.
@@ -55,30 +88,31 @@ pub(super) mod sql {
 
 #[cfg(target_arch = "wasm32")]
 mod calls {
-    use super::{sql, Credentials, UserRow};
+    use super::{sql, Credentials, UncanonicalEmail, UserRow};
     use crate::db::limits::{self, Counter};
     use crate::db::runner::{account_gone, at};
     use crate::db::Db;
     use crate::error::ApiError;
-    use crate::model::Id;
+    use crate::model::{Email, Id};
 
     impl Db {
         /// Creates an account; false when the email is taken.
-        pub async fn create_user(&self, id: &Id, email: &str, hash: &str, now: i64) -> Result<bool, ApiError> {
+        pub async fn create_user(&self, id: &Id, email: &Email, hash: &str, now: i64) -> Result<bool, ApiError> {
             Ok(self.run(sql::insert_user(id, email, hash, now)).await?.any())
         }
 
-        /// The id and password hash of the account with this email, with this login
-        /// attempt counted against each of `keys` (windows of `window` ms) and the counts
-        /// read back, in one round trip: the count comes before the password is judged.
+        /// The id and password hash of the account with this email (as typed, and
+        /// canonical), with this login attempt counted against each of `keys` (windows of
+        /// `window` ms) and the counts read back, in one round trip: the count comes before
+        /// the password is judged.
         pub async fn credentials_counting_attempt(
             &self,
-            email: &str,
+            email: (&str, &str),
             keys: &[&str],
             now: i64,
             window: i64,
         ) -> Result<(Option<Credentials>, Vec<Counter>), ApiError> {
-            let mut statements = vec![sql::credentials(email)];
+            let mut statements = vec![sql::credentials(email.0, email.1)];
             statements.extend(keys.iter().map(|key| limits::sql::count_attempt(key, now, window)));
             let results = self.batch(statements).await?;
             let mut counters = Vec::with_capacity(keys.len());
@@ -88,9 +122,32 @@ mod calls {
             Ok((at(&results, 0)?.first()?, counters))
         }
 
-        /// The user's profile and counters; 401 when the account is gone.
+        /// The user's profile and counters; 401 when the session ended or the account is gone.
         pub async fn user(&self, user: &Id) -> Result<UserRow, ApiError> {
-            self.run(sql::user(user)).await?.first()?.ok_or_else(account_gone)
+            at(&self.batch_as(user, vec![sql::user(user)]).await?, 0)?.first()?.ok_or_else(account_gone)
+        }
+
+        /// Up to `limit` accounts whose email has no canonical form yet.
+        pub async fn uncanonical_emails(&self, limit: i64) -> Result<Vec<UncanonicalEmail>, ApiError> {
+            self.run(sql::uncanonical_emails(limit)).await?.all()
+        }
+
+        /// Stores the canonical emails the sweeper computed, in one transaction; returns how
+        /// many took theirs (the others conflicted with another account's).
+        pub async fn set_canonical_emails(&self, emails: &[(Id, String)]) -> Result<usize, ApiError> {
+            #[derive(serde::Deserialize)]
+            struct Row {
+                canonicalized: i64,
+            }
+            if emails.is_empty() {
+                return Ok(0);
+            }
+            let statements = emails.iter().map(|(id, canonical)| sql::set_canonical_email(id, canonical)).collect();
+            let mut taken = 0;
+            for rows in self.batch(statements).await? {
+                taken += rows.all::<Row>()?.iter().filter(|row| row.canonicalized == 1).count();
+            }
+            Ok(taken)
         }
     }
 }
@@ -99,16 +156,158 @@ mod calls {
 #[cfg(test)]
 pub(super) fn samples() -> Vec<super::Statement> {
     let id = crate::model::Id::from_trusted("0123456789abcdef0123456789abcdef".into());
-    vec![sql::user_exists(&id), sql::insert_user(&id, "a@b.io", "h", 0), sql::credentials("a@b.io"), sql::user(&id)]
+    let email = crate::model::Email::parse("A@b.io").unwrap();
+    vec![
+        sql::insert_user(&id, &email, "h", 0),
+        sql::credentials("A@b.io", "a@b.io"),
+        sql::user(&id),
+        sql::uncanonical_emails(100),
+        sql::set_canonical_email(&id, "a@b.io"),
+    ]
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::db::testing::{assert_no_table_scans, assert_samples_complete};
+    use super::sql;
+    use crate::db::testing::{assert_no_table_scans, assert_samples_complete, plan, schema, texts};
+    use crate::db::{SqlArg, Statement};
+    use crate::model::{canonical_email, Email, Id};
 
     #[test]
     fn every_statement_is_sampled_and_none_scans_a_table() {
         assert_samples_complete(include_str!("users.rs"));
         assert_no_table_scans(&super::samples());
+    }
+
+    #[test]
+    fn logins_and_the_sweeper_find_accounts_through_the_canonical_email_index() {
+        let db = schema();
+        let uses = |statement: Statement, index: &str| {
+            let steps = plan(&db, &statement.sql);
+            assert!(steps.iter().any(|s| s.contains(index)), "{index}: {steps:?}\n  in {}", statement.sql);
+        };
+        uses(sql::credentials("a@b.io", "a@b.io"), "users_by_canonical_email (email_canonical=?)");
+        uses(sql::credentials("a@b.io", "a@b.io"), "sqlite_autoindex_users_2 (email=?)");
+        uses(sql::uncanonical_emails(10), "users_by_canonical_email (email_canonical=?)");
+    }
+
+    fn id(n: u8) -> Id {
+        Id::from_trusted(format!("{n:032x}"))
+    }
+
+    /// Every statement's rows, each row's first column as text (NULL as "NULL").
+    fn run(db: &rusqlite::Connection, statement: &Statement) -> Vec<String> {
+        let args: Vec<rusqlite::types::Value> = statement
+            .args
+            .iter()
+            .map(|a| match a {
+                SqlArg::Text(t) => t.clone().into(),
+                SqlArg::Int(i) => (*i).into(),
+                SqlArg::Null => rusqlite::types::Value::Null,
+            })
+            .collect();
+        let mut prepared = db.prepare(&statement.sql).unwrap();
+        let rows = prepared
+            .query_map(rusqlite::params_from_iter(args), |row| {
+                Ok(match row.get::<_, rusqlite::types::Value>(0)? {
+                    rusqlite::types::Value::Text(t) => t,
+                    rusqlite::types::Value::Integer(i) => i.to_string(),
+                    _ => "NULL".to_owned(),
+                })
+            })
+            .unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+
+    /// The id of the account a login with `typed` finds.
+    fn login(db: &rusqlite::Connection, typed: &str) -> Option<String> {
+        texts(db, &sql::credentials(typed, &canonical_email(typed))).into_iter().next()
+    }
+
+    #[test]
+    fn accounts_from_before_canonical_emails_are_canonicalized_in_sql_or_by_the_sweeper() {
+        // The schema as it was before this change, with the accounts it could hold: the old
+        // unique index folded ASCII letters only, so Unicode variants were separate accounts.
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        let mut migrations: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        migrations.sort();
+        let (before, after): (Vec<_>, Vec<_>) =
+            migrations.into_iter().partition(|path| path.file_name().unwrap().to_string_lossy().as_ref() < "0007");
+        for migration in before {
+            db.execute_batch(&std::fs::read_to_string(migration).unwrap()).unwrap();
+        }
+        let legacy = [
+            (1, "Ada@Example.com"),
+            (2, "zo\u{e9}@x.io"),
+            (3, "ZO\u{c9}@x.io"),
+            (4, "K@x.io"),
+            (5, "\u{212a}@x.io"),
+            (6, "stra\u{df}e@x.de"),
+        ];
+        for (n, email) in legacy {
+            db.execute(
+                "INSERT INTO users (id, email, password_hash, created_at) VALUES (?1, ?2, 'h', 0)",
+                [id(n).as_str(), email],
+            )
+            .unwrap();
+        }
+        for migration in after {
+            db.execute_batch(&std::fs::read_to_string(migration).unwrap()).unwrap();
+        }
+
+        // Pure-ASCII addresses are canonical at once; the others wait for the sweeper, and
+        // meanwhile log in with their address as typed (ASCII letters in any case), as before.
+        let canonical = |n: u8| {
+            db.query_row("SELECT email_canonical FROM users WHERE id = ?1", [id(n).as_str()], |row| {
+                row.get::<_, Option<String>>(0)
+            })
+            .unwrap()
+        };
+        assert_eq!(canonical(1).as_deref(), Some("ada@example.com"));
+        assert_eq!(canonical(4).as_deref(), Some("k@x.io"));
+        assert_eq!([2, 3, 5, 6].map(canonical), [None, None, None, None]);
+        assert_eq!(login(&db, "ADA@example.COM"), Some(id(1).as_str().to_owned()));
+        assert_eq!(login(&db, "Zo\u{e9}@X.io"), Some(id(2).as_str().to_owned()));
+        assert_eq!(login(&db, "zoe\u{301}@x.io"), None, "variants wait for the sweeper");
+
+        // The sweeper's run: what is left, canonicalized in Rust, written back in order.
+        let pending = run(&db, &sql::uncanonical_emails(100));
+        assert_eq!(pending.len(), 4);
+        let mut taken = Vec::new();
+        for user in pending {
+            let email: String =
+                db.query_row("SELECT email FROM users WHERE id = ?1", [&user], |row| row.get(0)).unwrap();
+            let statement = sql::set_canonical_email(&Id::from_trusted(user.clone()), &canonical_email(&email));
+            taken.push((user, run(&db, &statement)));
+        }
+        assert_eq!(taken.iter().filter(|(_, rows)| rows == &["1"]).count(), 2, "{taken:?}");
+        assert!(run(&db, &sql::uncanonical_emails(100)).is_empty(), "the queue is empty");
+        assert_eq!(canonical(2).as_deref(), Some("zo\u{e9}@x.io"));
+        assert_eq!(canonical(6).as_deref(), Some("strasse@x.de"));
+        // The second zoé, and the Kelvin sign after the plain K, conflict: they are marked,
+        // and still log in with the address they typed.
+        assert_eq!(canonical(3), Some(format!("conflict:{}", id(3).as_str())));
+        assert_eq!(canonical(5), Some(format!("conflict:{}", id(5).as_str())));
+        assert_eq!(login(&db, "zoe\u{301}@x.io"), Some(id(2).as_str().to_owned()), "any spelling now");
+        assert_eq!(login(&db, "STRASSE@x.de"), Some(id(6).as_str().to_owned()));
+        assert_eq!(login(&db, "ZO\u{c9}@x.io"), Some(id(3).as_str().to_owned()), "as typed wins");
+        assert_eq!(login(&db, "\u{212a}@x.io"), Some(id(5).as_str().to_owned()));
+        assert_eq!(login(&db, "k@X.io"), Some(id(4).as_str().to_owned()));
+        assert_eq!(login(&db, "conflict:".to_owned().as_str()), None);
+        // A second run finds nothing to do and changes nothing.
+        assert!(run(&db, &sql::set_canonical_email(&id(2), "other@x.io")).is_empty());
+
+        // New accounts: a canonical form that is taken, or an address equal to a legacy one
+        // but for ASCII case, is refused (no row), whichever index finds it.
+        for email in ["ZOE\u{301}@X.IO", "k@x.io", "zO\u{c9}@x.io", "Strasse@X.DE"] {
+            let email = Email::parse(email).unwrap();
+            assert!(run(&db, &sql::insert_user(&id(9), &email, "h", 0)).is_empty(), "{email:?}");
+        }
+        let fresh = Email::parse("Zo\u{eb}@x.io").unwrap();
+        assert_eq!(run(&db, &sql::insert_user(&id(9), &fresh, "h", 0)), [id(9).as_str()]);
+        assert_eq!(login(&db, "ZOE\u{308}@x.io"), Some(id(9).as_str().to_owned()));
     }
 }

@@ -71,7 +71,7 @@ fn config(env: &Env) -> Result<Rc<Config>, ApiError> {
 fn app(env: &Env) -> Result<App, ApiError> {
     Ok(App {
         config: config(env)?,
-        db: Db(env.d1("DB").map_err(|e| ApiError::Config(format!("D1 binding DB: {e}")))?),
+        db: Db::new(env.d1("DB").map_err(|e| ApiError::Config(format!("D1 binding DB: {e}")))?),
         now: js_sys::Date::now() as i64,
     })
 }
@@ -84,13 +84,17 @@ pub async fn scheduled(env: Env) {
     };
     match outcome {
         Ok(report) => console_log!(
-            "sweep: {} objects deleted, {} failed, {} held by other requests; {} expired shares and {} finished \
-             uploads dropped",
+            "sweep: {} objects deleted, {} failed, {} held by other requests; {} expired shares, {} finished \
+             uploads and {} expired sessions dropped; {} emails canonicalized, {} left as typed (another account \
+             has their canonical form)",
             report.objects_deleted,
             report.objects_failed,
             report.objects_skipped,
             report.shares_deleted,
-            report.uploads_forgotten
+            report.uploads_forgotten,
+            report.sessions_deleted,
+            report.emails_canonicalized,
+            report.email_conflicts
         ),
         Err(e) => console_error!("sweep failed: {}", e.log_line().unwrap_or_else(|| e.to_string())),
     }
@@ -100,12 +104,12 @@ pub async fn scheduled(env: Env) {
 /// arm per route reads the request, calls one operation and answers.
 async fn dispatch(route: Route<'_>, method: &str, mut req: Request, env: &Env) -> Result<Response, ApiError> {
     let access = route.access();
-    let app = if access == Access::Document { None } else { Some(app(env)?) };
-    let app = app.as_ref();
-    let user = match (access, app) {
+    let mut app = if access == Access::Document { None } else { Some(app(env)?) };
+    let user = match (access, app.as_mut()) {
         (Access::SignedIn, Some(app)) => Some(authenticate(&req, method, app)?),
         _ => None,
     };
+    let app = app.as_ref();
     // Every route but a document has an app; every signed-in route has a user.
     let app = || app.ok_or_else(|| ApiError::Internal("route without its app".into()));
     let user = || user.as_ref().ok_or_else(|| ApiError::Internal("signed-in route without a user".into()));
@@ -131,7 +135,11 @@ async fn dispatch(route: Route<'_>, method: &str, mut req: Request, env: &Env) -
             json(200, &app()?.login(&email, &password, &caller(&req)).await?)
         }
         Route::StartSession => session::start(&mut req, app()?).await,
-        Route::EndSession => session::end(),
+        Route::EndSession => session::end(&req, app()?).await,
+        Route::EndAllSessions => {
+            app()?.end_all_sessions(user()?).await?;
+            session::ended()
+        }
         Route::ResolveShare(token) => shares::resolve(&req, app()?, token).await,
         Route::UnlockShare(token) => shares::unlock(&mut req, app()?, token).await,
         Route::Me => json(200, &app()?.me(user()?).await?),
@@ -169,8 +177,8 @@ async fn dispatch(route: Route<'_>, method: &str, mut req: Request, env: &Env) -
 }
 
 /// The caller's account, from a bearer token or the web app's session cookie (which must
-/// also pass the CSRF check).
-fn authenticate(req: &Request, method: &str, app: &App) -> Result<Id, ApiError> {
+/// also pass the CSRF check); the app's database calls check the token's session from now on.
+fn authenticate(req: &Request, method: &str, app: &mut App) -> Result<Id, ApiError> {
     let (authorization, cookie) = (header(req, "authorization"), header(req, "cookie"));
     let credential = Credential::of(authorization.as_deref(), cookie.as_deref())?;
     if let Credential::Session(_) = credential {

@@ -1,52 +1,104 @@
-//! Accounts: registering, logging in (rate limited), and the signed-in user's usage.
+//! Accounts: registering, logging in (rate limited) and out (of one session or all), and the
+//! signed-in user's usage.
 
 use super::{App, Caller};
 use crate::auth;
+use crate::db::sessions::{NewSession, SessionKind};
 use crate::domain::limits::{self, LOGIN_PER_ACCOUNT, PER_CLIENT};
+use crate::domain::millis_after;
 use crate::error::ApiError;
-use crate::listing::fold_case;
-use crate::model::{rfc3339, Email, Id, Password};
+use crate::model::{canonical_email, rfc3339, Email, Id, Password};
+use crate::session::Credential;
 use crate::views::{AccountView, MeView, TokenView};
+
+/// A login whose password matched: the account, and the limit keys its success settles.
+struct Verified {
+    user: Id,
+    /// The key whose failures are forgotten (this account from this client).
+    clear: String,
+    /// The key whose counted attempt is taken back (this client).
+    forgive: String,
+}
 
 impl App {
     /// Creates an account.
     pub async fn register(&self, email: Email, password: Password) -> Result<AccountView, ApiError> {
         let id = Id::generate()?;
         let hash = auth::hash_password(&password, &crate::random::bytes()?)?;
-        if !self.db.create_user(&id, email.as_str(), &hash, self.now).await? {
+        if !self.db.create_user(&id, &email, &hash, self.now).await? {
             return Err(ApiError::EmailTaken);
         }
         Ok(AccountView { id: id.as_str().to_owned(), email: email.as_str().to_owned(), created_at: rfc3339(self.now) })
     }
 
-    /// Checks a password and issues an access token for API clients.
+    /// Checks a password and issues an access token for API clients, in a session of its own.
     pub async fn login(&self, email: &str, password: &str, caller: &Caller) -> Result<TokenView, ApiError> {
-        let user = self.check_credentials(email, password, caller).await?;
         let ttl = self.config.access_token_ttl_seconds;
-        let access_token = self.keys().issue(&user, self.now_seconds(), ttl)?;
+        let access_token = self.sign_in(email, password, caller, SessionKind::Api, ttl).await?;
         Ok(TokenView { access_token, token_type: "bearer", expires_in: ttl })
     }
 
     /// Checks a password and issues the token of a web app session, with its lifetime in
     /// seconds (the route puts it in the session cookie).
     pub async fn start_session(&self, email: &str, password: &str, caller: &Caller) -> Result<(String, u64), ApiError> {
-        let user = self.check_credentials(email, password, caller).await?;
         let ttl = self.config.session_ttl_seconds;
-        Ok((self.keys().issue(&user, self.now_seconds(), ttl)?, ttl))
+        Ok((self.sign_in(email, password, caller, SessionKind::Web, ttl).await?, ttl))
+    }
+
+    /// Checks a password, opens a session of `ttl` seconds and issues its token. The session
+    /// is written with the attempt's forgiveness, in the round trip that needed to be made
+    /// anyway.
+    async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        caller: &Caller,
+        kind: SessionKind,
+        ttl: u64,
+    ) -> Result<String, ApiError> {
+        let verified = self.check_credentials(email, password, caller).await?;
+        let session = Id::generate()?;
+        let token = self.keys().issue(&verified.user, &session, self.now_seconds(), ttl)?;
+        let new = NewSession {
+            id: &session,
+            user: &verified.user,
+            kind,
+            now: self.now,
+            expires_at: millis_after(self.now, ttl),
+        };
+        self.db.open_session(new, &[&verified.clear], &[&verified.forgive]).await?;
+        Ok(token)
+    }
+
+    /// Ends the session a token names, if the token is ours and still valid: logging out.
+    /// Anything else has no session to end, which is no error (logging out twice is fine).
+    pub async fn end_session(&self, credential: Credential<'_>) -> Result<(), ApiError> {
+        match self.keys().verify(credential.token(), self.now_seconds()) {
+            Ok(signed_in) => self.db.end_session(&signed_in.user, &signed_in.session).await,
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// Ends every session of the user, the caller's own included: logging out everywhere.
+    pub async fn end_all_sessions(&self, user: &Id) -> Result<(), ApiError> {
+        self.db.end_all_sessions(user).await
     }
 
     /// The account whose password this is. Unknown emails cost as much time as wrong
     /// passwords and get the same answer. Every attempt is counted before the password is
     /// judged, per account and client (so failures elsewhere never lock the owner out) and
     /// per client; past either limit the attempt is refused unjudged, however many race.
-    async fn check_credentials(&self, email: &str, password: &str, caller: &Caller) -> Result<Id, ApiError> {
+    async fn check_credentials(&self, email: &str, password: &str, caller: &Caller) -> Result<Verified, ApiError> {
         let client = self.ip_pseudonym(caller);
-        let pair_key = format!("login:{}:{client}", fold_case(email.trim()));
+        // Any text may be looked up: one that is no valid email simply matches no account.
+        // Every spelling of an address counts against the same account.
+        let canonical = canonical_email(email);
+        let pair_key = format!("login:{}:{client}", canonical_email(email.trim()));
         let client_key = format!("client:{client}");
         let keys = [pair_key.as_str(), client_key.as_str()];
-        // Any text may be looked up: one that is no valid email simply matches no account.
         let window = LOGIN_PER_ACCOUNT.window_millis;
-        let (account, counters) = self.db.credentials_counting_attempt(email, &keys, self.now, window).await?;
+        let (account, counters) =
+            self.db.credentials_counting_attempt((email, &canonical), &keys, self.now, window).await?;
         let policy = |key: &str| if key.starts_with("client:") { PER_CLIENT } else { LOGIN_PER_ACCOUNT };
         if let Some(retry_after) = limits::refused_after_counting(&counters, policy, self.now) {
             return Err(ApiError::RateLimited { retry_after });
@@ -56,8 +108,20 @@ impl App {
         let Some(account) = account.filter(|_| matches) else {
             return Err(ApiError::InvalidCredentials);
         };
-        self.db.forgive_attempts(&[&pair_key], &[&client_key]).await?;
-        Ok(Id::from_trusted(account.id))
+        // The success forgets the account's failures from this client and takes back the
+        // attempt counted against the client: done with the session's write.
+        Ok(Verified { user: Id::from_trusted(account.id), clear: pair_key, forgive: client_key })
+    }
+
+    /// Gives up to `limit` accounts from before canonical emails theirs (SQL could not
+    /// compute it for addresses beyond ASCII); returns how many took it and how many
+    /// conflicted with another account's, which keep logging in with their address as typed.
+    pub(super) async fn canonicalize_legacy_emails(&self, limit: i64) -> Result<(usize, usize), ApiError> {
+        let pending = self.db.uncanonical_emails(limit).await?;
+        let emails: Vec<(Id, String)> =
+            pending.into_iter().map(|row| (Id::from_trusted(row.id), canonical_email(&row.email))).collect();
+        let taken = self.db.set_canonical_emails(&emails).await?;
+        Ok((taken, emails.len().saturating_sub(taken)))
     }
 
     /// The user's profile and usage.

@@ -76,10 +76,13 @@ impl App {
         CursorKey(self.config.secret_key.expose())
     }
 
-    /// The user a bearer token or session cookie speaks for (whether the account still
-    /// exists is checked by the database call each operation makes anyway).
-    pub fn authenticate(&self, credential: Credential<'_>) -> Result<Id, ApiError> {
-        self.keys().verify(credential.token(), self.now_seconds())
+    /// The user a bearer token or session cookie speaks for. From then on every database
+    /// call of this request checks, in its own batch, that the token's session is still
+    /// alive and the user's (so a logged-out token, or one of a deleted account, gets 401).
+    pub fn authenticate(&mut self, credential: Credential<'_>) -> Result<Id, ApiError> {
+        let signed_in = self.keys().verify(credential.token(), self.now_seconds())?;
+        self.db.act_in(signed_in.session, self.now);
+        Ok(signed_in.user)
     }
 
     /// When a claim taken now runs out.

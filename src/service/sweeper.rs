@@ -11,6 +11,10 @@ const SWEEP_BATCH: i64 = 20;
 const SHARE_BATCH: i64 = 500;
 /// Rate-limit counters older than this are dropped.
 const LIMIT_RETENTION_MILLIS: i64 = 24 * 3600 * 1000;
+/// Accounts from before canonical emails given theirs per run.
+const EMAIL_BATCH: i64 = 200;
+/// Expired sessions dropped per run.
+const SESSION_BATCH: i64 = 1000;
 
 /// What one run of the sweeper did.
 #[derive(Debug, Default)]
@@ -21,14 +25,18 @@ pub struct SweepReport {
     pub objects_skipped: usize,
     pub shares_deleted: usize,
     pub uploads_forgotten: usize,
+    pub sessions_deleted: usize,
+    pub emails_canonicalized: usize,
+    pub email_conflicts: usize,
 }
 
 impl App {
     /// One sweep: abandoned uploads are aborted and their objects deleted (their quota
     /// reservations given back), objects of deleted files are deleted, finished uploads,
-    /// long-expired shares and stale rate-limit counters are dropped. Each object is claimed
-    /// in D1 before the bucket is touched, and only when no file row owns it and no upload
-    /// on it is still live, so a sweep racing a complete can never delete a file's bytes.
+    /// long-expired shares, stale rate-limit counters and expired sessions are dropped, and
+    /// accounts from before canonical emails are given theirs. Each object is claimed in D1
+    /// before the bucket is touched, and only when no file row owns it and no upload on it
+    /// is still live, so a sweep racing a complete can never delete a file's bytes.
     pub async fn sweep(&self) -> Result<SweepReport, ApiError> {
         let mut report = SweepReport::default();
         for orphan in self.db.due_orphans(self.now, SWEEP_BATCH).await? {
@@ -41,6 +49,8 @@ impl App {
         }
         report.uploads_forgotten = self.db.prune_finished_uploads(self.now, SHARE_BATCH).await?;
         self.db.prune_counters(self.now - LIMIT_RETENTION_MILLIS).await?;
+        report.sessions_deleted = self.db.delete_expired_sessions(self.now, SESSION_BATCH).await?;
+        (report.emails_canonicalized, report.email_conflicts) = self.canonicalize_legacy_emails(EMAIL_BATCH).await?;
         let expired_before = self.now - self.config.expired_share_grace_millis;
         report.shares_deleted = self.db.delete_expired_shares(expired_before, SHARE_BATCH).await?;
         Ok(report)

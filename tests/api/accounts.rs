@@ -117,3 +117,54 @@ async fn oversized_json_bodies_are_refused_before_reading_them() {
     let answer = stack.client().post_bytes("/auth/register", "application/json", huge.into_bytes()).await;
     answer.problem(413, "payload_too_large");
 }
+
+#[tokio::test]
+async fn the_three_ways_of_writing_zoe_are_one_account() {
+    let stack = Stack::shared();
+    let client = stack.client();
+    let u = unique();
+    // "é" as one code point, its capital, and "e" followed by a combining acute accent: three
+    // spellings of one address that people cannot tell apart.
+    let composed = format!("zo\u{e9}.{u}@Example.io");
+    let capitals = format!("ZO\u{c9}.{}@EXAMPLE.IO", u.to_uppercase());
+    let decomposed = format!("zoe\u{301}.{u}@example.io");
+    let password = "correct horse battery";
+
+    let created = client.post_json("/auth/register", &json!({ "email": composed, "password": password })).await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let account = created.json();
+    assert_eq!(account["email"], composed, "the address is shown as typed");
+    for taken in [&capitals, &decomposed] {
+        let again =
+            client.post_json("/auth/register", &json!({ "email": taken, "password": "another password" })).await;
+        again.problem(409, "email_taken");
+    }
+
+    for spelling in [&composed, &capitals, &decomposed] {
+        let login = client.post_json("/auth/login", &json!({ "email": spelling, "password": password })).await;
+        assert_eq!(login.status, 200, "{spelling:?}: {}", login.text());
+        let me = client.with_token(login.json()["access_token"].as_str()).get("/auth/me").await.json();
+        assert_eq!((&me["id"], &me["email"]), (&account["id"], &account["email"]), "{spelling:?}");
+    }
+    let wrong = client.post_json("/auth/login", &json!({ "email": decomposed, "password": "not the password" })).await;
+    wrong.problem(401, "invalid_credentials");
+}
+
+#[tokio::test]
+async fn full_case_folding_makes_strasse_and_straße_one_address() {
+    let stack = Stack::shared();
+    let u = unique();
+    let created = stack
+        .client()
+        .post_json(
+            "/auth/register",
+            &json!({ "email": format!("stra\u{df}e.{u}@example.de"), "password": "long enough" }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let again = stack
+        .client()
+        .post_json("/auth/register", &json!({ "email": format!("STRASSE.{u}@example.de"), "password": "long enough" }))
+        .await;
+    again.problem(409, "email_taken");
+}

@@ -1,6 +1,6 @@
 //! Malformed requests: each gets a clear 4xx and changes nothing.
 
-use crate::harness::{Stack, User};
+use crate::harness::{encode, Stack, User};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -110,4 +110,68 @@ async fn json_of_the_wrong_shape_is_refused_field_by_field() {
         user.client.post_bytes(&share_path, "application/json", b"{\"password\": \"\xff\xfe\"}".to_vec()).await;
     invalid_utf8.problem(400, "malformed_json");
     assert!(user.client.get(&format!("{share_path}s")).await.json()["items"].as_array().unwrap().is_empty());
+}
+
+/// The bidirectional formatting characters (Unicode's Bidi_Control), which make a name
+/// show as something else: "invoice\u{202E}fdp.exe" reads as "invoiceexe.pdf".
+const BIDI_CONTROLS: [char; 12] = [
+    '\u{61C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}',
+    '\u{2067}', '\u{2068}', '\u{2069}',
+];
+
+#[tokio::test]
+async fn names_folders_and_emails_with_bidirectional_controls_are_refused_everywhere() {
+    let stack = Stack::shared();
+    let user = stack.user().await;
+    let c = &user.client;
+    let file = c.upload("ok.txt", "/", b"x").await;
+    let path = format!("/files/{}", file["id"].as_str().unwrap());
+    let form = |parts: &[(&str, &str)], file_name: &str| {
+        let mut form = reqwest::multipart::Form::new()
+            .part("file", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name(file_name.to_owned()));
+        for (name, value) in parts {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        form
+    };
+    for control in BIDI_CONTROLS {
+        let name = format!("invoice{control}fdp.exe");
+        let folder = format!("/bills/{control}2026");
+        let refusals = [
+            (c.post_bytes(&format!("/files/upload?name={}", encode(&name)), "text/plain", b"x".to_vec()).await, "name"),
+            (
+                c.post_bytes(
+                    &format!("/files/upload?name=a.txt&folder={}", encode(&folder)),
+                    "text/plain",
+                    b"x".to_vec(),
+                )
+                .await,
+                "folder",
+            ),
+            (c.upload_form(form(&[], &name)).await, "file"),
+            (c.upload_form(form(&[("name", &name)], "a.txt")).await, "name"),
+            (c.upload_form(form(&[("folder", &folder)], "a.txt")).await, "folder"),
+            (c.patch_json(&path, &json!({ "name": name })).await, "name"),
+            (c.patch_json(&path, &json!({ "folder": folder })).await, "folder"),
+            (c.post_json("/files/uploads", &json!({ "name": name, "size": 1 })).await, "name"),
+            (c.post_json("/files/uploads", &json!({ "name": "a.txt", "size": 1, "folder": folder })).await, "folder"),
+            (c.get(&format!("/folders?parent={}", encode(&folder))).await, "parent"),
+            (
+                stack
+                    .client()
+                    .post_json(
+                        "/auth/register",
+                        &json!({ "email": format!("eve{control}@example.com"), "password": "long enough" }),
+                    )
+                    .await,
+                "email",
+            ),
+        ];
+        for (answer, field) in refusals {
+            assert_eq!(answer.problem(422, "validation_error")["field"], field, "U+{:04X}", control as u32);
+        }
+    }
+    assert_eq!(c.get(&path).await.json(), file, "nothing changed");
+    assert_eq!(c.get("/files").await.json()["items"].as_array().unwrap().len(), 1, "nothing was stored");
+    assert!(stack.objects_of(&user.id).len() == 1);
 }

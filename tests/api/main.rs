@@ -16,6 +16,7 @@ mod integrity;
 mod limits;
 mod races;
 mod security;
+mod sessions;
 mod share_controls;
 mod sharing;
 mod upload_urls;
@@ -40,4 +41,10 @@ pub fn forge_token(alg: &str, claims: &serde_json::Value) -> String {
 /// Unix seconds now.
 pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// The claims of a token, read without checking it (tests take tokens apart to forge others).
+pub fn claims_of(token: &str) -> serde_json::Value {
+    let payload = token.split('.').nth(1).expect("a JWT has a payload");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("JSON claims")
 }

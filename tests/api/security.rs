@@ -1,7 +1,7 @@
 //! Tokens that must not work, and files that are nobody else's business.
 
 use crate::harness::Stack;
-use crate::{forge_token, now};
+use crate::{claims_of, forge_token, now};
 use serde_json::json;
 
 #[tokio::test]
@@ -12,7 +12,9 @@ async fn requests_without_a_valid_token_are_401_with_a_bearer_challenge() {
     let (head, signature) = real.rsplit_once('.').unwrap();
     let mut flipped = signature.to_owned();
     flipped.replace_range(0..1, if signature.starts_with('A') { "B" } else { "A" });
-    let claims = |iat: i64, exp: i64| json!({ "sub": user.id, "iat": iat, "exp": exp });
+    // Each forged token names the user's live session, so that each is refused for its own flaw.
+    let sid = claims_of(&real)["sid"].clone();
+    let claims = |iat: i64, exp: i64| json!({ "sub": user.id, "sid": sid, "iat": iat, "exp": exp });
     let unsigned_none = {
         let forged = forge_token("none", &claims(now(), now() + 600));
         format!("{}.", forged.rsplit_once('.').unwrap().0)
@@ -22,13 +24,14 @@ async fn requests_without_a_valid_token_are_401_with_a_bearer_challenge() {
         Some(format!("{head}.{flipped}")),
         Some(forge_token("HS256", &claims(now() - 7200, now() - 3600))),
         Some(forge_token("HS256", &claims(now() + 3600, now() + 7200))),
-        Some(forge_token("HS256", &json!({ "sub": user.id, "iat": now() }))),
+        Some(forge_token("HS256", &json!({ "sub": user.id, "sid": sid, "iat": now() }))),
+        Some(forge_token("HS256", &json!({ "sub": user.id, "iat": now(), "exp": now() + 600 }))),
         Some(unsigned_none),
         Some(forge_token("none", &claims(now(), now() + 600))),
         Some(forge_token("HS512", &claims(now(), now() + 600))),
         Some(forge_token(
             "HS256",
-            &json!({ "sub": "ffffffffffffffffffffffffffffffff", "iat": now(), "exp": now() + 600 }),
+            &json!({ "sub": "ffffffffffffffffffffffffffffffff", "sid": sid, "iat": now(), "exp": now() + 600 }),
         )),
         Some("garbage".to_owned()),
     ];

@@ -135,3 +135,56 @@ async fn raw_uploads_need_a_content_length() {
     user.client.send(request).await.problem(411, "length_required");
     assert!(stack.objects_of(&user.id).is_empty());
 }
+
+/// A form with one file part whose `filename` parameter is `encoded`, exactly as written.
+fn form_with_filename(encoded: &str) -> Vec<u8> {
+    format!(
+        "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{encoded}\"\r\n\
+         Content-Type: text/plain\r\n\r\nhello\r\n--B--\r\n"
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn quotes_in_a_form_filename_survive_the_way_browsers_and_curl_send_them() {
+    let stack = Stack::shared();
+    let user = stack.user().await;
+    let c = &user.client;
+    let stored_as = |encoded: &'static str| async move {
+        let answer =
+            c.post_bytes("/files/upload", "multipart/form-data; boundary=B", form_with_filename(encoded)).await;
+        assert_eq!(answer.status, 201, "{encoded}: {}", answer.text());
+        answer.json()["name"].as_str().unwrap().to_owned()
+    };
+    // Browsers (the HTML form-data rules) and curl write `"` as %22, in either case of hex.
+    assert_eq!(stored_as("my %22draft%22.txt").await, "my \"draft\".txt");
+    assert_eq!(stored_as("%22quoted%22 %22twice%22.txt").await, "\"quoted\" \"twice\".txt");
+    assert_eq!(stored_as("lower %2a %22case%22.txt").await, "lower %2a \"case\".txt");
+    // Only those three escapes are theirs: any other percent sign is part of the name.
+    assert_eq!(stored_as("100%25 off %41.txt").await, "100%25 off %41.txt");
+    assert_eq!(stored_as("50% %2522.txt").await, "50% %2522.txt");
+    // Line breaks come as %0D and %0A: decoded, they are control characters, refused.
+    for encoded in ["two%0Alines.txt", "carriage%0dreturn.txt", "both%0D%0A.txt"] {
+        let answer =
+            c.post_bytes("/files/upload", "multipart/form-data; boundary=B", form_with_filename(encoded)).await;
+        assert_eq!(answer.problem(422, "validation_error")["field"], "file", "{encoded}");
+    }
+
+    // curl itself, as people upload from a shell.
+    let path = std::env::temp_dir().join(format!("edgedrop-curl-{}.txt", crate::harness::unique()));
+    std::fs::write(&path, b"from curl").unwrap();
+    let curl = tokio::process::Command::new("curl")
+        .args(["-s", "-H", &format!("authorization: Bearer {}", c.token.as_deref().unwrap()), "-F"])
+        .arg(format!("file=@{};filename=\"my \\\"draft\\\".txt\"", path.display()))
+        .arg(format!("{}/files/upload", stack.base))
+        .output()
+        .await
+        .expect("curl runs");
+    let _ = std::fs::remove_file(&path);
+    let answer: serde_json::Value = serde_json::from_slice(&curl.stdout).unwrap();
+    assert_eq!(answer["name"], "my \"draft\".txt", "{answer}");
+
+    // reqwest escapes the quotes with backslashes instead; that keeps working.
+    let form = Form::new().part("file", file_part("my \"draft\".txt", b"x".to_vec()));
+    assert_eq!(c.upload_form(form).await.json()["name"], "my \"draft\".txt");
+}

@@ -4,7 +4,7 @@
 use crate::harness::{Answer, Client, Stack};
 use serde_json::{json, Value};
 
-const CSRF: (&str, &str) = ("x-edgedrop-csrf", "1");
+pub(crate) const CSRF: (&str, &str) = ("x-edgedrop-csrf", "1");
 
 /// The session cookie's `name=value` out of a login answer's `Set-Cookie`.
 fn session_of(set_cookie: &str) -> String {
@@ -12,7 +12,7 @@ fn session_of(set_cookie: &str) -> String {
 }
 
 /// Logs in to the web app; returns the `Cookie` header value to send from now on.
-async fn log_in(client: &Client, email: &str, password: &str) -> String {
+pub(crate) async fn log_in(client: &Client, email: &str, password: &str) -> String {
     let answer = client
         .send(
             client
@@ -31,7 +31,13 @@ async fn log_in(client: &Client, email: &str, password: &str) -> String {
     session_of(&set_cookie)
 }
 
-async fn with_cookie(client: &Client, method: reqwest::Method, path: &str, cookie: &str, csrf: bool) -> Answer {
+pub(crate) async fn with_cookie(
+    client: &Client,
+    method: reqwest::Method,
+    path: &str,
+    cookie: &str,
+    csrf: bool,
+) -> Answer {
     let mut builder = client.request(method, path).header("cookie", cookie);
     if csrf {
         builder = builder.header(CSRF.0, CSRF.1);
@@ -40,7 +46,7 @@ async fn with_cookie(client: &Client, method: reqwest::Method, path: &str, cooki
 }
 
 /// A small upload made with the session cookie and `headers`.
-async fn cookie_upload(client: &Client, cookie: &str, headers: &[(&str, &str)]) -> Answer {
+pub(crate) async fn cookie_upload(client: &Client, cookie: &str, headers: &[(&str, &str)]) -> Answer {
     let mut builder = client
         .request(reqwest::Method::POST, "/files/upload?name=mine.txt")
         .header("cookie", cookie)

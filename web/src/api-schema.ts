@@ -75,8 +75,31 @@ export interface paths {
          * @description Checks the password like `POST /auth/login` (same rate limits) and answers with a `Set-Cookie` of the `__Host-edgedrop-session` cookie (HttpOnly, Secure, SameSite=Strict, `SESSION_EXPIRE_HOURS` long) instead of a token that scripts could read. API clients should use `POST /auth/login`.
          */
         post: operations["startSession"];
-        /** Log out of the web app (clears the session cookie) */
+        /**
+         * Log out: end this session (clears the session cookie)
+         * @description Ends the session of the token the request carries (the bearer token, or else the session cookie), so that the token and every copy of it get 401 from now on; other sessions of the account (other logins, other devices) keep working. With the cookie, `X-Edgedrop-Csrf: 1` is required like for any change. Without a token, or with one that is no longer valid, there is nothing to end and the answer is the same 204.
+         */
         delete: operations["endSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Log out everywhere: end every session of the account
+         * @description Ends every session of the signed-in account, this one included: every bearer token from `POST /auth/login` and every web app cookie of the account gets 401 from now on (each needs a new login). Clears the session cookie. With the cookie, `X-Edgedrop-Csrf: 1` is required.
+         */
+        delete: operations["endAllSessions"];
         options?: never;
         head?: never;
         patch?: never;
@@ -110,7 +133,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a file (streamed to the bucket)
-         * @description Either `multipart/form-data` with one part `file` and optional text parts `name` and `folder`, or any other content type: the raw body is the file, and `Content-Length` is required. `?name=` and `?folder=` apply to both; a form's own `name` and `folder` fields win, and the `file` part's filename names the file when nothing else does, so a raw upload needs `?name=`. Bodies over `MAX_UPLOAD_BYTES` are refused with 413 and nothing is stored.
+         * @description Either `multipart/form-data` with one part `file` and optional text parts `name` and `folder`, or any other content type: the raw body is the file, and `Content-Length` is required. `?name=` and `?folder=` apply to both; a form's own `name` and `folder` fields win, and the `file` part's filename names the file when nothing else does, so a raw upload needs `?name=`. The filename is read as browsers and curl write it: `%22`, `%0D` and `%0A` are decoded to `"`, CR and LF (which, being control characters, are then refused) and every other character is kept as sent; a backslash-escaped `\"` works too. Bodies over `MAX_UPLOAD_BYTES` are refused with 413 and nothing is stored.
          */
         post: operations["uploadFile"];
         delete?: never;
@@ -424,7 +447,10 @@ export interface components {
             status: "ok";
         };
         Credentials: {
-            /** Format: email */
+            /**
+             * Format: email
+             * @description Any spelling of the address: accounts are told apart by its canonical form (NFC after full Unicode case folding), and it is shown as typed at registration. No control or bidirectional formatting characters.
+             */
             email: string;
             password: string;
         };
@@ -640,7 +666,7 @@ export interface components {
             items: components["schemas"]["Access"][];
             next_cursor: string | null;
         };
-        /** @description 1 to 255 bytes of UTF-8, no `/`, no control characters, not `.` or `..`. */
+        /** @description 1 to 255 bytes of UTF-8, no `/`, no control characters, no bidirectional formatting characters (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069, which make a name show as another), not `.` or `..`. */
         Name: string;
         /** @description `/` or `/a/b`: at most 1024 bytes, segments as file names. */
         Folder: string;
@@ -717,7 +743,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An account with this email exists already, in any letter case (`email_taken`). */
+            /** @description An account with this email exists already, in any spelling: addresses are compared in NFC with full Unicode case folding (`email_taken`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -936,13 +962,16 @@ export interface operations {
     endSession: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `1`; required when the request rides on the session cookie (CSRF protection). */
+                "X-Edgedrop-Csrf"?: "1";
+            };
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Logged out (also when no one was logged in). */
+            /** @description Logged out (also when no one was logged in, or the session had ended already). */
             204: {
                 headers: {
                     /** @description The session cookie, expired. */
@@ -950,6 +979,65 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request rides on the session cookie without `X-Edgedrop-Csrf: 1`, or came from another site (`csrf_rejected`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    endAllSessions: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `1`; required when the request rides on the session cookie (CSRF protection). */
+                "X-Edgedrop-Csrf"?: "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every session of the account has ended. */
+            204: {
+                headers: {
+                    /** @description The session cookie, expired. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request rides on the session cookie without `X-Edgedrop-Csrf: 1`, or came from another site (`csrf_rejected`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
             500: {
@@ -980,7 +1068,7 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1034,7 +1122,7 @@ export interface operations {
                     "application/json": components["schemas"]["File"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1138,7 +1226,7 @@ export interface operations {
                     "application/json": components["schemas"]["FilePage"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1188,7 +1276,7 @@ export interface operations {
                     "application/json": components["schemas"]["FolderList"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1238,7 +1326,7 @@ export interface operations {
                     "application/json": components["schemas"]["File"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1286,7 +1374,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1358,7 +1446,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1446,7 +1534,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1518,7 +1606,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1595,7 +1683,7 @@ export interface operations {
                     "application/json": components["schemas"]["ShareList"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1644,7 +1732,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1717,7 +1805,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2043,7 +2131,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2120,7 +2208,7 @@ export interface operations {
                     "application/json": components["schemas"]["UploadStatus"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2186,7 +2274,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2259,7 +2347,7 @@ export interface operations {
                     "application/json": components["schemas"]["PartUrls"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2340,7 +2428,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2451,7 +2539,7 @@ export interface operations {
                     "application/json": components["schemas"]["AccessPage"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;

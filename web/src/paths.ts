@@ -6,6 +6,8 @@ export const ROOT = '/';
 const MAX_NAME_BYTES = 255;
 const MAX_FOLDER_BYTES = 1024;
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+/** Invisible direction switches (Unicode's Bidi_Control): `invoice\u202Efdp.exe` shows as `invoiceexe.pdf`. */
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 const utf8Length = (text: string) => new TextEncoder().encode(text).length;
 
@@ -14,6 +16,7 @@ export function nameProblem(name: string): string | null {
   if (name === '') return 'Enter a name.';
   if (name.includes('/')) return 'A name cannot contain “/”.';
   if (CONTROL_CHARACTERS.test(name)) return 'A name cannot contain control characters.';
+  if (BIDI_CONTROLS.test(name)) return 'A name cannot contain invisible text-direction characters.';
   if (name === '.' || name === '..') return 'A name cannot be “.” or “..”.';
   if (utf8Length(name) > MAX_NAME_BYTES) return 'That name is too long (at most 255 bytes).';
   return null;

@@ -12,6 +12,8 @@ const folderPattern = new RegExp(openapi.components.schemas.Folder.pattern, 'u')
 
 test('folder paths the app accepts are exactly those the API document allows', () => {
   const samples = ['/', '/a', '/a/b', '/Projects/2026 Q1', '/ünï/cødé', '/a/.hidden', '/..', '/a/.', '//a', '/a/', 'a', '/a\u0007b', '/a/b/'];
+  // Bidirectional controls are refused, right-to-left letters are not.
+  samples.push('/bills/invoice\u202efdp.exe', '/a\u2066b', '/\u200f', '/\u061c', '/שלום', '/a\u200db');
   for (const path of samples) {
     assert.equal(isFolderPath(path), folderPattern.test(path), path);
   }

@@ -1,0 +1,250 @@
+//! Sessions (`sessions`): one row per issued token (a login's bearer token, or the web app's
+//! cookie), named by the token's `sid` claim. A token works while its row lives: logging out
+//! deletes the row, logging out everywhere deletes all of the user's rows, and the sweeper
+//! drops expired ones. Every signed-in batch starts with [`sql::session_alive`], so the
+//! check costs no round trip of its own.
+
+use crate::model::Id;
+
+/// Where a session's token lives: `api` for a bearer token from `POST /auth/login`, `web`
+/// for the web app's cookie from `POST /auth/session`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Api,
+    Web,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Api => "api",
+            SessionKind::Web => "web",
+        }
+    }
+}
+
+/// A session about to be opened.
+#[derive(Debug, Clone)]
+pub struct NewSession<'a> {
+    pub id: &'a Id,
+    pub user: &'a Id,
+    pub kind: SessionKind,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+/// The session a signed-in request acts in, with the time it arrived: every batch on the
+/// request's behalf checks that the session is still alive and the user's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveSession {
+    pub id: Id,
+    pub now: i64,
+}
+
+pub(super) mod sql {
+    use super::{ActiveSession, NewSession};
+    use crate::db::Statement;
+    use crate::model::Id;
+
+    /// `SELECT 1` while `session` is alive, belongs to `user`, has not expired and the user
+    /// exists: the first statement of every signed-in batch. Two primary-key lookups.
+    pub fn session_alive(user: &Id, session: &ActiveSession) -> Statement {
+        Statement::new(
+            "SELECT 1 AS present FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.id = ?1 AND s.user_id = ?2 AND s.expires_at > ?3",
+            args![&session.id, user, session.now],
+        )
+    }
+
+    /// Opens a session.
+    pub fn insert_session(session: &NewSession<'_>) -> Statement {
+        Statement::new(
+            "INSERT INTO sessions (id, user_id, kind, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            args![session.id, session.user, session.kind.as_str(), session.now, session.expires_at],
+        )
+    }
+
+    /// Ends one session of `user` (logging out). Ending one that is gone already is no error.
+    pub fn delete_session(user: &Id, session: &Id) -> Statement {
+        Statement::new("DELETE FROM sessions WHERE id = ? AND user_id = ?", args![session, user])
+    }
+
+    /// Ends every session of `user` (logging out everywhere; later, a password change).
+    pub fn delete_sessions_of(user: &Id) -> Statement {
+        Statement::new("DELETE FROM sessions WHERE user_id = ?", args![user])
+    }
+
+    /// Housekeeping: drops up to `limit` sessions that expired by `now`, returning their ids.
+    pub fn delete_expired_sessions(now: i64, limit: i64) -> Statement {
+        Statement::new(
+            "DELETE FROM sessions WHERE id IN \
+             (SELECT id FROM sessions WHERE expires_at <= ? ORDER BY expires_at LIMIT ?) RETURNING id",
+            args![now, limit],
+        )
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod calls {
+    use super::{sql, NewSession};
+    use crate::db::limits;
+    use crate::db::Db;
+    use crate::error::ApiError;
+    use crate::model::Id;
+
+    impl Db {
+        /// Opens a session after a successful login and, in the same transaction, forgets the
+        /// failures of `clear` and takes back the attempt counted against each of `forgive`.
+        pub async fn open_session(
+            &self,
+            session: NewSession<'_>,
+            clear: &[&str],
+            forgive: &[&str],
+        ) -> Result<(), ApiError> {
+            let mut statements = vec![sql::insert_session(&session)];
+            statements.extend(clear.iter().map(|key| limits::sql::clear_failures(key)));
+            statements.extend(forgive.iter().map(|key| limits::sql::forgive_attempt(key)));
+            self.batch(statements).await.map(drop)
+        }
+
+        /// Ends one session of `user`, if it still exists (logging out needs no live session:
+        /// ending one twice is fine).
+        pub async fn end_session(&self, user: &Id, session: &Id) -> Result<(), ApiError> {
+            self.run(sql::delete_session(user, session)).await.map(drop)
+        }
+
+        /// Ends every session of `user`, the request's own included; 401 when that one is
+        /// no longer alive.
+        pub async fn end_all_sessions(&self, user: &Id) -> Result<(), ApiError> {
+            self.batch_as(user, vec![sql::delete_sessions_of(user)]).await.map(drop)
+        }
+
+        /// Housekeeping: drops up to `limit` expired sessions; returns how many.
+        pub async fn delete_expired_sessions(&self, now: i64, limit: i64) -> Result<usize, ApiError> {
+            Ok(self.run(sql::delete_expired_sessions(now, limit)).await?.all::<serde_json::Value>()?.len())
+        }
+    }
+}
+
+/// A sample call of every builder in [`sql`], for the plan check.
+#[cfg(test)]
+pub(super) fn samples() -> Vec<super::Statement> {
+    let id = Id::from_trusted("0123456789abcdef0123456789abcdef".into());
+    let active = ActiveSession { id: id.clone(), now: 0 };
+    let session = NewSession { id: &id, user: &id, kind: SessionKind::Web, now: 0, expires_at: 1 };
+    vec![
+        sql::session_alive(&id, &active),
+        sql::insert_session(&session),
+        sql::delete_session(&id, &id),
+        sql::delete_sessions_of(&id),
+        sql::delete_expired_sessions(0, 100),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{sql, ActiveSession, NewSession, SessionKind};
+    use crate::db::testing::{assert_no_table_scans, assert_samples_complete, plan, schema, texts};
+    use crate::db::Statement;
+    use crate::model::Id;
+
+    #[test]
+    fn every_statement_is_sampled_and_none_scans_a_table() {
+        assert_samples_complete(include_str!("sessions.rs"));
+        assert_no_table_scans(&super::samples());
+    }
+
+    fn id(n: u8) -> Id {
+        Id::from_trusted(format!("{n:032}"))
+    }
+
+    fn values(statement: &Statement) -> Vec<rusqlite::types::Value> {
+        statement
+            .args
+            .iter()
+            .map(|a| match a {
+                crate::db::SqlArg::Text(t) => t.clone().into(),
+                crate::db::SqlArg::Int(i) => (*i).into(),
+                crate::db::SqlArg::Null => rusqlite::types::Value::Null,
+            })
+            .collect()
+    }
+
+    fn execute(db: &rusqlite::Connection, statement: &Statement) {
+        db.prepare(&statement.sql).unwrap().execute(rusqlite::params_from_iter(values(statement))).unwrap();
+    }
+
+    /// A schema with users 1 and 2, and sessions 10 and 11 of user 1 (expiring at 100 and
+    /// 200) and 20 of user 2 (expiring at 300).
+    fn seeded() -> rusqlite::Connection {
+        let db = schema();
+        for n in [1, 2] {
+            db.execute(
+                "INSERT INTO users (id, email, email_canonical, password_hash, created_at) VALUES (?1, ?1, ?1, 'h', 0)",
+                [id(n).as_str()],
+            )
+            .unwrap();
+        }
+        for (session, user, expires_at) in [(10, 1, 100), (11, 1, 200), (20, 2, 300)] {
+            let kind = if session == 10 { SessionKind::Web } else { SessionKind::Api };
+            let new = NewSession { id: &id(session), user: &id(user), kind, now: 0, expires_at };
+            execute(&db, &sql::insert_session(&new));
+        }
+        db
+    }
+
+    fn alive(db: &rusqlite::Connection, user: u8, session: u8, now: i64) -> bool {
+        let statement = sql::session_alive(&id(user), &ActiveSession { id: id(session), now });
+        db.prepare(&statement.sql).unwrap().exists(rusqlite::params_from_iter(values(&statement))).unwrap()
+    }
+
+    fn sessions(db: &rusqlite::Connection) -> Vec<String> {
+        let statement = Statement::new("SELECT id FROM sessions ORDER BY id", vec![]);
+        texts(db, &statement).iter().map(|s| s.trim_start_matches('0').to_owned()).collect()
+    }
+
+    #[test]
+    fn a_session_is_alive_for_its_own_user_until_it_expires() {
+        let db = seeded();
+        assert!(alive(&db, 1, 10, 99));
+        assert!(!alive(&db, 1, 10, 100), "expired at 100");
+        assert!(!alive(&db, 2, 10, 0), "not the session of user 2");
+        assert!(!alive(&db, 1, 20, 0), "nor is user 2's session user 1's");
+        assert!(!alive(&db, 1, 99, 0), "no such session");
+        // The user's account gone, its sessions are no good either.
+        db.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+        db.execute("DELETE FROM users WHERE id = ?1", [id(2).as_str()]).unwrap();
+        assert!(!alive(&db, 2, 20, 0));
+    }
+
+    #[test]
+    fn logging_out_ends_one_session_and_logging_out_everywhere_all_of_the_users() {
+        let db = seeded();
+        execute(&db, &sql::delete_session(&id(2), &id(10)));
+        assert_eq!(sessions(&db), ["10", "11", "20"], "only the owner can end a session");
+        execute(&db, &sql::delete_session(&id(1), &id(10)));
+        assert_eq!(sessions(&db), ["11", "20"]);
+        execute(&db, &sql::delete_sessions_of(&id(1)));
+        assert_eq!(sessions(&db), ["20"], "user 2's session stays");
+    }
+
+    #[test]
+    fn the_sweeper_drops_expired_sessions_oldest_first_a_batch_at_a_time() {
+        let db = seeded();
+        assert_eq!(texts(&db, &sql::delete_expired_sessions(150, 100)), [id(10).as_str()]);
+        assert_eq!(texts(&db, &sql::delete_expired_sessions(1000, 1)), [id(11).as_str()]);
+        assert_eq!(sessions(&db), ["20"]);
+        let steps = plan(&db, &sql::delete_expired_sessions(0, 1).sql);
+        assert!(steps.iter().any(|s| s.contains("sessions_by_expiry")), "{steps:?}");
+        let steps = plan(&db, &sql::delete_sessions_of(&id(1)).sql);
+        assert!(steps.iter().any(|s| s.contains("sessions_by_user")), "{steps:?}");
+    }
+
+    #[test]
+    fn sessions_go_with_their_account() {
+        let db = seeded();
+        db.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        db.execute("DELETE FROM users WHERE id = ?1", [id(2).as_str()]).unwrap();
+        assert_eq!(sessions(&db), ["10", "11"]);
+    }
+}
