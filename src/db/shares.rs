@@ -309,48 +309,48 @@ mod calls {
             self.run(sql::shared_file(token_hash)).await?.first()
         }
 
-        /// The share with this token hash and the failure counters of `keys`, in one round
-        /// trip, before a password is checked.
-        pub async fn shared_file_and_counters(
+        /// The share with this token hash, with one attempt counted against each of
+        /// `attempts` (a key and its window) and the counts read back, in one transaction:
+        /// before a password is judged, so however many race, each sees its own count.
+        pub async fn shared_file_counting_attempt(
             &self,
             token_hash: &str,
-            keys: &[&str],
+            attempts: &[(&str, i64)],
+            now: i64,
         ) -> Result<(Option<SharedFile>, Vec<Counter>), ApiError> {
-            let results = self.batch(vec![sql::shared_file(token_hash), limits::sql::counters(keys)]).await?;
-            Ok((at(&results, 0)?.first()?, at(&results, 1)?.all()?))
+            let mut statements = vec![sql::shared_file(token_hash)];
+            statements.extend(attempts.iter().map(|(key, window)| limits::sql::count_attempt(key, now, *window)));
+            let results = self.batch(statements).await?;
+            let mut counters = Vec::with_capacity(attempts.len());
+            for index in 1..=attempts.len() {
+                counters.extend(at(&results, index)?.first::<Counter>()?);
+            }
+            Ok((at(&results, 0)?.first()?, counters))
         }
 
         /// One visit, in one transaction: logged, counted if the share is live and its
-        /// password is `password_hash`, and the share read back. Returns whether it counted.
+        /// password is `password_hash` (one the caller verified), the attempts counted
+        /// against `forgive` taken back, and the share read back. Returns whether it counted.
         pub async fn visit_share(
             &self,
             token_hash: &str,
             visit: &Visit<'_>,
             password_hash: Option<&str>,
+            forgive: &[&str],
         ) -> Result<(bool, Option<SharedFile>), ApiError> {
-            let results = self
-                .batch(vec![
-                    sql::log_visit(token_hash, visit, password_hash),
-                    sql::count_download(token_hash, visit.now, password_hash),
-                    sql::shared_file(token_hash),
-                ])
-                .await?;
+            let mut statements = vec![
+                sql::log_visit(token_hash, visit, password_hash),
+                sql::count_download(token_hash, visit.now, password_hash),
+                sql::shared_file(token_hash),
+            ];
+            statements.extend(forgive.iter().map(|key| limits::sql::forgive_attempt(key)));
+            let results = self.batch(statements).await?;
             Ok((at(&results, 1)?.any(), at(&results, 2)?.first()?))
         }
 
-        /// A wrong password for `share`: logged, and counted against each of `keys`, in
-        /// one transaction.
-        pub async fn record_bad_share_password(
-            &self,
-            share: &str,
-            keys: &[&str],
-            visit: &Visit<'_>,
-            window: i64,
-        ) -> Result<(), ApiError> {
-            let mut statements: Vec<_> =
-                keys.iter().map(|key| limits::sql::count_failure(key, visit.now, window)).collect();
-            statements.push(sql::log_bad_password(share, visit));
-            self.batch(statements).await.map(drop)
+        /// Logs a wrong password for `share` (already counted against its limits).
+        pub async fn log_bad_share_password(&self, share: &str, visit: &Visit<'_>) -> Result<(), ApiError> {
+            self.run(sql::log_bad_password(share, visit)).await.map(drop)
         }
 
         /// Housekeeping: deletes up to `limit` shares that expired before `cutoff`, with

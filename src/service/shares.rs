@@ -5,7 +5,7 @@ use super::{App, Caller};
 use crate::auth;
 use crate::db::shares::{NewShare, SharedFile, Visit};
 use crate::domain::limits::{self, PER_CLIENT, SHARE_PASSWORD_PER_SHARE};
-use crate::domain::shares::{new_token, token_hash, well_formed_token, ShareState, ShareTtlPolicy};
+use crate::domain::shares::{new_token, token_hash, well_formed_token, PasswordAttempt, ShareState, ShareTtlPolicy};
 use crate::domain::{millis_after, page_of};
 use crate::error::ApiError;
 use crate::listing::{Cursor, CursorKey, KeyValue, Order, SortKey};
@@ -159,8 +159,9 @@ impl App {
     }
 
     /// Resolves a share token to a short-lived download URL, counting one download and
-    /// logging the visit. A protected share needs its `password`; wrong ones are counted
-    /// against the share and the caller, and answered 429 past the limit.
+    /// logging the visit. A protected share needs its `password`: each attempt is counted
+    /// against the link and the caller before it is judged, and refused unjudged (429)
+    /// past either limit, however many race.
     pub async fn resolve_share(
         &self,
         token: &str,
@@ -173,11 +174,12 @@ impl App {
         let hash = token_hash(token);
         let ip_hash = self.ip_pseudonym(caller);
         let visit = Visit { ip_hash: &ip_hash, user_agent: &caller.user_agent, now: self.now };
-        let verified = match password {
-            None => None,
+        let unlocked = match password {
+            None => Unlocked::default(),
             Some(password) => self.check_share_password(&hash, password, &visit).await?,
         };
-        let (counted, share) = self.db.visit_share(&hash, &visit, verified.as_deref()).await?;
+        let forgive: Vec<&str> = unlocked.forgive.iter().map(String::as_str).collect();
+        let (counted, share) = self.db.visit_share(&hash, &visit, unlocked.password_hash.as_deref(), &forgive).await?;
         let share = share.ok_or(ApiError::ShareNotFound)?;
         if !counted {
             return Err(share.state().refusal(self.now));
@@ -193,35 +195,42 @@ impl App {
         })
     }
 
-    /// Checks `password` against a protected share; returns the stored hash it matched
-    /// (`None` for a share without a password, which ignores it).
-    async fn check_share_password(
-        &self,
-        hash: &str,
-        password: &str,
-        visit: &Visit<'_>,
-    ) -> Result<Option<String>, ApiError> {
+    /// Counts an attempt of `password` against the share and the caller, then judges it if
+    /// it may be judged. A wrong one is logged and answered 401 (and stays counted).
+    async fn check_share_password(&self, hash: &str, password: &str, visit: &Visit<'_>) -> Result<Unlocked, ApiError> {
         let share_key = format!("share:{hash}");
         let client_key = format!("client:{}", visit.ip_hash);
-        let keys = [share_key.as_str(), client_key.as_str()];
-        let (share, counters) = self.db.shared_file_and_counters(hash, &keys).await?;
+        let attempts = [
+            (share_key.as_str(), SHARE_PASSWORD_PER_SHARE.window_millis),
+            (client_key.as_str(), PER_CLIENT.window_millis),
+        ];
+        let (share, counters) = self.db.shared_file_counting_attempt(hash, &attempts, self.now).await?;
+        // A link that does not exist keeps the attempt counted against the caller, like a
+        // login to an unknown account.
         let share = share.ok_or(ApiError::ShareNotFound)?;
-        let Some(stored) = share.password_hash.clone() else {
-            return Ok(None);
-        };
-        if !share.state().is_live(self.now) {
-            // Let the visit be logged and refused as expired, without judging the password.
-            return Ok(Some(stored));
-        }
         let policy = |key: &str| if key.starts_with("client:") { PER_CLIENT } else { SHARE_PASSWORD_PER_SHARE };
-        if let Some(retry_after) = limits::retry_after(&counters, policy, self.now) {
-            return Err(ApiError::RateLimited { retry_after });
+        let refused = limits::refused_after_counting(&counters, policy, self.now);
+        let forgive = vec![share_key.clone(), client_key.clone()];
+        match (share.state().password_attempt(self.now, refused), share.password_hash) {
+            (PasswordAttempt::Refused { retry_after }, _) => Err(ApiError::RateLimited { retry_after }),
+            (PasswordAttempt::NotNeeded, _) | (_, None) => Ok(Unlocked { password_hash: None, forgive }),
+            // Let the visit be logged and refused as expired, without judging the password.
+            (PasswordAttempt::Dead, Some(stored)) => Ok(Unlocked { password_hash: Some(stored), forgive }),
+            (PasswordAttempt::Judge, Some(stored)) => {
+                if !auth::verify_password(password, &stored) {
+                    self.db.log_bad_share_password(&share.share_id, visit).await?;
+                    return Err(ApiError::InvalidSharePassword);
+                }
+                Ok(Unlocked { password_hash: Some(stored), forgive })
+            }
         }
-        if !auth::verify_password(password, &stored) {
-            let window = SHARE_PASSWORD_PER_SHARE.window_millis;
-            self.db.record_bad_share_password(&share.share_id, &keys, visit, window).await?;
-            return Err(ApiError::InvalidSharePassword);
-        }
-        Ok(Some(stored))
     }
+}
+
+/// What a visit brings to the count of a protected link: the stored hash its password
+/// was verified against, and the attempts to take back (it was right, or never judged).
+#[derive(Default)]
+struct Unlocked {
+    password_hash: Option<String>,
+    forgive: Vec<String>,
 }

@@ -1948,7 +1948,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many wrong passwords for this link or from this client (`rate_limited`). The landing page's form gets the page again, as HTML. */
+            /** @description Too many password attempts at this link (10) or failures from this client (50, logins included) in 15 minutes (`rate_limited`). Each attempt is counted before it is judged, so concurrent guesses get no more judged. The landing page's form gets the page again, as HTML. */
             429: {
                 headers: {
                     "Retry-After"?: number;
