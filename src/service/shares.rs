@@ -213,9 +213,12 @@ impl App {
         let forgive = vec![share_key.clone(), client_key.clone()];
         match (share.state().password_attempt(self.now, refused), share.password_hash) {
             (PasswordAttempt::Refused { retry_after }, _) => Err(ApiError::RateLimited { retry_after }),
-            (PasswordAttempt::NotNeeded, _) | (_, None) => Ok(Unlocked { password_hash: None, forgive }),
-            // Let the visit be logged and refused as expired, without judging the password.
-            (PasswordAttempt::Dead, Some(stored)) => Ok(Unlocked { password_hash: Some(stored), forgive }),
+            // A dead link goes on without a password, unjudged: the visit is logged and
+            // refused as gone, and should the owner revive the link meanwhile, the count
+            // still wants its password, which this visit never proved.
+            (PasswordAttempt::NotNeeded | PasswordAttempt::Dead, _) | (_, None) => {
+                Ok(Unlocked { password_hash: None, forgive })
+            }
             (PasswordAttempt::Judge, Some(stored)) => {
                 if !auth::verify_password(password, &stored) {
                     self.db.log_bad_share_password(&share.share_id, visit).await?;
@@ -231,6 +234,8 @@ impl App {
 /// was verified against, and the attempts to take back (it was right, or never judged).
 #[derive(Default)]
 struct Unlocked {
+    /// Only ever a hash the given password was verified against: `visit_share` counts a
+    /// download of a protected link only with its current hash.
     password_hash: Option<String>,
     forgive: Vec<String>,
 }

@@ -176,3 +176,91 @@ async fn one_client_guessing_at_many_links_at_once_gets_fifty_judged() {
     assert_eq!(answers.iter().filter(|(s, _, _)| *s == 401).count(), 50, "{answers:?}");
     assert_eq!(answers.iter().filter(|(s, _, _)| *s == 429).count(), 10, "{answers:?}");
 }
+
+/// Thirty wrong passwords, sent one every few milliseconds, race the owner reviving the
+/// dead protected link at `path` with `revive` midway: none may get the file, and no more
+/// than the limit may be judged. Returns the answers.
+async fn race_revival(
+    stack: &Stack,
+    owner: &User,
+    file: &str,
+    share: &str,
+    path: &str,
+    revive: serde_json::Value,
+) -> Vec<(u16, String, Option<String>)> {
+    let guesses: Vec<_> = (0..30u64)
+        .map(|i| {
+            let client = stack.client_at(&fresh_ip());
+            let path = path.to_owned();
+            tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(3 * i)).await;
+                guess_share_password(&client, &path, "a wrong guess").await
+            })
+        })
+        .collect();
+    let client = owner.client.clone();
+    let patch_path = format!("/files/{file}/shares/{share}");
+    let revived = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+        client.patch_json(&patch_path, &revive).await.status
+    });
+    let mut answers = Vec::new();
+    for guess in guesses {
+        answers.push(guess.await.unwrap());
+    }
+    assert_eq!(revived.await.unwrap(), 200);
+    assert!(
+        answers.iter().all(|(status, _, _)| [401, 410, 429].contains(status)),
+        "a wrong password got the file: {answers:?}"
+    );
+    let judged = answers.iter().filter(|(_, code, _)| code == "invalid_share_password").count();
+    assert!(judged <= 10, "{answers:?}");
+    answers
+}
+
+async fn downloads_of(owner: &User, file: &str, share: &str) -> i64 {
+    let shares = owner.client.get(&format!("/files/{file}/shares")).await.json();
+    let share = shares["items"].as_array().unwrap().iter().find(|s| s["id"] == share).unwrap().clone();
+    share["download_count"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn wrong_passwords_never_open_a_dead_link_the_owner_revives_meanwhile() {
+    let stack = Stack::shared();
+    let owner = stack.user().await;
+    let file = owner.client.upload("revived.txt", "/", b"secret").await;
+    let file = file["id"].as_str().unwrap();
+    let mut rounds = Vec::new();
+
+    // Used up, then the owner raises the limit while wrong passwords arrive.
+    for _ in 0..8 {
+        let (share, path) =
+            protected_link(&owner, file, json!({ "password": "the real one", "max_downloads": 1 })).await;
+        let friend = stack.client_at(&fresh_ip());
+        assert_eq!(guess_share_password(&friend, &path, "the real one").await.0, 200);
+        rounds.push(race_revival(stack, &owner, file, &share, &path, json!({ "max_downloads": 1000 })).await);
+        assert_eq!(downloads_of(&owner, file, &share).await, 1, "only the friend's download counts");
+    }
+
+    // Expired, then the owner extends it while wrong passwords arrive (eight links at once).
+    let mut links = Vec::new();
+    for _ in 0..8 {
+        links.push(protected_link(&owner, file, json!({ "password": "the real one", "expires_in": 1 })).await);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let races: Vec<_> = links
+        .iter()
+        .map(|(share, path)| race_revival(stack, &owner, file, share, path, json!({ "expires_in": 3600 })))
+        .collect();
+    rounds.extend(futures_util::future::join_all(races).await);
+    for (share, _) in &links {
+        assert_eq!(downloads_of(&owner, file, share).await, 0);
+    }
+
+    // The revival landed midway (guesses before it found the link gone, later ones did
+    // not), or these rounds proved nothing.
+    let midway = |answers: &Vec<(u16, String, Option<String>)>| {
+        answers.iter().any(|(status, _, _)| *status == 410) && answers.iter().any(|(status, _, _)| *status != 410)
+    };
+    assert!(rounds.iter().any(midway), "{rounds:?}");
+}

@@ -1920,7 +1920,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The link expired or reached its download limit (`share_expired`). The landing page's form gets the page again, as HTML. */
+            /** @description The link expired or reached its download limit (`share_expired`); the password is not judged. The landing page's form gets the page again, as HTML. */
             410: {
                 headers: {
                     [name: string]: unknown;
