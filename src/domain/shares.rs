@@ -42,6 +42,18 @@ impl ShareState {
         self.expires_at.is_none_or(|at| at > now) && self.max_downloads.is_none_or(|max| self.download_count < max)
     }
 
+    /// What a visitor may see of this link before giving anything (a browser's landing
+    /// page): nothing of a protected file until its password is given.
+    pub fn preview(&self, now: i64) -> Preview {
+        if !self.is_live(now) {
+            Preview::Gone
+        } else if self.protected {
+            Preview::Locked
+        } else {
+            Preview::File
+        }
+    }
+
     /// What becomes of a password given for this link, decided once the attempt was counted
     /// (`refused`: what [`super::limits::refused_after_counting`] said of its counters).
     /// Checked in this order: a link without a password ignores it; a dead link is refused
@@ -72,6 +84,17 @@ impl ShareState {
             ApiError::ShareExpired
         }
     }
+}
+
+/// What a link shows before anything is given (see [`ShareState::preview`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preview {
+    /// The file's name and size, and a Download button.
+    File,
+    /// Only a password field: neither the file's name nor its size.
+    Locked,
+    /// That the link expired or is used up.
+    Gone,
 }
 
 /// What becomes of a password given for a link (see [`ShareState::password_attempt`]).
@@ -157,6 +180,14 @@ mod tests {
         assert_eq!(state(None, Some(1), 1, true).refusal(5), ApiError::ShareExpired);
         assert_eq!(state(None, None, 0, true).refusal(5), ApiError::SharePasswordRequired);
         assert_eq!(state(None, None, 0, false).refusal(5), ApiError::ShareExpired);
+    }
+
+    #[test]
+    fn a_protected_link_previews_nothing_of_its_file() {
+        assert_eq!(state(None, None, 0, false).preview(5), Preview::File);
+        assert_eq!(state(Some(10), Some(2), 1, true).preview(5), Preview::Locked);
+        assert_eq!(state(Some(5), None, 0, true).preview(5), Preview::Gone);
+        assert_eq!(state(None, Some(1), 1, false).preview(5), Preview::Gone);
     }
 
     #[test]

@@ -5,7 +5,9 @@ use super::{App, Caller};
 use crate::auth;
 use crate::db::shares::{NewShare, SharedFile, Visit};
 use crate::domain::limits::{self, PER_CLIENT, SHARE_PASSWORD_PER_SHARE};
-use crate::domain::shares::{new_token, token_hash, well_formed_token, PasswordAttempt, ShareState, ShareTtlPolicy};
+use crate::domain::shares::{
+    new_token, token_hash, well_formed_token, PasswordAttempt, Preview, ShareState, ShareTtlPolicy,
+};
 use crate::domain::{millis_after, page_of};
 use crate::error::ApiError;
 use crate::listing::{Cursor, CursorKey, KeyValue, Order, SortKey};
@@ -14,7 +16,13 @@ use crate::views::{AccessPage, AccessView, ShareList, ShareView, SharedView};
 
 /// What a browser's landing page may show of a share, without counting a download.
 pub enum Landing {
-    Ready { name: String, size: i64, protected: bool },
+    /// A live link without a password: the file's name and size.
+    Ready {
+        name: String,
+        size: i64,
+    },
+    /// A live link with a password: nothing of the file until it is given.
+    Locked,
     Gone,
     Missing,
 }
@@ -150,11 +158,10 @@ impl App {
         let Some(share) = self.db.shared_file(&token_hash(token)).await? else {
             return Ok(Landing::Missing);
         };
-        let state = share.state();
-        Ok(if state.is_live(self.now) {
-            Landing::Ready { name: share.name, size: share.size, protected: state.protected }
-        } else {
-            Landing::Gone
+        Ok(match share.state().preview(self.now) {
+            Preview::File => Landing::Ready { name: share.name, size: share.size },
+            Preview::Locked => Landing::Locked,
+            Preview::Gone => Landing::Gone,
         })
     }
 

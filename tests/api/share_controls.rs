@@ -1,7 +1,7 @@
 //! The controls people expect on share links: passwords, edits, access logs, and a
 //! landing page that link previews cannot use up.
 
-use crate::harness::{Stack, User};
+use crate::harness::{fresh_ip, Stack, User};
 use serde_json::{json, Value};
 
 async fn shared_file(user: &User, body: Value) -> (String, Value) {
@@ -245,4 +245,48 @@ async fn share_policy_caps_and_defaults_expiry() {
     assert!(expires > created, "{created} → {expires}");
     let explicit = owner.client.post_json(&path, &json!({ "expires_in": 86_400 })).await;
     assert_eq!(explicit.status, 201);
+}
+
+#[tokio::test]
+async fn a_protected_link_shows_nothing_of_its_file_before_the_password() {
+    let stack = Stack::shared();
+    let owner = stack.user().await;
+    let (_, share) = shared_file(&owner, json!({ "password": "correct horse" })).await;
+    let public = format!("/share/{}", share["token"].as_str().unwrap());
+    let visitor = stack.client_at(&fresh_ip());
+    let tells = |text: &str| text.contains("plans") || text.contains("17 bytes") || text.contains("\"size\"");
+
+    let page = visitor.send(visitor.request(reqwest::Method::GET, &public).header("accept", "text/html")).await;
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    assert!(html.contains("type=\"password\"") && !tells(&html), "{html}");
+    let form = |password: &str| {
+        visitor
+            .request(reqwest::Method::POST, &public)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("password={}", crate::harness::encode(password)))
+    };
+    let wrong = visitor.send(form("battery staple")).await;
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.text().contains("Wrong password") && !tells(&wrong.text()), "{}", wrong.text());
+    let empty = visitor.send(form("")).await;
+    assert_eq!(empty.status, 401);
+    assert!(!tells(&empty.text()), "{}", empty.text());
+
+    let asked = visitor.send(as_json(visitor.request(reqwest::Method::GET, &public))).await;
+    asked.problem(401, "share_password_required");
+    assert!(!tells(&asked.text()), "{}", asked.text());
+    let wrong = visitor
+        .send(as_json(visitor.request(reqwest::Method::POST, &public)).json(&json!({ "password": "battery staple" })))
+        .await;
+    wrong.problem(401, "invalid_share_password");
+    assert!(!tells(&wrong.text()), "{}", wrong.text());
+
+    // The right password shows them.
+    let right = visitor
+        .send(as_json(visitor.request(reqwest::Method::POST, &public)).json(&json!({ "password": "correct horse" })))
+        .await;
+    assert_eq!(right.status, 200, "{}", right.text());
+    let right = right.json();
+    assert_eq!((right["name"].as_str(), right["size"].as_i64()), (Some("plans.pdf"), Some(17)));
 }

@@ -262,7 +262,7 @@ export interface paths {
         };
         /**
          * Open a share link (public)
-         * @description Counts one download, atomically, logs the visit, and answers with a presigned URL (TTL `SHARE_URL_TTL_SECONDS`): 302 to it by default, or JSON with `Accept: application/json`. A browser (`Accept: text/html`) gets a small landing page instead, which counts nothing (so link previews do not use up downloads); its Download button POSTs. Never cached.
+         * @description Counts one download, atomically, logs the visit, and answers with a presigned URL (TTL `SHARE_URL_TTL_SECONDS`): 302 to it by default, or JSON with `Accept: application/json`. A browser (`Accept: text/html`) gets a small landing page instead, which counts nothing (so link previews do not use up downloads); its Download button POSTs. A protected link discloses nothing of its file before the password: its landing page has only a password field, and its 401 names neither the file nor its size. Never cached.
          */
         get: operations["resolveShare"];
         put?: never;
