@@ -111,6 +111,21 @@ pub enum PasswordAttempt {
     Judge,
 }
 
+/// How each link's access log stays bounded, however often the link is visited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccessLogPolicy {
+    /// The newest entries kept of each link's log; older ones go as new ones come.
+    pub max_entries: i64,
+    /// A client that got the same outcome from the same link this recently (in
+    /// milliseconds) is not logged again.
+    pub repeat_window_millis: i64,
+}
+
+/// The default of `max_entries` (the `ACCESS_LOG_MAX_ENTRIES` setting).
+pub const ACCESS_LOG_MAX_ENTRIES: u64 = 1000;
+/// How long a client's repeated visits with the same outcome are logged once: a minute.
+pub const ACCESS_LOG_REPEAT_WINDOW_MILLIS: i64 = 60_000;
+
 /// The lifetimes a deployment allows for share links.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShareTtlPolicy {

@@ -6,7 +6,8 @@ use crate::auth;
 use crate::db::shares::{NewShare, SharedFile, Visit};
 use crate::domain::limits::{self, PER_CLIENT, SHARE_PASSWORD_PER_SHARE};
 use crate::domain::shares::{
-    new_token, token_hash, well_formed_token, PasswordAttempt, Preview, ShareState, ShareTtlPolicy,
+    new_token, token_hash, well_formed_token, AccessLogPolicy, PasswordAttempt, Preview, ShareState, ShareTtlPolicy,
+    ACCESS_LOG_REPEAT_WINDOW_MILLIS,
 };
 use crate::domain::{millis_after, page_of};
 use crate::error::ApiError;
@@ -43,6 +44,13 @@ impl App {
         ShareTtlPolicy {
             max_seconds: self.config.max_share_ttl_seconds,
             default_seconds: self.config.default_share_ttl_seconds,
+        }
+    }
+
+    fn access_log(&self) -> AccessLogPolicy {
+        AccessLogPolicy {
+            max_entries: i64::try_from(self.config.access_log_max_entries).unwrap_or(i64::MAX),
+            repeat_window_millis: ACCESS_LOG_REPEAT_WINDOW_MILLIS,
         }
     }
 
@@ -180,7 +188,7 @@ impl App {
         }
         let hash = token_hash(token);
         let ip_hash = self.ip_pseudonym(caller);
-        let visit = Visit { ip_hash: &ip_hash, user_agent: &caller.user_agent, now: self.now };
+        let visit = Visit { ip_hash: &ip_hash, user_agent: &caller.user_agent, now: self.now, log: self.access_log() };
         let unlocked = match password {
             None => Unlocked::default(),
             Some(password) => self.check_share_password(&hash, password, &visit).await?,
@@ -228,7 +236,7 @@ impl App {
             }
             (PasswordAttempt::Judge, Some(stored)) => {
                 if !auth::verify_password(password, &stored) {
-                    self.db.log_bad_share_password(&share.share_id, visit).await?;
+                    self.db.log_bad_share_password(hash, visit).await?;
                     return Err(ApiError::InvalidSharePassword);
                 }
                 Ok(Unlocked { password_hash: Some(stored), forgive })

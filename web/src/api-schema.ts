@@ -393,7 +393,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A share link's access log, newest first */
+        /**
+         * A share link's access log, newest first
+         * @description Every visit to the link, with what it got, within bounds: only the newest `ACCESS_LOG_MAX_ENTRIES` (1000 by default) are kept, and a client that gets the same outcome from the link again within a minute is logged once. The share's `download_count` counts every download all the same.
+         */
         get: operations["shareAccesses"];
         put?: never;
         post?: never;
