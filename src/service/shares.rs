@@ -225,7 +225,7 @@ impl App {
         let share = share.ok_or(ApiError::ShareNotFound)?;
         let policy = |key: &str| if key.starts_with("client:") { PER_CLIENT } else { SHARE_PASSWORD_PER_SHARE };
         let refused = limits::refused_after_counting(&counters, policy, self.now);
-        let forgive = vec![share_key.clone(), client_key.clone()];
+        let forgive = vec![share_key, client_key];
         match (share.state().password_attempt(self.now, refused), share.password_hash) {
             (PasswordAttempt::Refused { retry_after }, _) => Err(ApiError::RateLimited { retry_after }),
             // A dead link goes on without a password, unjudged: the visit is logged and
