@@ -3,6 +3,7 @@
 //! closed with a message naming the variable (logged, never sent to the client).
 
 use crate::auth::JwtAlgorithm;
+use crate::domain::shares::ACCESS_LOG_MAX_ENTRIES;
 use crate::domain::{GIB, MIB};
 use crate::storage::BucketConfig;
 
@@ -58,6 +59,8 @@ pub struct Config {
     pub max_share_ttl_seconds: u64,
     /// The expiry of shares that ask for none; `None` means such shares never expire.
     pub default_share_ttl_seconds: Option<u64>,
+    /// The newest entries kept of each share link's access log.
+    pub access_log_max_entries: u64,
 }
 
 /// The longest lifetime a SigV4 presigned URL may have (7 days).
@@ -120,6 +123,7 @@ impl Config {
                 None => None,
                 Some(_) => Some(number(&var, "DEFAULT_SHARE_TTL_SECONDS", 0, 1..=max_share_ttl)?),
             },
+            access_log_max_entries: number(&var, "ACCESS_LOG_MAX_ENTRIES", ACCESS_LOG_MAX_ENTRIES, 1..=100_000)?,
         })
     }
 }
@@ -204,6 +208,7 @@ mod tests {
         assert_eq!(config.multipart_threshold_bytes, 64 * MIB);
         assert_eq!(config.max_share_ttl_seconds, 604_800);
         assert_eq!(config.default_share_ttl_seconds, None);
+        assert_eq!(config.access_log_max_entries, 1000);
     }
 
     #[test]
@@ -236,6 +241,8 @@ mod tests {
             ("PENDING_UPLOAD_TTL_HOURS", "soon"),
             ("EXPIRED_SHARE_GRACE_HOURS", "-1"),
             ("SESSION_EXPIRE_HOURS", "0"),
+            ("ACCESS_LOG_MAX_ENTRIES", "0"),
+            ("ACCESS_LOG_MAX_ENTRIES", "100001"),
         ] {
             let err = Config::from_lookup(lookup(&[(name, value)])).unwrap_err();
             assert!(err.contains(name), "{err}");

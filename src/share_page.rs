@@ -1,13 +1,17 @@
 //! The small page a browser gets for a share link: the file's name and size and a Download
-//! button (with a password field when needed). Opening it counts nothing, so link previews
-//! in chat apps do not use up downloads; only the button's POST does. It has no script and
-//! wears the web app's stylesheet (`/app.css`), so it looks like the rest of the product.
+//! button, or for a protected link only a password field and the button (nothing of the
+//! file until the password is given). Opening it counts nothing, so link previews in chat
+//! apps do not use up downloads; only the button's POST does. It has no script and wears
+//! the web app's stylesheet (`/app.css`), so it looks like the rest of the product.
 
 /// What the page shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SharePage<'a> {
-    /// A live link: the file and its Download button.
-    Ready { token: &'a str, name: &'a str, size: i64, protected: bool, error: Option<&'a str> },
+    /// A live link without a password: the file and its Download button.
+    Ready { token: &'a str, name: &'a str, size: i64, error: Option<&'a str> },
+    /// A live link with a password: the password field and the Download button, and
+    /// neither the file's name nor its size.
+    Locked { token: &'a str, error: Option<&'a str> },
     /// The link expired or reached its download limit.
     Gone,
     /// No such link, or it was revoked.
@@ -46,26 +50,42 @@ pub fn human_size(bytes: i64) -> String {
     }
 }
 
+/// An error to show above the form, if any.
+fn alert(error: Option<&str>) -> String {
+    error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e))).unwrap_or_default()
+}
+
+/// The form whose button POSTs to the link, with `fields` before the button.
+fn download_form(token: &str, fields: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"/share/{token}\">{fields}<button type=\"submit\" class=\"primary\">Download</button></form>",
+        token = escape(token),
+    )
+}
+
 /// The whole HTML document for `page`.
 pub fn render(page: &SharePage<'_>) -> String {
     let (title, body) = match page {
-        SharePage::Ready { token, name, size, protected, error } => {
-            let error =
-                error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e))).unwrap_or_default();
-            let password = if *protected {
-                "<label for=\"password\">This link is protected. Password</label>\
-                 <input id=\"password\" name=\"password\" type=\"password\" required autocomplete=\"off\" autofocus>"
-            } else {
-                ""
-            };
+        SharePage::Ready { token, name, size, error } => {
             let body = format!(
-                "<h1>{name}</h1><p class=\"muted\">{size}</p>{error}<form method=\"post\" action=\"/share/{token}\">{password}\
-                 <button type=\"submit\" class=\"primary\">Download</button></form>",
+                "<h1>{name}</h1><p class=\"muted\">{size}</p>{error}{form}",
                 name = escape(name),
                 size = escape(&human_size(*size)),
-                token = escape(token),
+                error = alert(*error),
+                form = download_form(token, ""),
             );
             (format!("{} — shared file", escape(name)), body)
+        }
+        SharePage::Locked { token, error } => {
+            let password = "<label for=\"password\">Password</label>\
+                 <input id=\"password\" name=\"password\" type=\"password\" required autocomplete=\"off\" autofocus>";
+            let body = format!(
+                "<h1>Protected file</h1><p class=\"muted\">This link is protected. Enter its password to download \
+                 the file.</p>{error}{form}",
+                error = alert(*error),
+                form = download_form(token, password),
+            );
+            ("Protected file — shared file".to_owned(), body)
         }
         SharePage::Gone => (
             "Link expired".to_owned(),
@@ -95,19 +115,21 @@ mod tests {
             token: "tok",
             name: "<script>alert('x')</script>&\".txt",
             size: 1,
-            protected: false,
-            error: None,
+            error: Some("<b>"),
         });
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;.txt"));
         assert!(!html.contains("type=\"password\""));
         assert!(html.contains("action=\"/share/tok\""));
+        assert!(html.contains("role=\"alert\">&lt;b&gt;</p>"));
     }
 
     #[test]
-    fn protected_links_ask_for_the_password_and_show_errors() {
-        let html = render(&SharePage::Ready { token: "t", name: "a", size: 1, protected: true, error: Some("Wrong.") });
-        assert!(html.contains("type=\"password\"") && html.contains("role=\"alert\">Wrong.</p>"));
+    fn protected_links_ask_for_the_password_and_show_errors_but_nothing_of_the_file() {
+        let html = render(&SharePage::Locked { token: "t", error: Some("Wrong.") });
+        assert!(html.contains("type=\"password\"") && html.contains("role=\"alert\">Wrong.</p>"), "{html}");
+        assert!(html.contains("action=\"/share/t\"") && html.contains("<button"), "{html}");
+        assert!(!html.contains("bytes") && html.contains("<title>Protected file — shared file</title>"), "{html}");
     }
 
     #[test]

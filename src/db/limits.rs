@@ -1,30 +1,10 @@
-//! Brute-force counters: failed password attempts per key (an account, a share link, a
-//! client) in fixed windows.
+//! Brute-force counters: password attempts per key (an account, a share link, a client) in
+//! fixed windows, each counted before it is judged and taken back when it succeeds.
 
 pub use crate::domain::limits::Counter;
 
 pub(super) mod sql {
-    use crate::db::{SqlArg, Statement};
-
-    /// The failure counters of these keys.
-    pub fn counters(keys: &[&str]) -> Statement {
-        let marks = vec!["?"; keys.len()].join(", ");
-        Statement::new(
-            &format!("SELECT key, window_start, failures FROM rate_limits WHERE key IN ({marks})"),
-            keys.iter().map(|k| SqlArg::from(*k)).collect(),
-        )
-    }
-
-    /// Counts one failure against `key` in a fixed window of `window` milliseconds.
-    pub fn count_failure(key: &str, now: i64, window: i64) -> Statement {
-        Statement::new(
-            "INSERT INTO rate_limits (key, window_start, failures) VALUES (?1, ?2, 1) \
-             ON CONFLICT (key) DO UPDATE SET \
-             failures = CASE WHEN window_start + ?3 <= ?2 THEN 1 ELSE failures + 1 END, \
-             window_start = CASE WHEN window_start + ?3 <= ?2 THEN ?2 ELSE window_start END",
-            args![key, now, window],
-        )
-    }
+    use crate::db::Statement;
 
     /// Counts one attempt against `key` before its password is judged, and reads the count
     /// back in the same statement: concurrent attempts each see a different count, so no
@@ -40,7 +20,7 @@ pub(super) mod sql {
         )
     }
 
-    /// Takes back one counted attempt of `key` (it turned out to be a success).
+    /// Takes back one counted attempt of `key` (it succeeded, or was never judged).
     pub fn forgive_attempt(key: &str) -> Statement {
         Statement::new("UPDATE rate_limits SET failures = max(failures - 1, 0) WHERE key = ?", args![key])
     }
@@ -73,20 +53,13 @@ mod calls {
 /// A sample call of every builder in [`sql`], for the plan check.
 #[cfg(test)]
 pub(super) fn samples() -> Vec<super::Statement> {
-    vec![
-        sql::counters(&["a", "b"]),
-        sql::count_failure("a", 0, 1),
-        sql::count_attempt("a", 0, 1),
-        sql::forgive_attempt("a"),
-        sql::clear_failures("a"),
-        sql::prune_counters(0),
-    ]
+    vec![sql::count_attempt("a", 0, 1), sql::forgive_attempt("a"), sql::clear_failures("a"), sql::prune_counters(0)]
 }
 
 #[cfg(test)]
 mod tests {
     use super::sql;
-    use crate::db::testing::{assert_no_table_scans, assert_samples_complete, schema, texts};
+    use crate::db::testing::{assert_no_table_scans, assert_samples_complete, schema};
 
     #[test]
     fn every_statement_is_sampled_and_none_scans_a_table() {
@@ -119,7 +92,6 @@ mod tests {
         let forgive = sql::forgive_attempt("k");
         db.execute(&forgive.sql, ["k"]).unwrap();
         db.execute(&forgive.sql, ["k"]).unwrap();
-        assert_eq!(texts(&db, &sql::counters(&["k"])), ["k"]);
         let failures: i64 = db.query_row("SELECT failures FROM rate_limits WHERE key = 'k'", [], |r| r.get(0)).unwrap();
         assert_eq!(failures, 0, "never below zero");
     }

@@ -272,15 +272,20 @@ mod runner {
 pub(crate) mod testing {
     use super::{SqlArg, Statement};
 
-    /// The schema of `migrations/`, in SQLite.
-    pub fn schema() -> rusqlite::Connection {
-        let db = rusqlite::Connection::open_in_memory().unwrap();
+    /// The files of `migrations/`, in the order they apply.
+    pub fn migrations() -> Vec<std::path::PathBuf> {
         let mut migrations: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
             .unwrap()
             .map(|entry| entry.unwrap().path())
             .collect();
         migrations.sort();
-        for migration in migrations {
+        migrations
+    }
+
+    /// The schema of `migrations/`, in SQLite.
+    pub fn schema() -> rusqlite::Connection {
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        for migration in migrations() {
             db.execute_batch(&std::fs::read_to_string(migration).unwrap()).unwrap();
         }
         db
@@ -357,6 +362,11 @@ pub(crate) mod testing {
                 SqlArg::Null => rusqlite::types::Value::Null,
             })
             .collect()
+    }
+
+    /// Runs `statement` against `db` for its effect; returns how many rows it changed.
+    pub fn execute(db: &rusqlite::Connection, statement: &Statement) -> usize {
+        db.execute(&statement.sql, rusqlite::params_from_iter(values(statement))).unwrap()
     }
 
     /// Runs `statement` against `db`, reading the first column of each row as text.

@@ -2,6 +2,7 @@
 //! (create, change, list, revoke, read the log) and the visitor's (find a link by the hash
 //! of its token, log the visit and count the download in one transaction).
 
+use crate::domain::shares::AccessLogPolicy;
 use crate::model::Id;
 use serde::Deserialize;
 
@@ -58,12 +59,13 @@ pub struct NewShare<'a> {
     pub password_hash: Option<&'a str>,
 }
 
-/// A visit to a share link, for its access log.
+/// A visit to a share link, for its access log (and the rules that keep that log bounded).
 #[derive(Debug, Clone)]
 pub struct Visit<'a> {
     pub ip_hash: &'a str,
     pub user_agent: &'a str,
     pub now: i64,
+    pub log: AccessLogPolicy,
 }
 
 pub(super) mod sql {
@@ -183,27 +185,55 @@ pub(super) mod sql {
     }
 
     /// What a visit gets, as SQL: the same conditions, in the same order, as
-    /// [`count_download`] and the domain's reading of a refused visit.
+    /// [`count_download`] and the domain's reading of a refused visit (`?6`: the password
+    /// hash the visit brings).
     const OUTCOME: &str = "CASE WHEN expires_at IS NOT NULL AND expires_at <= ?2 THEN 'expired' \
          WHEN max_downloads IS NOT NULL AND download_count >= max_downloads THEN 'limit_reached' \
-         WHEN password_hash IS NOT ?3 THEN 'password_required' ELSE 'ok' END";
+         WHEN password_hash IS NOT ?6 THEN 'password_required' ELSE 'ok' END";
 
-    /// Logs a visit to the share with this token hash, with what it gets.
-    pub fn log_visit(token_hash: &str, visit: &Visit<'_>, password_hash: Option<&str>) -> Statement {
-        Statement::new(
-            &format!(
-                "INSERT INTO share_accesses (share_id, at, ip_hash, user_agent, outcome) \
-                 SELECT id, ?2, ?4, ?5, {OUTCOME} FROM shares WHERE token_hash = ?1"
-            ),
-            args![token_hash, visit.now, password_hash, visit.ip_hash, visit.user_agent],
+    /// The entry of a visit to the share with token hash `?1`, selected with its `outcome`
+    /// (SQL), numbered one past the newest of its log; none when the same client got the
+    /// same outcome from it within the repeat window. Arguments: `?1` token hash, `?2` now,
+    /// `?3` client, `?4` user agent, `?5` repeat window. Each lookup seeks one index.
+    fn log_entry(outcome: &str) -> String {
+        format!(
+            "INSERT INTO share_accesses (share_id, seq, at, ip_hash, user_agent, outcome) \
+             SELECT s.id, coalesce((SELECT a.seq FROM share_accesses a WHERE a.share_id = s.id \
+             ORDER BY a.seq DESC LIMIT 1), 0) + 1, ?2, ?3, ?4, s.outcome \
+             FROM (SELECT id, {outcome} AS outcome FROM shares WHERE token_hash = ?1) s \
+             WHERE NOT EXISTS (SELECT 1 FROM share_accesses r WHERE r.share_id = s.id AND r.ip_hash = ?3 \
+             AND r.outcome = s.outcome AND r.at > ?2 - ?5)"
         )
     }
 
-    /// Logs a visit that gave a wrong password.
-    pub fn log_bad_password(share: &str, visit: &Visit<'_>) -> Statement {
+    fn log_entry_args(token_hash: &str, visit: &Visit<'_>) -> Vec<SqlArg> {
+        args![token_hash, visit.now, visit.ip_hash, visit.user_agent, visit.log.repeat_window_millis]
+    }
+
+    /// Logs a visit to the share with this token hash, with what it gets when it brings
+    /// `password_hash`, and keeps the log bounded.
+    pub fn log_visit(token_hash: &str, visit: &Visit<'_>, password_hash: Option<&str>) -> Vec<Statement> {
+        let mut args = log_entry_args(token_hash, visit);
+        args.push(SqlArg::from(password_hash));
+        vec![Statement::new(&log_entry(OUTCOME), args), trim_log(token_hash, visit.log.max_entries)]
+    }
+
+    /// Logs a visit to the share with this token hash that gave a wrong password, and
+    /// keeps the log bounded.
+    pub fn log_bad_password(token_hash: &str, visit: &Visit<'_>) -> Vec<Statement> {
+        let entry = Statement::new(&log_entry("'bad_password'"), log_entry_args(token_hash, visit));
+        vec![entry, trim_log(token_hash, visit.log.max_entries)]
+    }
+
+    /// Drops the entries of the log of the share with this token hash beyond its newest
+    /// `max_entries`: one range of the log's numbers, which holds at most the one entry
+    /// the visit pushed out (more only after the cap was lowered).
+    pub fn trim_log(token_hash: &str, max_entries: i64) -> Statement {
         Statement::new(
-            "INSERT INTO share_accesses (share_id, at, ip_hash, user_agent, outcome) VALUES (?, ?, ?, ?, 'bad_password')",
-            args![share, visit.now, visit.ip_hash, visit.user_agent],
+            "DELETE FROM share_accesses WHERE share_id = (SELECT id FROM shares WHERE token_hash = ?1) \
+             AND seq <= (SELECT a.seq FROM share_accesses a WHERE a.share_id = \
+             (SELECT id FROM shares WHERE token_hash = ?1) ORDER BY a.seq DESC LIMIT 1) - ?2",
+            args![token_hash, max_entries],
         )
     }
 
@@ -309,48 +339,48 @@ mod calls {
             self.run(sql::shared_file(token_hash)).await?.first()
         }
 
-        /// The share with this token hash and the failure counters of `keys`, in one round
-        /// trip, before a password is checked.
-        pub async fn shared_file_and_counters(
+        /// The share with this token hash, with one attempt counted against each of
+        /// `attempts` (a key and its window) and the counts read back, in one transaction:
+        /// before a password is judged, so however many race, each sees its own count.
+        pub async fn shared_file_counting_attempt(
             &self,
             token_hash: &str,
-            keys: &[&str],
+            attempts: &[(&str, i64)],
+            now: i64,
         ) -> Result<(Option<SharedFile>, Vec<Counter>), ApiError> {
-            let results = self.batch(vec![sql::shared_file(token_hash), limits::sql::counters(keys)]).await?;
-            Ok((at(&results, 0)?.first()?, at(&results, 1)?.all()?))
+            let mut statements = vec![sql::shared_file(token_hash)];
+            statements.extend(attempts.iter().map(|(key, window)| limits::sql::count_attempt(key, now, *window)));
+            let results = self.batch(statements).await?;
+            let mut counters = Vec::with_capacity(attempts.len());
+            for index in 1..=attempts.len() {
+                counters.extend(at(&results, index)?.first::<Counter>()?);
+            }
+            Ok((at(&results, 0)?.first()?, counters))
         }
 
         /// One visit, in one transaction: logged, counted if the share is live and its
-        /// password is `password_hash`, and the share read back. Returns whether it counted.
+        /// password is `password_hash` (one the caller verified), the attempts counted
+        /// against `forgive` taken back, and the share read back. Returns whether it counted.
         pub async fn visit_share(
             &self,
             token_hash: &str,
             visit: &Visit<'_>,
             password_hash: Option<&str>,
+            forgive: &[&str],
         ) -> Result<(bool, Option<SharedFile>), ApiError> {
-            let results = self
-                .batch(vec![
-                    sql::log_visit(token_hash, visit, password_hash),
-                    sql::count_download(token_hash, visit.now, password_hash),
-                    sql::shared_file(token_hash),
-                ])
-                .await?;
-            Ok((at(&results, 1)?.any(), at(&results, 2)?.first()?))
+            let mut statements = sql::log_visit(token_hash, visit, password_hash);
+            let counted = statements.len();
+            statements.push(sql::count_download(token_hash, visit.now, password_hash));
+            statements.push(sql::shared_file(token_hash));
+            statements.extend(forgive.iter().map(|key| limits::sql::forgive_attempt(key)));
+            let results = self.batch(statements).await?;
+            Ok((at(&results, counted)?.any(), at(&results, counted + 1)?.first()?))
         }
 
-        /// A wrong password for `share`: logged, and counted against each of `keys`, in
-        /// one transaction.
-        pub async fn record_bad_share_password(
-            &self,
-            share: &str,
-            keys: &[&str],
-            visit: &Visit<'_>,
-            window: i64,
-        ) -> Result<(), ApiError> {
-            let mut statements: Vec<_> =
-                keys.iter().map(|key| limits::sql::count_failure(key, visit.now, window)).collect();
-            statements.push(sql::log_bad_password(share, visit));
-            self.batch(statements).await.map(drop)
+        /// Logs a wrong password for the share with this token hash (already counted
+        /// against its limits).
+        pub async fn log_bad_share_password(&self, token_hash: &str, visit: &Visit<'_>) -> Result<(), ApiError> {
+            self.batch(sql::log_bad_password(token_hash, visit)).await.map(drop)
         }
 
         /// Housekeeping: deletes up to `limit` shares that expired before `cutoff`, with
@@ -377,7 +407,8 @@ pub(super) fn samples() -> Vec<super::Statement> {
         max_downloads: None,
         password_hash: None,
     };
-    let visit = Visit { ip_hash: "i", user_agent: "u", now: 0 };
+    let log = AccessLogPolicy { max_entries: 1000, repeat_window_millis: 60_000 };
+    let visit = Visit { ip_hash: "i", user_agent: "u", now: 0, log };
     let mut all = vec![
         sql::insert_share(&share),
         sql::update_share(&id, &id, &id, Patch::Set(Some(1)), Patch::Keep, Patch::Set(None)),
@@ -385,10 +416,11 @@ pub(super) fn samples() -> Vec<super::Statement> {
         sql::owns_share(&id, &id, &id),
         sql::accesses(&id, Some((1, 2)), 10),
         sql::shared_file("h"),
-        sql::log_visit("h", &visit, None),
-        sql::log_bad_password("s", &visit),
         sql::count_download("h", 0, Some("p")),
     ];
+    all.extend(sql::log_visit("h", &visit, None));
+    all.extend(sql::log_bad_password("h", &visit));
+    all.push(sql::trim_log("h", 1000));
     all.extend(sql::delete_share(&id, &id, &id));
     all.extend(sql::delete_expired_shares(0, 10));
     all
@@ -396,11 +428,157 @@ pub(super) fn samples() -> Vec<super::Statement> {
 
 #[cfg(test)]
 mod tests {
-    use crate::db::testing::{assert_no_table_scans, assert_samples_complete};
+    use super::{sql, Visit};
+    use crate::db::testing::{assert_no_table_scans, assert_samples_complete, execute, migrations, plan, schema};
+    use crate::domain::shares::AccessLogPolicy;
 
     #[test]
     fn every_statement_is_sampled_and_none_scans_a_table() {
         assert_samples_complete(include_str!("shares.rs"));
         assert_no_table_scans(&super::samples());
+    }
+
+    const MINUTE: i64 = 60_000;
+
+    /// A share `id` (of a file of its own) whose token hash is `token of {id}`.
+    fn add_share(db: &rusqlite::Connection, id: &str) {
+        db.execute_batch(&format!(
+            "INSERT OR IGNORE INTO users (id, email, password_hash, created_at) VALUES ('u', 'u@example.com', 'x', 0); \
+             INSERT INTO files (id, owner_id, name, name_folded, folder, size, content_type, object_key, created_at, \
+             updated_at) VALUES ('file {id}', 'u', 'n', 'n', '/', 0, 'text/plain', 'key {id}', 0, 0); \
+             INSERT INTO shares (id, file_id, token_hash, created_at) VALUES ('{id}', 'file {id}', 'token of {id}', 0);"
+        ))
+        .unwrap();
+    }
+
+    /// Logs a visit to share `share` (made by `add_share`) from `ip` at `now`, keeping at
+    /// most `max_entries`; `bad` for a wrong password.
+    fn visit(db: &rusqlite::Connection, share: &str, ip: &str, now: i64, max_entries: i64, bad: bool) {
+        let agent = format!("{ip} at {now}");
+        let log = AccessLogPolicy { max_entries, repeat_window_millis: MINUTE };
+        let visit = Visit { ip_hash: ip, user_agent: &agent, now, log };
+        let token_hash = format!("token of {share}");
+        let statements =
+            if bad { sql::log_bad_password(&token_hash, &visit) } else { sql::log_visit(&token_hash, &visit, None) };
+        for statement in statements {
+            execute(db, &statement);
+        }
+    }
+
+    /// The `(seq, user_agent, outcome)` of each entry of a share's log, oldest first.
+    fn log(db: &rusqlite::Connection, share: &str) -> Vec<(i64, String, String)> {
+        let mut statement =
+            db.prepare("SELECT seq, user_agent, outcome FROM share_accesses WHERE share_id = ? ORDER BY seq").unwrap();
+        let rows = statement.query_map([share], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn a_log_keeps_its_newest_entries_numbered_in_order_and_apart_from_other_logs() {
+        let db = schema();
+        add_share(&db, "a");
+        add_share(&db, "b");
+        for i in 0..12 {
+            visit(&db, "a", &format!("ip{i}"), i * 1000, 5, false);
+        }
+        let expected: Vec<_> = (7..12).map(|i| (i + 1, format!("ip{i} at {}", i * 1000), "ok".to_owned())).collect();
+        assert_eq!(log(&db, "a"), expected);
+        visit(&db, "b", "ip0", 0, 5, false);
+        assert_eq!(log(&db, "b"), [(1, "ip0 at 0".to_owned(), "ok".to_owned())], "each log numbers its own");
+        assert_eq!(log(&db, "a").len(), 5);
+
+        // The default cap holds the same way.
+        add_share(&db, "c");
+        for i in 0..1100 {
+            visit(&db, "c", &format!("ip{i}"), i, 1000, false);
+        }
+        let kept = log(&db, "c");
+        assert_eq!((kept.len(), kept[0].0, kept[999].0), (1000, 101, 1100));
+        // A smaller cap later trims a longer log at its next visit.
+        visit(&db, "c", "new", 2000, 10, false);
+        assert_eq!(log(&db, "c").iter().map(|e| e.0).collect::<Vec<_>>(), (1092..=1101).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_client_getting_the_same_answer_again_within_a_minute_is_logged_once() {
+        let db = schema();
+        add_share(&db, "a");
+        visit(&db, "a", "me", 1000, 1000, false);
+        visit(&db, "a", "me", 1000 + MINUTE - 1, 1000, false);
+        visit(&db, "a", "me", 1000 + MINUTE / 2, 1000, false);
+        assert_eq!(log(&db, "a").len(), 1, "{:?}", log(&db, "a"));
+        visit(&db, "a", "someone else", 1500, 1000, false);
+        visit(&db, "a", "me", 2000, 1000, true);
+        visit(&db, "a", "me", 2001, 1000, true);
+        visit(&db, "a", "me", 1000 + MINUTE, 1000, false);
+        assert_eq!(
+            log(&db, "a"),
+            [
+                (1, "me at 1000".to_owned(), "ok".to_owned()),
+                (2, "someone else at 1500".to_owned(), "ok".to_owned()),
+                (3, "me at 2000".to_owned(), "bad_password".to_owned()),
+                (4, format!("me at {}", 1000 + MINUTE), "ok".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_visit_seeks_its_log_through_indexes_made_for_it() {
+        let db = schema();
+        let log = AccessLogPolicy { max_entries: 1000, repeat_window_millis: MINUTE };
+        let visit = Visit { ip_hash: "i", user_agent: "u", now: 0, log };
+        let [entry, trim] = <[_; 2]>::try_from(sql::log_visit("h", &visit, None)).unwrap();
+        let entry = plan(&db, &entry.sql).join("\n");
+        assert!(
+            entry.contains("share_accesses_by_client (share_id=? AND ip_hash=? AND outcome=? AND at>?)"),
+            "{entry}"
+        );
+        assert!(entry.contains("COVERING INDEX share_accesses_by_number (share_id=?)"), "{entry}");
+        let trim = plan(&db, &trim.sql).join("\n");
+        assert!(trim.contains("share_accesses_by_number (share_id=? AND seq<?)"), "{trim}");
+    }
+
+    #[test]
+    fn the_migration_numbers_existing_logs_and_keeps_their_newest_thousand() {
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        let (before, after): (Vec<_>, Vec<_>) =
+            migrations().into_iter().partition(|m| m.file_name().is_some_and(|n| *n.to_string_lossy() < *"0006"));
+        for migration in before {
+            db.execute_batch(&std::fs::read_to_string(migration).unwrap()).unwrap();
+        }
+        add_share(&db, "long");
+        add_share(&db, "short");
+        // Inserted out of time order: numbers follow `at`, then `id`.
+        for i in (0..1005).rev() {
+            db.execute(
+                "INSERT INTO share_accesses (share_id, at, ip_hash, user_agent, outcome) VALUES ('long', ?1, 'ip', ?2, 'ok')",
+                rusqlite::params![i / 2, format!("visit {i}")],
+            )
+            .unwrap();
+        }
+        for i in 0..3 {
+            db.execute(
+                "INSERT INTO share_accesses (share_id, at, ip_hash, user_agent, outcome) VALUES ('short', ?1, 'ip', 'v', 'expired')",
+                [i],
+            )
+            .unwrap();
+        }
+        for migration in after {
+            db.execute_batch(&std::fs::read_to_string(migration).unwrap()).unwrap();
+        }
+        let long = log(&db, "long");
+        assert_eq!((long.len(), long[0].0, long[999].0), (1000, 6, 1005));
+        let ats: Vec<i64> = db
+            .prepare("SELECT at FROM share_accesses WHERE share_id = 'long' ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(ats.windows(2).all(|w| w[0] <= w[1]) && ats[0] == 2, "{:?}", &ats[..4]);
+        assert_eq!(log(&db, "short").iter().map(|e| e.0).collect::<Vec<_>>(), [1, 2, 3]);
+        visit(&db, "long", "new", 5000, 1000, false);
+        let long = log(&db, "long");
+        assert_eq!((long.len(), long[0].0, long[999].0), (1000, 7, 1006));
     }
 }

@@ -28,21 +28,6 @@ pub struct Counter {
     pub failures: i64,
 }
 
-/// The seconds to wait when any of `counters` (each checked against the policy its key
-/// names) is at its limit in a window that is still open; `None` when all may try. For
-/// counters read before this attempt was counted.
-pub fn retry_after(counters: &[Counter], policy_of: impl Fn(&str) -> Policy, now: i64) -> Option<u64> {
-    counters
-        .iter()
-        .filter_map(|counter| {
-            let policy = policy_of(&counter.key);
-            let window_end = counter.window_start + policy.window_millis;
-            (counter.failures >= policy.max_failures && window_end > now).then_some(window_end - now)
-        })
-        .max()
-        .map(|millis| u64::try_from(millis.div_euclid(1000) + 1).unwrap_or(1))
-}
-
 /// The seconds to wait when this attempt, already counted in `counters` (each checked
 /// against the policy its key names), went past a limit in a window that is still open;
 /// `None` when the attempt may be judged. Counting first and judging after means that
@@ -77,20 +62,14 @@ mod tests {
     }
 
     #[test]
-    fn a_key_at_its_limit_waits_until_its_window_closes() {
-        let policy = |_: &str| LOGIN_PER_ACCOUNT;
-        assert_eq!(retry_after(&[counter("a", 0, 9)], policy, 1000), None);
-        assert_eq!(retry_after(&[counter("a", 0, 10)], policy, 1000), Some(899 + 1));
-        assert_eq!(retry_after(&[counter("a", 0, 10)], policy, 15 * 60 * 1000), None);
-        assert_eq!(retry_after(&[], policy, 0), None);
-    }
-
-    #[test]
     fn each_key_is_judged_by_its_own_policy_and_the_longest_wait_wins() {
-        let policy = |key: &str| if key.starts_with("ip:") { PER_CLIENT } else { LOGIN_PER_ACCOUNT };
-        let counters = [counter("ip:x", 0, 10), counter("email:y", 60_000, 10)];
-        assert_eq!(retry_after(&counters[..1], policy, 1000), None, "an IP may fail 50 times");
-        assert_eq!(retry_after(&counters, policy, 1000), Some(959 + 1));
+        let policy = |key: &str| if key.starts_with("client:") { PER_CLIENT } else { SHARE_PASSWORD_PER_SHARE };
+        let counters = [counter("client:x", 0, 11), counter("share:y", 60_000, 11)];
+        assert_eq!(refused_after_counting(&counters[..1], policy, 1000), None, "a client may fail 50 times");
+        assert_eq!(refused_after_counting(&counters, policy, 1000), Some(959 + 1));
+        let both = [counter("client:x", 0, 51), counter("share:y", 60_000, 11)];
+        assert_eq!(refused_after_counting(&both, policy, 1000), Some(959 + 1), "the later window closes last");
+        assert_eq!(refused_after_counting(&[], policy, 0), None);
     }
 
     #[test]

@@ -42,6 +42,35 @@ impl ShareState {
         self.expires_at.is_none_or(|at| at > now) && self.max_downloads.is_none_or(|max| self.download_count < max)
     }
 
+    /// What a visitor may see of this link before giving anything (a browser's landing
+    /// page): nothing of a protected file until its password is given.
+    pub fn preview(&self, now: i64) -> Preview {
+        if !self.is_live(now) {
+            Preview::Gone
+        } else if self.protected {
+            Preview::Locked
+        } else {
+            Preview::File
+        }
+    }
+
+    /// What becomes of a password given for this link, decided once the attempt was counted
+    /// (`refused`: what [`super::limits::refused_after_counting`] said of its counters).
+    /// Checked in this order: a link without a password ignores it; a dead link is refused
+    /// as gone without judging it, so it tells nothing about the password; past a limit
+    /// the attempt waits, unjudged; only then is it judged.
+    pub fn password_attempt(&self, now: i64, refused: Option<u64>) -> PasswordAttempt {
+        if !self.protected {
+            PasswordAttempt::NotNeeded
+        } else if !self.is_live(now) {
+            PasswordAttempt::Dead
+        } else if let Some(retry_after) = refused {
+            PasswordAttempt::Refused { retry_after }
+        } else {
+            PasswordAttempt::Judge
+        }
+    }
+
     /// Why a visit that was not counted was refused, checked in the same order as the SQL
     /// that counts: gone first (so a wrong or missing password on a dead link says nothing
     /// about the password), then the password.
@@ -56,6 +85,46 @@ impl ShareState {
         }
     }
 }
+
+/// What a link shows before anything is given (see [`ShareState::preview`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preview {
+    /// The file's name and size, and a Download button.
+    File,
+    /// Only a password field: neither the file's name nor its size.
+    Locked,
+    /// That the link expired or is used up.
+    Gone,
+}
+
+/// What becomes of a password given for a link (see [`ShareState::password_attempt`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordAttempt {
+    /// The link has no password: the visit goes on without one, and the attempt is taken back.
+    NotNeeded,
+    /// The link expired or is used up: the visit is refused as such, the password unjudged,
+    /// and the attempt taken back.
+    Dead,
+    /// Past a limit: refused unjudged; the attempt stays counted.
+    Refused { retry_after: u64 },
+    /// The password is to be checked: a wrong one stays counted, a right one is taken back.
+    Judge,
+}
+
+/// How each link's access log stays bounded, however often the link is visited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccessLogPolicy {
+    /// The newest entries kept of each link's log; older ones go as new ones come.
+    pub max_entries: i64,
+    /// A client that got the same outcome from the same link this recently (in
+    /// milliseconds) is not logged again.
+    pub repeat_window_millis: i64,
+}
+
+/// The default of `max_entries` (the `ACCESS_LOG_MAX_ENTRIES` setting).
+pub const ACCESS_LOG_MAX_ENTRIES: u64 = 1000;
+/// How long a client's repeated visits with the same outcome are logged once: a minute.
+pub const ACCESS_LOG_REPEAT_WINDOW_MILLIS: i64 = 60_000;
 
 /// The lifetimes a deployment allows for share links.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +195,28 @@ mod tests {
         assert_eq!(state(None, Some(1), 1, true).refusal(5), ApiError::ShareExpired);
         assert_eq!(state(None, None, 0, true).refusal(5), ApiError::SharePasswordRequired);
         assert_eq!(state(None, None, 0, false).refusal(5), ApiError::ShareExpired);
+    }
+
+    #[test]
+    fn a_protected_link_previews_nothing_of_its_file() {
+        assert_eq!(state(None, None, 0, false).preview(5), Preview::File);
+        assert_eq!(state(Some(10), Some(2), 1, true).preview(5), Preview::Locked);
+        assert_eq!(state(Some(5), None, 0, true).preview(5), Preview::Gone);
+        assert_eq!(state(None, Some(1), 1, false).preview(5), Preview::Gone);
+    }
+
+    #[test]
+    fn a_password_is_judged_only_on_a_live_protected_link_within_the_limits() {
+        let open = state(None, None, 0, false);
+        assert_eq!(open.password_attempt(5, None), PasswordAttempt::NotNeeded);
+        assert_eq!(open.password_attempt(5, Some(60)), PasswordAttempt::NotNeeded, "nothing to guess");
+        let live = state(Some(10), Some(2), 1, true);
+        assert_eq!(live.password_attempt(5, None), PasswordAttempt::Judge);
+        assert_eq!(live.password_attempt(5, Some(60)), PasswordAttempt::Refused { retry_after: 60 });
+        for dead in [state(Some(5), None, 0, true), state(None, Some(2), 2, true)] {
+            assert_eq!(dead.password_attempt(5, None), PasswordAttempt::Dead, "{dead:?}");
+            assert_eq!(dead.password_attempt(5, Some(60)), PasswordAttempt::Dead, "{dead:?}: gone says no more");
+        }
     }
 
     #[test]

@@ -84,9 +84,8 @@ pub async fn resolve(req: &Request, app: &App, token: &str) -> Result<Response, 
 
 async fn landing(app: &App, token: &str, error: Option<&str>, status: u16) -> Result<Response, ApiError> {
     match app.share_landing(token).await? {
-        Landing::Ready { name, size, protected } => {
-            page(app, status, &SharePage::Ready { token, name: &name, size, protected, error })
-        }
+        Landing::Ready { name, size } => page(app, status, &SharePage::Ready { token, name: &name, size, error }),
+        Landing::Locked => page(app, status, &SharePage::Locked { token, error }),
         Landing::Gone => page(app, 410, &SharePage::Gone),
         Landing::Missing => page(app, 404, &SharePage::Missing),
     }

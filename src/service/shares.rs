@@ -5,7 +5,10 @@ use super::{App, Caller};
 use crate::auth;
 use crate::db::shares::{NewShare, SharedFile, Visit};
 use crate::domain::limits::{self, PER_CLIENT, SHARE_PASSWORD_PER_SHARE};
-use crate::domain::shares::{new_token, token_hash, well_formed_token, ShareState, ShareTtlPolicy};
+use crate::domain::shares::{
+    new_token, token_hash, well_formed_token, AccessLogPolicy, PasswordAttempt, Preview, ShareState, ShareTtlPolicy,
+    ACCESS_LOG_REPEAT_WINDOW_MILLIS,
+};
 use crate::domain::{millis_after, page_of};
 use crate::error::ApiError;
 use crate::listing::{Cursor, CursorKey, KeyValue, Order, SortKey};
@@ -14,7 +17,13 @@ use crate::views::{AccessPage, AccessView, ShareList, ShareView, SharedView};
 
 /// What a browser's landing page may show of a share, without counting a download.
 pub enum Landing {
-    Ready { name: String, size: i64, protected: bool },
+    /// A live link without a password: the file's name and size.
+    Ready {
+        name: String,
+        size: i64,
+    },
+    /// A live link with a password: nothing of the file until it is given.
+    Locked,
     Gone,
     Missing,
 }
@@ -35,6 +44,13 @@ impl App {
         ShareTtlPolicy {
             max_seconds: self.config.max_share_ttl_seconds,
             default_seconds: self.config.default_share_ttl_seconds,
+        }
+    }
+
+    fn access_log(&self) -> AccessLogPolicy {
+        AccessLogPolicy {
+            max_entries: i64::try_from(self.config.access_log_max_entries).unwrap_or(i64::MAX),
+            repeat_window_millis: ACCESS_LOG_REPEAT_WINDOW_MILLIS,
         }
     }
 
@@ -150,17 +166,17 @@ impl App {
         let Some(share) = self.db.shared_file(&token_hash(token)).await? else {
             return Ok(Landing::Missing);
         };
-        let state = share.state();
-        Ok(if state.is_live(self.now) {
-            Landing::Ready { name: share.name, size: share.size, protected: state.protected }
-        } else {
-            Landing::Gone
+        Ok(match share.state().preview(self.now) {
+            Preview::File => Landing::Ready { name: share.name, size: share.size },
+            Preview::Locked => Landing::Locked,
+            Preview::Gone => Landing::Gone,
         })
     }
 
     /// Resolves a share token to a short-lived download URL, counting one download and
-    /// logging the visit. A protected share needs its `password`; wrong ones are counted
-    /// against the share and the caller, and answered 429 past the limit.
+    /// logging the visit. A protected share needs its `password`: each attempt is counted
+    /// against the link and the caller before it is judged, and refused unjudged (429)
+    /// past either limit, however many race.
     pub async fn resolve_share(
         &self,
         token: &str,
@@ -172,12 +188,13 @@ impl App {
         }
         let hash = token_hash(token);
         let ip_hash = self.ip_pseudonym(caller);
-        let visit = Visit { ip_hash: &ip_hash, user_agent: &caller.user_agent, now: self.now };
-        let verified = match password {
-            None => None,
+        let visit = Visit { ip_hash: &ip_hash, user_agent: &caller.user_agent, now: self.now, log: self.access_log() };
+        let unlocked = match password {
+            None => Unlocked::default(),
             Some(password) => self.check_share_password(&hash, password, &visit).await?,
         };
-        let (counted, share) = self.db.visit_share(&hash, &visit, verified.as_deref()).await?;
+        let forgive: Vec<&str> = unlocked.forgive.iter().map(String::as_str).collect();
+        let (counted, share) = self.db.visit_share(&hash, &visit, unlocked.password_hash.as_deref(), &forgive).await?;
         let share = share.ok_or(ApiError::ShareNotFound)?;
         if !counted {
             return Err(share.state().refusal(self.now));
@@ -193,35 +210,47 @@ impl App {
         })
     }
 
-    /// Checks `password` against a protected share; returns the stored hash it matched
-    /// (`None` for a share without a password, which ignores it).
-    async fn check_share_password(
-        &self,
-        hash: &str,
-        password: &str,
-        visit: &Visit<'_>,
-    ) -> Result<Option<String>, ApiError> {
+    /// Counts an attempt of `password` against the share and the caller, then judges it if
+    /// it may be judged. A wrong one is logged and answered 401 (and stays counted).
+    async fn check_share_password(&self, hash: &str, password: &str, visit: &Visit<'_>) -> Result<Unlocked, ApiError> {
         let share_key = format!("share:{hash}");
         let client_key = format!("client:{}", visit.ip_hash);
-        let keys = [share_key.as_str(), client_key.as_str()];
-        let (share, counters) = self.db.shared_file_and_counters(hash, &keys).await?;
+        let attempts = [
+            (share_key.as_str(), SHARE_PASSWORD_PER_SHARE.window_millis),
+            (client_key.as_str(), PER_CLIENT.window_millis),
+        ];
+        let (share, counters) = self.db.shared_file_counting_attempt(hash, &attempts, self.now).await?;
+        // A link that does not exist keeps the attempt counted against the caller, like a
+        // login to an unknown account.
         let share = share.ok_or(ApiError::ShareNotFound)?;
-        let Some(stored) = share.password_hash.clone() else {
-            return Ok(None);
-        };
-        if !share.state().is_live(self.now) {
-            // Let the visit be logged and refused as expired, without judging the password.
-            return Ok(Some(stored));
-        }
         let policy = |key: &str| if key.starts_with("client:") { PER_CLIENT } else { SHARE_PASSWORD_PER_SHARE };
-        if let Some(retry_after) = limits::retry_after(&counters, policy, self.now) {
-            return Err(ApiError::RateLimited { retry_after });
+        let refused = limits::refused_after_counting(&counters, policy, self.now);
+        let forgive = vec![share_key, client_key];
+        match (share.state().password_attempt(self.now, refused), share.password_hash) {
+            (PasswordAttempt::Refused { retry_after }, _) => Err(ApiError::RateLimited { retry_after }),
+            // A dead link goes on without a password, unjudged: the visit is logged and
+            // refused as gone, and should the owner revive the link meanwhile, the count
+            // still wants its password, which this visit never proved.
+            (PasswordAttempt::NotNeeded | PasswordAttempt::Dead, _) | (_, None) => {
+                Ok(Unlocked { password_hash: None, forgive })
+            }
+            (PasswordAttempt::Judge, Some(stored)) => {
+                if !auth::verify_password(password, &stored) {
+                    self.db.log_bad_share_password(hash, visit).await?;
+                    return Err(ApiError::InvalidSharePassword);
+                }
+                Ok(Unlocked { password_hash: Some(stored), forgive })
+            }
         }
-        if !auth::verify_password(password, &stored) {
-            let window = SHARE_PASSWORD_PER_SHARE.window_millis;
-            self.db.record_bad_share_password(&share.share_id, &keys, visit, window).await?;
-            return Err(ApiError::InvalidSharePassword);
-        }
-        Ok(Some(stored))
     }
+}
+
+/// What a visit brings to the count of a protected link: the stored hash its password
+/// was verified against, and the attempts to take back (it was right, or never judged).
+#[derive(Default)]
+struct Unlocked {
+    /// Only ever a hash the given password was verified against: `visit_share` counts a
+    /// download of a protected link only with its current hash.
+    password_hash: Option<String>,
+    forgive: Vec<String>,
 }

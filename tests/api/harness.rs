@@ -270,7 +270,14 @@ impl Stack {
 
     /// A client that is not signed in.
     pub fn client(&self) -> Client {
-        Client { http: http_client(), base: self.base.clone(), token: None }
+        Client { http: http_client(), base: self.base.clone(), token: None, ip: None }
+    }
+
+    /// A client that is not signed in and calls from an address of its own: every request
+    /// carries `CF-Connecting-IP: ip`, which wrangler dev passes on to the Worker as it is
+    /// (on Cloudflare the edge sets it), so the Worker keys limits and logs by it.
+    pub fn client_at(&self, ip: &str) -> Client {
+        Client { ip: Some(ip.to_owned()), ..self.client() }
     }
 
     /// A new account: its email and password (not signed in).
@@ -360,6 +367,15 @@ pub fn unique() -> String {
     format!("{nanos:x}{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
+/// A client address (in 10.0.0.0/8) that no other call of this test run returns, so that
+/// limits keyed by the client never carry over from another test.
+pub fn fresh_ip() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("10.{}.{}.{}", (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff)
+}
+
 /// A user with an account and a signed-in client.
 pub struct User {
     pub id: String,
@@ -374,6 +390,8 @@ pub struct Client {
     pub http: reqwest::Client,
     pub base: String,
     pub token: Option<String>,
+    /// The `CF-Connecting-IP` every request carries, if any.
+    pub ip: Option<String>,
 }
 
 /// A whole answer, read.
@@ -417,7 +435,10 @@ impl Client {
 
     pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let url = if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) };
-        let builder = self.http.request(method, url);
+        let mut builder = self.http.request(method, url);
+        if let Some(ip) = &self.ip {
+            builder = builder.header("cf-connecting-ip", ip);
+        }
         match &self.token {
             Some(token) => builder.bearer_auth(token),
             None => builder,
@@ -468,14 +489,18 @@ impl Client {
 
     /// PUTs bytes to an absolute URL (a presigned one), without any token.
     pub async fn put_url(&self, url: &str, bytes: Vec<u8>) -> Answer {
-        let bare = self.with_token(None);
+        let bare = self.bare();
         bare.send(bare.request(reqwest::Method::PUT, url).body(bytes)).await
     }
 
     /// Downloads from an absolute URL (a presigned one), without any token.
     pub async fn fetch(&self, url: &str) -> Answer {
-        let bare = self.with_token(None);
-        bare.get(url).await
+        self.bare().get(url).await
+    }
+
+    /// The same client without a token or a client address, for the bucket's URLs.
+    fn bare(&self) -> Client {
+        Client { token: None, ip: None, ..self.clone() }
     }
 }
 

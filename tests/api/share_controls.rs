@@ -1,7 +1,7 @@
 //! The controls people expect on share links: passwords, edits, access logs, and a
 //! landing page that link previews cannot use up.
 
-use crate::harness::{Stack, User};
+use crate::harness::{fresh_ip, Stack, User};
 use serde_json::{json, Value};
 
 async fn shared_file(user: &User, body: Value) -> (String, Value) {
@@ -245,4 +245,122 @@ async fn share_policy_caps_and_defaults_expiry() {
     assert!(expires > created, "{created} → {expires}");
     let explicit = owner.client.post_json(&path, &json!({ "expires_in": 86_400 })).await;
     assert_eq!(explicit.status, 201);
+}
+
+#[tokio::test]
+async fn a_protected_link_shows_nothing_of_its_file_before_the_password() {
+    let stack = Stack::shared();
+    let owner = stack.user().await;
+    let (_, share) = shared_file(&owner, json!({ "password": "correct horse" })).await;
+    let public = format!("/share/{}", share["token"].as_str().unwrap());
+    let visitor = stack.client_at(&fresh_ip());
+    let tells = |text: &str| text.contains("plans") || text.contains("17 bytes") || text.contains("\"size\"");
+
+    let page = visitor.send(visitor.request(reqwest::Method::GET, &public).header("accept", "text/html")).await;
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    assert!(html.contains("type=\"password\"") && !tells(&html), "{html}");
+    let form = |password: &str| {
+        visitor
+            .request(reqwest::Method::POST, &public)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("password={}", crate::harness::encode(password)))
+    };
+    let wrong = visitor.send(form("battery staple")).await;
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.text().contains("Wrong password") && !tells(&wrong.text()), "{}", wrong.text());
+    let empty = visitor.send(form("")).await;
+    assert_eq!(empty.status, 401);
+    assert!(!tells(&empty.text()), "{}", empty.text());
+
+    let asked = visitor.send(as_json(visitor.request(reqwest::Method::GET, &public))).await;
+    asked.problem(401, "share_password_required");
+    assert!(!tells(&asked.text()), "{}", asked.text());
+    let wrong = visitor
+        .send(as_json(visitor.request(reqwest::Method::POST, &public)).json(&json!({ "password": "battery staple" })))
+        .await;
+    wrong.problem(401, "invalid_share_password");
+    assert!(!tells(&wrong.text()), "{}", wrong.text());
+
+    // The right password shows them.
+    let right = visitor
+        .send(as_json(visitor.request(reqwest::Method::POST, &public)).json(&json!({ "password": "correct horse" })))
+        .await;
+    assert_eq!(right.status, 200, "{}", right.text());
+    let right = right.json();
+    assert_eq!((right["name"].as_str(), right["size"].as_i64()), (Some("plans.pdf"), Some(17)));
+}
+
+/// The `(user_agent, outcome)` of each entry of a link's access log, newest first.
+async fn log_of(owner: &User, file: &str, share: &Value) -> Vec<(String, String)> {
+    let path = format!("/files/{file}/shares/{}/accesses?limit=1000", share["id"].as_str().unwrap());
+    let log = owner.client.get(&path).await;
+    assert_eq!(log.status, 200, "{}", log.text());
+    log.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["user_agent"].as_str().unwrap().to_owned(), e["outcome"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+fn entries(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    expected.iter().map(|(agent, outcome)| ((*agent).to_owned(), (*outcome).to_owned())).collect()
+}
+
+#[tokio::test]
+async fn repeated_visits_from_one_client_are_logged_once_and_every_download_counts() {
+    let stack = Stack::shared();
+    let owner = stack.user().await;
+    let (file, share) = shared_file(&owner, json!({})).await;
+    let public = format!("/share/{}", share["token"].as_str().unwrap());
+    let (regular, other) = (stack.client_at(&fresh_ip()), stack.client_at(&fresh_ip()));
+    let visit = |client: &crate::harness::Client, agent: &str| {
+        let (client, request) = (client.clone(), client.request(reqwest::Method::GET, &public));
+        let request = request.header("user-agent", agent);
+        async move { client.send(request).await }
+    };
+    for i in 0..5 {
+        assert_eq!(visit(&regular, &format!("regular {i}")).await.status, 302);
+    }
+    assert_eq!(visit(&other, "other").await.status, 302);
+    assert_eq!(downloads(&owner, &file).await, 6, "every download counts");
+    assert_eq!(log_of(&owner, &file, &share).await, entries(&[("other", "ok"), ("regular 0", "ok")]));
+
+    // Another outcome from the same client is news.
+    let share_path = format!("/files/{file}/shares/{}", share["id"].as_str().unwrap());
+    assert_eq!(owner.client.patch_json(&share_path, &json!({ "max_downloads": 6 })).await.status, 200);
+    for i in 5..8 {
+        visit(&regular, &format!("regular {i}")).await.problem(410, "share_expired");
+    }
+    assert_eq!(
+        log_of(&owner, &file, &share).await,
+        entries(&[("regular 5", "limit_reached"), ("other", "ok"), ("regular 0", "ok")])
+    );
+    assert_eq!(downloads(&owner, &file).await, 6);
+}
+
+#[tokio::test]
+async fn a_links_access_log_keeps_only_its_newest_entries() {
+    let stack = Stack::start(&[("ACCESS_LOG_MAX_ENTRIES", Some("5"))]);
+    let owner = stack.user().await;
+    let (file, share) = shared_file(&owner, json!({})).await;
+    let (_, other_share) = shared_file(&owner, json!({})).await;
+    let public = format!("/share/{}", share["token"].as_str().unwrap());
+    for i in 0..12 {
+        let visitor = stack.client_at(&fresh_ip());
+        let visit = visitor.request(reqwest::Method::GET, &public).header("user-agent", format!("visitor {i}"));
+        assert_eq!(visitor.send(visit).await.status, 302);
+    }
+    let newest: Vec<_> = (7..12).rev().map(|i| (format!("visitor {i}"), "ok".to_owned())).collect();
+    assert_eq!(log_of(&owner, &file, &share).await, newest);
+    assert_eq!(downloads(&owner, &file).await, 12, "the count is exact whatever the log keeps");
+
+    // Each link has a log of its own: the other's first visit is kept.
+    let other = stack.client_at(&fresh_ip());
+    let path = format!("/share/{}", other_share["token"].as_str().unwrap());
+    assert_eq!(other.send(other.request(reqwest::Method::GET, &path).header("user-agent", "first")).await.status, 302);
+    let other_file = other_share["file_id"].as_str().unwrap();
+    assert_eq!(log_of(&owner, other_file, &other_share).await, entries(&[("first", "ok")]));
+    assert_eq!(log_of(&owner, &file, &share).await.len(), 5);
 }

@@ -142,10 +142,12 @@ test("a person uploads, finds, renames, shares behind a password, revokes and de
   await dialog.getByRole("button", { name: "Copy link" }).click();
   await mainScreen(page, "03-share-dialog");
 
-  // A stranger opens it in a browser of their own, gives the password and downloads.
+  // A stranger opens it in a browser of their own: the page shows nothing of the file
+  // before the password. They give it and download.
   const stranger = await freshPage({ width: 390, height: 800 });
   await stranger.goto(link);
-  await stranger.getByRole("heading", { name: "measurements.bin" }).waitFor();
+  await stranger.getByRole("heading", { name: "Protected file" }).waitFor();
+  assert.doesNotMatch(await stranger.content(), /measurements/, "no name before the password");
   await mainScreen(stranger, "04-share-page-phone");
   await stranger.getByLabel(/Password/).fill("wrong password!");
   await stranger.getByRole("button", { name: "Download" }).click();

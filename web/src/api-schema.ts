@@ -285,7 +285,7 @@ export interface paths {
         };
         /**
          * Open a share link (public)
-         * @description Counts one download, atomically, logs the visit, and answers with a presigned URL (TTL `SHARE_URL_TTL_SECONDS`): 302 to it by default, or JSON with `Accept: application/json`. A browser (`Accept: text/html`) gets a small landing page instead, which counts nothing (so link previews do not use up downloads); its Download button POSTs. Never cached.
+         * @description Counts one download, atomically, logs the visit, and answers with a presigned URL (TTL `SHARE_URL_TTL_SECONDS`): 302 to it by default, or JSON with `Accept: application/json`. A browser (`Accept: text/html`) gets a small landing page instead, which counts nothing (so link previews do not use up downloads); its Download button POSTs. A protected link discloses nothing of its file before the password: its landing page has only a password field, and its 401 names neither the file nor its size. Never cached.
          */
         get: operations["resolveShare"];
         put?: never;
@@ -418,7 +418,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A share link's access log, newest first */
+        /**
+         * A share link's access log, newest first
+         * @description Every visit to the link, with what it got, within bounds: only the newest `ACCESS_LOG_MAX_ENTRIES` (1000 by default) are kept, and a client that gets the same outcome from the link again within a minute is logged once. The share's `download_count` counts every download all the same.
+         */
         get: operations["shareAccesses"];
         put?: never;
         post?: never;
@@ -2010,7 +2013,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The link expired or reached its download limit (`share_expired`). The landing page's form gets the page again, as HTML. */
+            /** @description The link expired or reached its download limit (`share_expired`); the password is not judged. The landing page's form gets the page again, as HTML. */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -2038,7 +2041,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many wrong passwords for this link or from this client (`rate_limited`). The landing page's form gets the page again, as HTML. */
+            /** @description Too many password attempts at this link (10) or failures from this client (50, logins included) in 15 minutes (`rate_limited`). Each attempt is counted before it is judged, so concurrent guesses get no more judged. The landing page's form gets the page again, as HTML. */
             429: {
                 headers: {
                     "Retry-After"?: number;
