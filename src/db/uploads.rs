@@ -29,10 +29,30 @@ pub struct UploadRow {
     pub multipart_id: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
-    /// `pending`, `completing`, `committed` or `aborted`.
-    pub state: String,
+    pub state: UploadState,
     /// When the claim of a `completing` upload runs out.
     pub claimed_until: Option<i64>,
+}
+
+/// Where a direct upload is in its life (the `state` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UploadState {
+    /// Taking bytes; nobody is completing it.
+    Pending,
+    /// A complete holds it (until `claimed_until`).
+    Completing,
+    /// Its file row exists.
+    Committed,
+    /// Given up: by its owner, a failed completion or the sweeper.
+    Aborted,
+}
+
+impl UploadState {
+    /// Whether the upload may still take bytes and be completed.
+    pub fn is_open(self) -> bool {
+        matches!(self, UploadState::Pending | UploadState::Completing)
+    }
 }
 
 /// The values a new pending direct upload is made of.

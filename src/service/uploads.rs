@@ -10,7 +10,7 @@
 
 use super::App;
 use crate::db::files::Commit;
-use crate::db::uploads::{NewUpload, UploadRow};
+use crate::db::uploads::{NewUpload, UploadRow, UploadState};
 use crate::domain::files::FileMeta;
 use crate::domain::millis_after;
 use crate::domain::uploads::{
@@ -26,11 +26,6 @@ const MAX_URLS_PER_ANSWER: u32 = 100;
 /// How many parts an upload row has.
 fn parts_of(upload: &UploadRow) -> u32 {
     part_count(u64::try_from(upload.size).unwrap_or(0), u64::try_from(upload.part_size).unwrap_or(1))
-}
-
-/// Whether `upload` may still take bytes and be completed.
-fn is_open(upload: &UploadRow) -> bool {
-    matches!(upload.state.as_str(), "pending" | "completing")
 }
 
 impl App {
@@ -53,10 +48,12 @@ impl App {
     /// Refuses an upload that takes no more bytes: 404 once completed or aborted (it is no
     /// pending upload any more), 410 once its time ran out.
     fn check_open(&self, upload: &UploadRow) -> Result<(), ApiError> {
-        match upload.state.as_str() {
-            _ if !is_open(upload) => Err(ApiError::UploadNotFound),
-            _ if upload.expires_at <= self.now => Err(ApiError::UploadExpired),
-            _ => Ok(()),
+        if !upload.state.is_open() {
+            Err(ApiError::UploadNotFound)
+        } else if upload.expires_at <= self.now {
+            Err(ApiError::UploadExpired)
+        } else {
+            Ok(())
         }
     }
 
@@ -242,15 +239,17 @@ impl App {
     /// (then the answer is its file), was aborted, or ran out of time.
     async fn completion_refused(&self, owner: &Id, current: Option<UploadRow>) -> Result<FileView, ApiError> {
         let upload = current.ok_or(ApiError::UploadNotFound)?;
-        match upload.state.as_str() {
-            "committed" => match self.db.file(owner, &Id::from_trusted(upload.file_id)).await {
+        match upload.state {
+            UploadState::Committed => match self.db.file(owner, &Id::from_trusted(upload.file_id)).await {
                 Err(ApiError::FileNotFound) => Err(ApiError::UploadNotFound),
                 found => found.map(FileView::from),
             },
-            "completing" if upload.expires_at > self.now => Err(self.busy(&upload)),
+            UploadState::Completing if upload.expires_at > self.now => Err(self.busy(&upload)),
             // Its time ran out (the sweeper may have given it up already).
-            "pending" | "completing" | "aborted" if upload.expires_at <= self.now => Err(ApiError::UploadExpired),
-            _ => Err(ApiError::UploadNotFound),
+            _ if upload.expires_at <= self.now => Err(ApiError::UploadExpired),
+            // Claimed and handed back between our claim and this read: try again.
+            UploadState::Pending => Err(ApiError::UploadBusy { retry_after: 1 }),
+            UploadState::Completing | UploadState::Aborted => Err(ApiError::UploadNotFound),
         }
     }
 
@@ -338,10 +337,10 @@ impl App {
             return Ok(());
         }
         let upload = current.ok_or(ApiError::UploadNotFound)?;
-        match upload.state.as_str() {
-            "committed" => Err(ApiError::UploadCompleted),
-            "completing" => Err(self.busy(&upload)),
-            _ => Err(ApiError::UploadNotFound),
+        match upload.state {
+            UploadState::Committed => Err(ApiError::UploadCompleted),
+            UploadState::Completing => Err(self.busy(&upload)),
+            UploadState::Pending | UploadState::Aborted => Err(ApiError::UploadNotFound),
         }
     }
 }
