@@ -1,6 +1,6 @@
 //! Quotas and brute-force protection.
 
-use crate::harness::Stack;
+use crate::harness::{fresh_ip, Stack};
 use reqwest::multipart::{Form, Part};
 use serde_json::json;
 
@@ -104,4 +104,25 @@ async fn one_client_failing_everywhere_is_slowed_down() {
     let (email, password) = stack.account().await;
     let login = client.post_json("/auth/login", &json!({ "email": email, "password": password })).await;
     login.problem(429, "rate_limited");
+}
+
+#[tokio::test]
+async fn nobody_can_lock_an_owner_out_by_failing_from_elsewhere() {
+    let stack = Stack::start(&[]);
+    let victim = stack.user().await;
+    let attacker = stack.client_at(&fresh_ip());
+    let wrong = json!({ "email": victim.email, "password": "not the password" });
+    for _ in 0..10 {
+        attacker.post_json("/auth/login", &wrong).await.problem(401, "invalid_credentials");
+    }
+    // The attacker is slowed down, even with the right password from there...
+    let right = json!({ "email": victim.email, "password": victim.password });
+    attacker.post_json("/auth/login", &right).await.problem(429, "rate_limited");
+    // ...but the owner, from their own client, logs in as always.
+    let owner = stack.client_at(&fresh_ip());
+    let login = owner.post_json("/auth/login", &right).await;
+    assert_eq!(login.status, 200, "{}", login.text());
+    let web = owner.request(reqwest::Method::POST, "/auth/session").header("x-edgedrop-csrf", "1").json(&right);
+    let session = owner.send(web).await;
+    assert_eq!(session.status, 200, "the web app signs them in too: {}", session.text());
 }
