@@ -120,6 +120,21 @@ pub(super) mod sql {
         ]
     }
 
+    /// Puts the key of an upload streamed through the Worker back on the ledger, due now and
+    /// unclaimed, when its request gave up after the sweeper took the entry (the upload
+    /// outlived its grace): whatever it stored meanwhile is then swept. A held claim is
+    /// dropped on purpose: only this request could ever have committed this key, and it gave
+    /// up, so nothing can be born from the entry, and the deleter holding it (which may have
+    /// deleted before the late bytes landed) must not drop it.
+    pub fn requeue_streamed(object_key: &str, now: i64) -> Statement {
+        Statement::new(
+            "INSERT INTO orphan_objects (object_key, sweep_after) \
+             SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM files WHERE files.object_key = ?1) \
+             ON CONFLICT (object_key) DO UPDATE SET claim = NULL, sweep_after = ?2",
+            args![object_key, now],
+        )
+    }
+
     /// Claims the ledger entry of the upload that `claim` aborted, for deleting its object.
     /// Returns the entry when claimed.
     pub fn claim_aborted_upload_object(upload: &Id, claim: &str, now: i64, until: i64) -> Statement {
@@ -226,6 +241,11 @@ mod calls {
             self.run(sql::claim_own_orphan(object_key, claim, until)).await?.first()
         }
 
+        /// Puts a streamed upload's key back on the ledger, due now (see the statement).
+        pub async fn requeue_streamed(&self, object_key: &str, now: i64) -> Result<(), ApiError> {
+            self.run(sql::requeue_streamed(object_key, now)).await.map(drop)
+        }
+
         /// The sweeper's claim of a due entry (aborting an expired upload on it first).
         pub async fn claim_due_orphan(
             &self,
@@ -263,6 +283,7 @@ pub(super) fn samples() -> Vec<super::Statement> {
     let mut all = vec![
         sql::note_multipart("k", "m"),
         sql::claim_own_orphan("k", "c", 1),
+        sql::requeue_streamed("k", 0),
         sql::claim_aborted_upload_object(&id, "c", 0, 1),
         sql::release_reservation("k", "c"),
         sql::due_orphans(0, 10),

@@ -34,6 +34,8 @@ macro_rules! args {
 }
 
 pub mod files;
+#[cfg(test)]
+mod interleavings;
 pub mod ledger;
 pub mod limits;
 pub mod sessions;
@@ -352,7 +354,7 @@ pub(crate) mod testing {
     }
 
     /// The arguments of `statement` as SQLite values.
-    fn values(statement: &Statement) -> Vec<rusqlite::types::Value> {
+    pub fn values(statement: &Statement) -> Vec<rusqlite::types::Value> {
         statement
             .args
             .iter()

@@ -22,9 +22,10 @@ const MAX_CHILD_FOLDERS: usize = 1000;
 
 impl App {
     /// Creates the file row of an object streamed through this request. Over quota, the
-    /// object is deleted again; if the sweeper claimed it meanwhile (the upload outlived its
-    /// grace) it is the sweeper's; if D1 fails, whether the row was born is unknown, so
-    /// nothing is deleted: the ledger entry (if it is still there) goes to the sweeper.
+    /// object is deleted again; if the sweeper took its ledger entry meanwhile (the upload
+    /// outlived its grace), the key goes back on the ledger for the sweeper to delete what
+    /// was stored since; if D1 fails, whether the row was born is unknown, so nothing is
+    /// deleted: the ledger entry (if it is still there) goes to the sweeper.
     async fn commit_streamed(
         &self,
         owner: &Id,
@@ -36,10 +37,24 @@ impl App {
         match self.db.commit_file(self.new_file(owner, file, key, meta, size), self.quota(), None).await? {
             Commit::Born(row) => Ok(row.into()),
             Commit::OverQuota => {
-                self.discard_object(key, None).await;
+                self.discard_streamed(key, None).await;
                 Err(ApiError::QuotaExceeded)
             }
-            Commit::ClaimLost => Err(ApiError::UploadExpired),
+            Commit::ClaimLost => {
+                self.discard_streamed(key, None).await;
+                Err(ApiError::UploadExpired)
+            }
+        }
+    }
+
+    /// Deletes what this request streamed into `key` and could not turn into a file. If the
+    /// sweeper took the key's ledger entry meanwhile (the stream outlived its grace), the key
+    /// goes back on the ledger, so bytes that landed after the sweeper's delete are swept too.
+    async fn discard_streamed(&self, key: &str, multipart_id: Option<&str>) {
+        if !self.discard_object(key, multipart_id).await {
+            if let Err(e) = self.db.requeue_streamed(key, self.now).await {
+                worker::console_error!("streamed object {key} may be left behind: {e}");
+            }
         }
     }
 
@@ -88,7 +103,7 @@ impl App {
             None => bucket.put_bytes(&key, &[], content_type).await,
         };
         if let Err(e) = stored {
-            self.discard_object(&key, None).await;
+            self.discard_streamed(&key, None).await;
             return Err(e);
         }
         self.commit_streamed(owner, &file, &key, &meta, length).await
@@ -124,7 +139,7 @@ impl App {
             _ => ApiError::PayloadTooLarge { limit: max },
         };
         if declared_length.is_some_and(|length| length > limit.saturating_add(FORM_SLACK_BYTES)) {
-            self.discard_object(&key, None).await;
+            self.discard_streamed(&key, None).await;
             return Err(over_limit());
         }
         let mut writer =
@@ -135,7 +150,7 @@ impl App {
         match checked {
             Ok((meta, size)) => self.commit_streamed(owner, &file, &key, &meta, size).await,
             Err(e) => {
-                self.discard_object(&key, writer.upload_id.as_deref()).await;
+                self.discard_streamed(&key, writer.upload_id.as_deref()).await;
                 Err(match e {
                     ApiError::PayloadTooLarge { .. } => over_limit(),
                     other => other,

@@ -98,8 +98,9 @@ impl App {
     /// Deletes an object this request stored but could not turn into a file (aborting the
     /// multipart upload `multipart_id` too, if the ledger does not know it yet). It is
     /// deleted only if this request can claim its ledger entry, that is, only if nothing
-    /// can own it any more; otherwise, or if D1 fails, the sweeper decides later.
-    async fn discard_object(&self, key: &str, multipart_id: Option<&str>) {
+    /// can own it any more; otherwise, or if D1 fails, the sweeper decides later. Returns
+    /// whether this request held the entry (false: someone else has it, or it is gone).
+    async fn discard_object(&self, key: &str, multipart_id: Option<&str>) -> bool {
         let claimed = match Self::new_claim() {
             Ok(claim) => self.db.claim_own_orphan(key, &claim, self.lease_end()).await.map(|o| o.map(|o| (o, claim))),
             Err(e) => Err(e),
@@ -108,9 +109,14 @@ impl App {
             Ok(Some((mut orphan, claim))) => {
                 orphan.multipart_id = orphan.multipart_id.or(multipart_id.map(str::to_owned));
                 self.delete_claimed(&orphan, &claim).await;
+                true
             }
-            Ok(None) => {}
-            Err(e) => worker::console_error!("object {key} left to the sweeper: {e}"),
+            Ok(None) => false,
+            Err(e) => {
+                worker::console_error!("object {key} left to the sweeper: {e}");
+                // Unknown: assume the entry is there, as the sweeper will find it if so.
+                true
+            }
         }
     }
 
