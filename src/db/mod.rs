@@ -10,6 +10,7 @@
 //! | [`shares`] | `shares`, `share_accesses` |
 //! | [`ledger`] | `orphan_objects`: objects no file row owns, for the sweeper |
 //! | [`limits`] | `rate_limits`: brute-force counters |
+//! | [`invites`] | `invites`: single-use sign-up invites |
 //!
 //! The schema lives in `migrations/`. Statements that belong together go out as one D1
 //! batch, which D1 runs as a single transaction in a single round trip. Every statement on
@@ -34,6 +35,7 @@ macro_rules! args {
 }
 
 pub mod files;
+pub mod invites;
 pub mod ledger;
 pub mod limits;
 pub mod sessions;
@@ -252,16 +254,21 @@ mod runner {
         }
 
         /// Runs `statements` in one transaction after checking that the request's session is
-        /// alive and `user`'s (401 otherwise); returns the results of `statements` (not of the
-        /// check).
+        /// alive and `user`'s (401 otherwise) and that no admin disabled the account (403
+        /// `account_disabled`); returns the results of `statements` (not of the check).
         pub(super) async fn batch_as(&self, user: &Id, statements: Vec<Statement>) -> Result<Vec<Rows>, ApiError> {
+            #[derive(Deserialize)]
+            struct Alive {
+                disabled: i64,
+            }
             let mut all = vec![sessions::sql::session_alive(user, self.session()?)];
             all.extend(statements);
             let mut results = self.batch(all).await?;
-            if !at(&results, 0)?.any() {
-                return Err(account_gone());
+            match at(&results, 0)?.first::<Alive>()? {
+                None => Err(account_gone()),
+                Some(alive) if alive.disabled != 0 => Err(ApiError::AccountDisabled),
+                Some(_) => Ok(results.split_off(1)),
             }
-            Ok(results.split_off(1))
         }
     }
 }

@@ -46,11 +46,12 @@ pub(super) mod sql {
     use crate::db::Statement;
     use crate::model::Id;
 
-    /// `SELECT 1` while `session` is alive, belongs to `user`, has not expired and the user
-    /// exists: the first statement of every signed-in batch. Two primary-key lookups.
+    /// A row while `session` is alive, belongs to `user`, has not expired and the user
+    /// exists, saying whether an admin disabled the account: the first statement of every
+    /// signed-in batch. Two primary-key lookups.
     pub fn session_alive(user: &Id, session: &ActiveSession) -> Statement {
         Statement::new(
-            "SELECT 1 AS present FROM sessions s JOIN users u ON u.id = s.user_id \
+            "SELECT u.disabled AS disabled FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.id = ?1 AND s.user_id = ?2 AND s.expires_at > ?3",
             args![&session.id, user, session.now],
         )
@@ -69,7 +70,7 @@ pub(super) mod sql {
         Statement::new("DELETE FROM sessions WHERE id = ? AND user_id = ?", args![session, user])
     }
 
-    /// Ends every session of `user` (logging out everywhere; later, a password change).
+    /// Ends every session of `user` (logging out everywhere, a password change).
     pub fn delete_sessions_of(user: &Id) -> Statement {
         Statement::new("DELETE FROM sessions WHERE user_id = ?", args![user])
     }
