@@ -3,6 +3,7 @@
 //! closed with a message naming the variable (logged, never sent to the client).
 
 use crate::auth::JwtAlgorithm;
+use crate::domain::accounts::{AdminEmails, SignupPolicy};
 use crate::domain::shares::ACCESS_LOG_MAX_ENTRIES;
 use crate::domain::{GIB, MIB};
 use crate::storage::BucketConfig;
@@ -61,6 +62,10 @@ pub struct Config {
     pub default_share_ttl_seconds: Option<u64>,
     /// The newest entries kept of each share link's access log.
     pub access_log_max_entries: u64,
+    /// The admins (`ADMIN_EMAILS`), by canonical email.
+    pub admin_emails: AdminEmails,
+    /// Who may register (`SIGNUP`).
+    pub signup: SignupPolicy,
 }
 
 /// The longest lifetime a SigV4 presigned URL may have (7 days).
@@ -124,6 +129,8 @@ impl Config {
                 Some(_) => Some(number(&var, "DEFAULT_SHARE_TTL_SECONDS", 0, 1..=max_share_ttl)?),
             },
             access_log_max_entries: number(&var, "ACCESS_LOG_MAX_ENTRIES", ACCESS_LOG_MAX_ENTRIES, 1..=100_000)?,
+            admin_emails: AdminEmails::parse(var("ADMIN_EMAILS").as_deref())?,
+            signup: SignupPolicy::parse(var("SIGNUP").as_deref())?,
         })
     }
 }
@@ -209,6 +216,20 @@ mod tests {
         assert_eq!(config.max_share_ttl_seconds, 604_800);
         assert_eq!(config.default_share_ttl_seconds, None);
         assert_eq!(config.access_log_max_entries, 1000);
+    }
+
+    #[test]
+    fn admins_and_the_signup_policy_are_read_and_checked() {
+        let config = Config::from_lookup(lookup(&[])).unwrap();
+        assert_eq!(config.signup, SignupPolicy::Open);
+        assert!(!config.admin_emails.contains("ada@example.com"));
+        let config = Config::from_lookup(lookup(&[("SIGNUP", "invite"), ("ADMIN_EMAILS", "Ada@Example.com")])).unwrap();
+        assert_eq!(config.signup, SignupPolicy::Invite);
+        assert!(config.admin_emails.contains("ada@example.com"));
+        let err = Config::from_lookup(lookup(&[("SIGNUP", "sometimes")])).unwrap_err();
+        assert!(err.contains("SIGNUP"), "{err}");
+        let err = Config::from_lookup(lookup(&[("ADMIN_EMAILS", "root")])).unwrap_err();
+        assert!(err.contains("ADMIN_EMAILS"), "{err}");
     }
 
     #[test]

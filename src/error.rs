@@ -54,6 +54,17 @@ pub enum ApiError {
     UploadCompleted,
     /// The upload's time ran out before it was completed; the sweeper removes it (410).
     UploadExpired,
+    /// No such user (an admin's request, 404).
+    UserNotFound,
+    /// No such invite (an admin's request, 404).
+    InviteNotFound,
+    /// The account was disabled by an admin (403).
+    AccountDisabled,
+    /// Registration is closed on this deployment (403).
+    SignupClosed,
+    /// Registration needs an invite, and this one is wrong, used, expired or for another
+    /// email (403).
+    InvalidInvite,
     /// No route has this path (404).
     RouteNotFound,
     /// The path exists but not with this method (405).
@@ -166,6 +177,18 @@ impl ApiError {
                 410,
                 "upload_expired",
                 "This upload was not completed in time and has been given up; start a new one.".to_owned(),
+                None,
+            ),
+            ApiError::UserNotFound => (404, "user_not_found", "No such user.".to_owned(), None),
+            ApiError::InviteNotFound => (404, "invite_not_found", "No such invite.".to_owned(), None),
+            ApiError::AccountDisabled => {
+                (403, "account_disabled", "This account has been disabled by an administrator.".to_owned(), None)
+            }
+            ApiError::SignupClosed => (403, "signup_closed", "Registration is closed on this server.".to_owned(), None),
+            ApiError::InvalidInvite => (
+                403,
+                "invalid_invite",
+                "Registration needs an invite; this one is wrong, used, expired or for another email.".to_owned(),
                 None,
             ),
             ApiError::RouteNotFound => (404, "not_found", "No such route.".to_owned(), None),

@@ -12,7 +12,15 @@ pub enum Route<'a> {
     StartSession,
     EndSession,
     EndAllSessions,
+    ChangePassword,
     Me,
+    DeleteMe,
+    AdminUsers,
+    UpdateUser(&'a str),
+    DeleteUser(&'a str),
+    CreateInvite,
+    ListInvites,
+    RevokeInvite(&'a str),
     Folders,
     Upload,
     ListFiles,
@@ -46,6 +54,8 @@ pub enum Access {
     Public,
     /// A signed-in user (bearer token or session cookie).
     SignedIn,
+    /// A signed-in admin (`ADMIN_EMAILS`); to anyone else the route does not exist (404).
+    Admin,
 }
 
 impl Route<'_> {
@@ -59,7 +69,15 @@ impl Route<'_> {
             | Route::EndSession
             | Route::ResolveShare(_)
             | Route::UnlockShare(_) => Access::Public,
+            Route::AdminUsers
+            | Route::UpdateUser(_)
+            | Route::DeleteUser(_)
+            | Route::CreateInvite
+            | Route::ListInvites
+            | Route::RevokeInvite(_) => Access::Admin,
             Route::Me
+            | Route::DeleteMe
+            | Route::ChangePassword
             | Route::EndAllSessions
             | Route::Folders
             | Route::Upload
@@ -98,8 +116,18 @@ pub fn route<'a>(method: &str, path: &'a str) -> Result<Route<'a>, ApiError> {
         (["auth", "session"], _) => not_allowed("POST, DELETE"),
         (["auth", "sessions"], "DELETE") => Ok(Route::EndAllSessions),
         (["auth", "sessions"], _) => not_allowed("DELETE"),
+        (["auth", "password"], "POST") => Ok(Route::ChangePassword),
+        (["auth", "password"], _) => not_allowed("POST"),
         (["auth", "me"], "GET") => Ok(Route::Me),
-        (["auth", "me"], _) => not_allowed("GET"),
+        (["auth", "me"], "DELETE") => Ok(Route::DeleteMe),
+        (["auth", "me"], _) => not_allowed("GET, DELETE"),
+        // The admin's routes: another method is no 405, which would tell they exist.
+        (["admin", "users"], "GET") => Ok(Route::AdminUsers),
+        (["admin", "users", id], "PATCH") if !id.is_empty() => Ok(Route::UpdateUser(id)),
+        (["admin", "users", id], "DELETE") if !id.is_empty() => Ok(Route::DeleteUser(id)),
+        (["admin", "invites"], "GET") => Ok(Route::ListInvites),
+        (["admin", "invites"], "POST") => Ok(Route::CreateInvite),
+        (["admin", "invites", id], "DELETE") if !id.is_empty() => Ok(Route::RevokeInvite(id)),
         (["folders"], "GET") => Ok(Route::Folders),
         (["folders"], _) => not_allowed("GET"),
         (["files"], "GET") => Ok(Route::ListFiles),
@@ -179,6 +207,22 @@ mod tests {
         assert_eq!(route("PUT", "/share/tok"), Err(ApiError::MethodNotAllowed { allow: "GET, POST" }));
         assert_eq!(route("GET", "/files/uploads"), Err(ApiError::MethodNotAllowed { allow: "POST" }));
         assert_eq!(route("POST", "/auth/sessions"), Err(ApiError::MethodNotAllowed { allow: "DELETE" }));
+        assert_eq!(route("PUT", "/auth/me"), Err(ApiError::MethodNotAllowed { allow: "GET, DELETE" }));
+    }
+
+    #[test]
+    fn the_admin_routes_are_for_admins_and_other_methods_on_them_are_404_not_405() {
+        assert_eq!(route("GET", "/admin/users"), Ok(Route::AdminUsers));
+        assert_eq!(route("PATCH", "/admin/users/u1"), Ok(Route::UpdateUser("u1")));
+        assert_eq!(route("DELETE", "/admin/invites/i1"), Ok(Route::RevokeInvite("i1")));
+        for (method, path) in
+            [("POST", "/admin/users"), ("GET", "/admin/users/u1"), ("PUT", "/admin/invites"), ("GET", "/admin")]
+        {
+            assert_eq!(route(method, path), Err(ApiError::RouteNotFound), "{method} {path}");
+        }
+        for route in [Route::AdminUsers, Route::CreateInvite, Route::DeleteUser("u")] {
+            assert_eq!(route.access(), Access::Admin);
+        }
     }
 
     #[test]
@@ -189,6 +233,8 @@ mod tests {
         for (path, operations) in paths {
             let concrete = path
                 .replace("{id}", "0123456789abcdef0123456789abcdef")
+                .replace("{user_id}", "u")
+                .replace("{invite_id}", "i")
                 .replace("{share_id}", "s")
                 .replace("{upload_id}", "u")
                 .replace("{token}", "t");
@@ -198,7 +244,7 @@ mod tests {
                 documented += usize::from(routed);
             }
         }
-        assert_eq!(documented, 28, "every operation of the Route enum is documented");
+        assert_eq!(documented, 36, "every operation of the Route enum is documented");
     }
 
     #[test]
@@ -216,6 +262,8 @@ mod tests {
         for (path, operations) in doc["paths"].as_object().unwrap() {
             let concrete = path
                 .replace("{id}", "f")
+                .replace("{user_id}", "u")
+                .replace("{invite_id}", "i")
                 .replace("{share_id}", "s")
                 .replace("{upload_id}", "u")
                 .replace("{token}", "t");
@@ -225,6 +273,8 @@ mod tests {
                 let called = (method.as_str(), concrete.as_str());
                 let expected = if documents.contains(&called) {
                     Access::Document
+                } else if concrete.starts_with("/admin/") {
+                    Access::Admin
                 } else if public.contains(&called) {
                     Access::Public
                 } else {

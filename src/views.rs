@@ -2,6 +2,7 @@
 //! they are made of. The OpenAPI document (`openapi.json`) describes exactly these shapes.
 
 use crate::db::files::FileRow;
+use crate::db::invites::InviteRow;
 use crate::db::shares::{AccessRow, ShareRow};
 use crate::db::users::UserRow;
 use crate::domain::uploads::StoredPart;
@@ -27,13 +28,16 @@ pub struct MeView {
     pub used_bytes: i64,
     /// Bytes promised to uploads under way.
     pub pending_bytes: i64,
-    /// The quota over stored and pending bytes; null when unlimited.
+    /// The user's effective quota over stored and pending bytes (their own, else the
+    /// deployment's); null when unlimited.
     pub quota_bytes: Option<u64>,
+    /// Whether the user is one of the deployment's admins (`ADMIN_EMAILS`).
+    pub is_admin: bool,
 }
 
 impl MeView {
-    /// The profile of `row` under a quota of `quota_bytes`.
-    pub fn of(row: UserRow, quota_bytes: Option<u64>) -> Self {
+    /// The profile of `row`, whose quota is `quota_bytes` (effective).
+    pub fn of(row: UserRow, quota_bytes: Option<u64>, is_admin: bool) -> Self {
         MeView {
             id: row.id,
             email: row.email,
@@ -42,8 +46,91 @@ impl MeView {
             used_bytes: row.used_bytes,
             pending_bytes: row.reserved_bytes,
             quota_bytes,
+            is_admin,
         }
     }
+}
+
+/// A user as an admin sees them.
+#[derive(Debug, Serialize)]
+pub struct AdminUserView {
+    pub id: String,
+    pub email: String,
+    pub created_at: String,
+    pub file_count: i64,
+    /// Bytes of stored files.
+    pub used_bytes: i64,
+    /// Bytes promised to uploads under way.
+    pub pending_bytes: i64,
+    /// The effective quota; null when unlimited.
+    pub quota_bytes: Option<u64>,
+    /// The user's own quota as set by an admin: null = the default, 0 = unlimited.
+    pub quota_override: Option<i64>,
+    pub disabled: bool,
+}
+
+impl AdminUserView {
+    /// The admin's view of `row`, whose effective quota is `quota_bytes`.
+    pub fn of(row: UserRow, quota_bytes: Option<u64>) -> Self {
+        AdminUserView {
+            id: row.id,
+            email: row.email,
+            created_at: rfc3339(row.created_at),
+            file_count: row.file_count,
+            used_bytes: row.used_bytes,
+            pending_bytes: row.reserved_bytes,
+            quota_bytes,
+            quota_override: row.quota_bytes,
+            disabled: row.disabled != 0,
+        }
+    }
+}
+
+/// A page of the admin's list of users.
+#[derive(Debug, Serialize)]
+pub struct AdminUserPage {
+    pub items: Vec<AdminUserView>,
+    pub next_cursor: Option<String>,
+}
+
+/// An invite, as its list shows it (never its token).
+#[derive(Debug, Serialize)]
+pub struct InviteView {
+    pub id: String,
+    /// The only email it registers, if bound to one.
+    pub email: Option<String>,
+    pub created_at: String,
+    pub expires_at: String,
+    /// When a registration spent it.
+    pub used_at: Option<String>,
+}
+
+impl From<InviteRow> for InviteView {
+    fn from(row: InviteRow) -> Self {
+        InviteView {
+            id: row.id,
+            email: row.email,
+            created_at: rfc3339(row.created_at),
+            expires_at: rfc3339(row.expires_at),
+            used_at: row.used_at.map(rfc3339),
+        }
+    }
+}
+
+/// A new invite: its token and sign-up URL, shown this once.
+#[derive(Debug, Serialize)]
+pub struct NewInviteView {
+    pub id: String,
+    pub token: String,
+    pub url: String,
+    pub email: Option<String>,
+    pub expires_at: String,
+}
+
+/// The live invites.
+#[derive(Debug, Serialize)]
+pub struct InviteList {
+    pub items: Vec<InviteView>,
 }
 
 /// The answer to a login.

@@ -160,7 +160,8 @@ pub(super) mod sql {
     /// Turns a stored object into a file, in one transaction: the row, the counters, and
     /// the ledger. The row is only born while the object's ledger entry is unclaimed (no
     /// deleter has doomed it), while `upload` (a direct upload's id and the claim that is
-    /// completing it) still holds its claim, and while the owner's quota has room (counting
+    /// completing it) still holds its claim, and while the owner's quota (their own, else
+    /// `quota`, the default) has room (counting
     /// the object's own reservation as given back). The first statement returns the row;
     /// the last tells, when no row was born, whether the claims still held (so only the
     /// quota said no).
@@ -175,10 +176,11 @@ pub(super) mod sql {
                 &format!(
                     "INSERT INTO files (id, owner_id, name, name_folded, folder, size, content_type, object_key, \
                      created_at, updated_at) SELECT ?1, id, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9 FROM users \
-                     WHERE id = ?2 AND (?10 IS NULL OR used_bytes + reserved_bytes - {reserved} + ?6 <= ?10) \
+                     WHERE id = ?2 AND ({q} = 0 OR used_bytes + reserved_bytes - {reserved} + ?6 <= {q}) \
                      AND EXISTS (SELECT 1 FROM orphan_objects WHERE object_key = ?8 AND claim IS NULL) \
                      AND {} RETURNING {FILE_COLUMNS}",
-                    upload_held.replace("?2", "?11").replace("?3", "?12")
+                    upload_held.replace("?2", "?11").replace("?3", "?12"),
+                    q = crate::db::ledger::sql::effective_quota("?10")
                 ),
                 args![
                     file.id,
@@ -226,12 +228,13 @@ pub(super) mod sql {
 
     /// One of the user's files, checking in the same statement what every signed-in batch
     /// checks first (`sessions::sql::session_alive`): no row when the request's session ended
-    /// or is not the user's, or the account is gone; a row of NULLs when the file is not theirs.
+    /// or is not the user's, or the account is gone; `account_disabled` 1 when an admin
+    /// disabled the account; a row of NULLs when the file is not theirs.
     pub fn file_in_session(owner: &Id, id: &Id, session: &ActiveSession) -> Statement {
         let columns = qualified(FILE_COLUMNS, "f");
         Statement::new(
             &format!(
-                "SELECT {columns} FROM sessions s JOIN users u ON u.id = s.user_id \
+                "SELECT {columns}, u.disabled AS account_disabled FROM sessions s JOIN users u ON u.id = s.user_id \
                  LEFT JOIN files f ON f.id = ?1 AND f.owner_id = u.id \
                  WHERE s.id = ?3 AND s.user_id = ?2 AND s.expires_at > ?4"
             ),
@@ -349,6 +352,7 @@ mod calls {
             let row = self.run(statement).await?.first::<serde_json::Value>()?;
             match row {
                 None => Err(account_gone()),
+                Some(row) if row["account_disabled"].as_i64().unwrap_or(0) != 0 => Err(ApiError::AccountDisabled),
                 Some(row) if row["id"].is_null() => Err(ApiError::FileNotFound),
                 Some(row) => serde_json::from_value(row).map_err(|e| ApiError::Internal(format!("D1 row: {e}"))),
             }

@@ -23,14 +23,22 @@ pub struct OrphanRow {
 pub struct Usage {
     pub used_bytes: i64,
     pub reserved_bytes: i64,
+    /// The user's effective quota; 0 when unlimited.
+    pub quota_bytes: i64,
 }
 
 pub(super) mod sql {
     use crate::db::Statement;
     use crate::model::Id;
 
+    /// A user's effective quota in SQL, over the row of `users`: their own (0 unlimited) or
+    /// else the deployment's default `default` (NULL: unlimited); 0 when unlimited.
+    pub(in crate::db) fn effective_quota(default: &str) -> String {
+        format!("coalesce(users.quota_bytes, {default}, 0)")
+    }
+
     /// Puts `object_key` on the ledger for `owner` and reserves `reserve` bytes of their
-    /// quota, if it has room (`quota` NULL: unlimited). The first statement returns a row
+    /// quota, if it has room (the user's own quota, else `quota`, the default: NULL unlimited). The first statement returns a row
     /// only when the reservation was made; the second applies it; the third reads the usage.
     pub fn reserve_object(
         owner: &Id,
@@ -41,9 +49,12 @@ pub(super) mod sql {
     ) -> Vec<Statement> {
         vec![
             Statement::new(
-                "INSERT INTO orphan_objects (object_key, sweep_after, owner_id, reserved_bytes) \
-                 SELECT ?1, ?2, id, ?3 FROM users \
-                 WHERE id = ?4 AND (?5 IS NULL OR used_bytes + reserved_bytes + ?3 <= ?5) RETURNING object_key",
+                &format!(
+                    "INSERT INTO orphan_objects (object_key, sweep_after, owner_id, reserved_bytes) \
+                     SELECT ?1, ?2, id, ?3 FROM users \
+                     WHERE id = ?4 AND ({q} = 0 OR used_bytes + reserved_bytes + ?3 <= {q}) RETURNING object_key",
+                    q = effective_quota("?5")
+                ),
                 args![object_key, sweep_after, reserve, owner, quota],
             ),
             Statement::new(
@@ -51,7 +62,13 @@ pub(super) mod sql {
                  WHERE id = ?2 AND EXISTS (SELECT 1 FROM orphan_objects WHERE object_key = ?3)",
                 args![reserve, owner, object_key],
             ),
-            Statement::new("SELECT used_bytes, reserved_bytes FROM users WHERE id = ?", args![owner]),
+            Statement::new(
+                &format!(
+                    "SELECT used_bytes, reserved_bytes, {} AS quota_bytes FROM users WHERE id = ?1",
+                    effective_quota("?2")
+                ),
+                args![owner, quota],
+            ),
         ]
     }
 

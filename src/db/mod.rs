@@ -10,13 +10,15 @@
 //! | [`shares`] | `shares`, `share_accesses` |
 //! | [`ledger`] | `orphan_objects`: objects no file row owns, for the sweeper |
 //! | [`limits`] | `rate_limits`: brute-force counters |
+//! | [`invites`] | `invites`: single-use sign-up invites |
 //!
 //! The schema lives in `migrations/`. Statements that belong together go out as one D1
 //! batch, which D1 runs as a single transaction in a single round trip. Every statement on
 //! behalf of a user is scoped by `owner_id`, and every batch for a signed-in user starts
 //! with a check that the request's session is still alive, is the user's and has not
-//! expired (and that the user exists), so a token that was logged out, or whose account is
-//! gone, gets 401 without a round trip of its own.
+//! expired (and that the user exists and is not disabled), so a token that was logged out,
+//! or whose account is gone, gets 401 (403 when disabled) without a round trip of its own.
+//! A failed check is an SQLite error, which rolls the whole batch back.
 //!
 //! Each area keeps its builders in a private `sql` module and lists a sample call of each in
 //! its `samples()`; a native test reads the area's source and fails when a builder is
@@ -36,6 +38,7 @@ macro_rules! args {
 pub mod files;
 #[cfg(test)]
 mod interleavings;
+pub mod invites;
 pub mod ledger;
 pub mod limits;
 pub mod sessions;
@@ -254,16 +257,20 @@ mod runner {
         }
 
         /// Runs `statements` in one transaction after checking that the request's session is
-        /// alive and `user`'s (401 otherwise); returns the results of `statements` (not of the
-        /// check).
+        /// alive and `user`'s (401 otherwise) and that no admin disabled the account (403
+        /// `account_disabled`); a failed check fails the whole transaction, so none of
+        /// `statements` is written. Returns the results of `statements` (not of the check).
         pub(super) async fn batch_as(&self, user: &Id, statements: Vec<Statement>) -> Result<Vec<Rows>, ApiError> {
             let mut all = vec![sessions::sql::session_alive(user, self.session()?)];
             all.extend(statements);
-            let mut results = self.batch(all).await?;
-            if !at(&results, 0)?.any() {
-                return Err(account_gone());
+            match self.batch(all).await {
+                Ok(mut results) => Ok(results.split_off(1)),
+                Err(ApiError::Internal(why)) if why.contains(sessions::SESSION_ENDED) => Err(account_gone()),
+                Err(ApiError::Internal(why)) if why.contains(sessions::ACCOUNT_DISABLED) => {
+                    Err(ApiError::AccountDisabled)
+                }
+                Err(e) => Err(e),
             }
-            Ok(results.split_off(1))
         }
     }
 }

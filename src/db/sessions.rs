@@ -41,16 +41,29 @@ pub struct ActiveSession {
     pub now: i64,
 }
 
+/// What the error of a signed-in batch whose session is gone says (SQLite's `SQLITE_TOOBIG`).
+pub const SESSION_ENDED: &str = "string or blob too big";
+/// What the error of a signed-in batch of a disabled account says.
+pub const ACCOUNT_DISABLED: &str = "malformed JSON";
+
 pub(super) mod sql {
     use super::{ActiveSession, NewSession};
     use crate::db::Statement;
     use crate::model::Id;
 
-    /// `SELECT 1` while `session` is alive, belongs to `user`, has not expired and the user
-    /// exists: the first statement of every signed-in batch. Two primary-key lookups.
+    /// The first statement of every signed-in batch: one row (`0`) while `session` is alive,
+    /// belongs to `user`, has not expired, the user exists and no admin disabled them;
+    /// otherwise it fails, so that D1 rolls the whole batch back and nothing of it is
+    /// written for a token that no longer counts: with [`SESSION_ENDED`] in the error when
+    /// the session is gone (401), [`ACCOUNT_DISABLED`] when the account is disabled (403).
+    /// The failures are SQLite's own (a blob too big to make, text that is no JSON), raised
+    /// only in the branch that needs them, from the (always one) aggregate row's values, so
+    /// never evaluated ahead as constants. Two primary-key lookups.
     pub fn session_alive(user: &Id, session: &ActiveSession) -> Statement {
         Statement::new(
-            "SELECT 1 AS present FROM sessions s JOIN users u ON u.id = s.user_id \
+            "SELECT CASE WHEN count(u.id) = 0 THEN zeroblob(9223372036854775807 + count(u.id)) \
+             WHEN max(u.disabled) <> 0 THEN json('account disabled ' || max(u.id)) ELSE 0 END AS ended \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.id = ?1 AND s.user_id = ?2 AND s.expires_at > ?3",
             args![&session.id, user, session.now],
         )
@@ -69,7 +82,7 @@ pub(super) mod sql {
         Statement::new("DELETE FROM sessions WHERE id = ? AND user_id = ?", args![session, user])
     }
 
-    /// Ends every session of `user` (logging out everywhere; later, a password change).
+    /// Ends every session of `user` (logging out everywhere, a password change).
     pub fn delete_sessions_of(user: &Id) -> Statement {
         Statement::new("DELETE FROM sessions WHERE user_id = ?", args![user])
     }
@@ -193,9 +206,37 @@ mod tests {
         db
     }
 
+    /// Whether the check passes; panics unless it either passes or fails with the session's end.
     fn alive(db: &rusqlite::Connection, user: u8, session: u8, now: i64) -> bool {
+        match check(db, user, session, now) {
+            Ok(()) => true,
+            Err(e) if e.contains(super::SESSION_ENDED) => false,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn check(db: &rusqlite::Connection, user: u8, session: u8, now: i64) -> Result<(), String> {
         let statement = sql::session_alive(&id(user), &ActiveSession { id: id(session), now });
-        db.prepare(&statement.sql).unwrap().exists(rusqlite::params_from_iter(values(&statement))).unwrap()
+        let mut prepared = db.prepare(&statement.sql).unwrap();
+        let mut rows = prepared.query(rusqlite::params_from_iter(values(&statement))).unwrap();
+        let row = rows.next().map_err(|e| e.to_string())?.expect("always one row");
+        assert_eq!(row.get::<_, i64>(0).unwrap(), 0);
+        Ok(())
+    }
+
+    #[test]
+    fn a_disabled_account_fails_the_check_with_its_own_error_and_rolls_the_batch_back() {
+        let db = seeded();
+        db.execute("UPDATE users SET disabled = 1 WHERE id = ?1", [id(1).as_str()]).unwrap();
+        let error = check(&db, 1, 10, 0).unwrap_err();
+        assert!(error.contains(super::ACCOUNT_DISABLED), "{error}");
+        assert!(alive(&db, 2, 20, 0), "other accounts are not concerned");
+        assert!(!alive(&db, 1, 10, 100), "an expired session of a disabled account has ended");
+        // In a transaction, the failed check takes the batch's writes with it.
+        db.execute_batch("BEGIN; DELETE FROM sessions WHERE id = 'x'; INSERT INTO sessions VALUES ('y', '00000000000000000000000000000001', 'api', 0, 1);").unwrap();
+        assert!(check(&db, 1, 10, 0).is_err());
+        db.execute_batch("ROLLBACK").unwrap();
+        assert_eq!(sessions(&db), ["10", "11", "20"]);
     }
 
     fn sessions(db: &rusqlite::Connection) -> Vec<String> {

@@ -34,6 +34,8 @@ pub struct SharedFile {
     pub max_downloads: Option<i64>,
     pub download_count: i64,
     pub password_hash: Option<String>,
+    /// 1 while an admin has disabled the file's owner: the link answers 410 meanwhile.
+    pub owner_disabled: i64,
 }
 
 /// One entry of a share's access log.
@@ -179,7 +181,8 @@ pub(super) mod sql {
     pub fn shared_file(token_hash: &str) -> Statement {
         Statement::new(
             "SELECT s.id AS share_id, f.name, f.size, f.content_type, f.object_key, s.expires_at, s.max_downloads, \
-             s.download_count, s.password_hash FROM shares s JOIN files f ON f.id = s.file_id WHERE s.token_hash = ?",
+             s.download_count, s.password_hash, u.disabled AS owner_disabled \
+             FROM shares s JOIN files f ON f.id = s.file_id JOIN users u ON u.id = f.owner_id WHERE s.token_hash = ?",
             args![token_hash],
         )
     }
@@ -187,7 +190,9 @@ pub(super) mod sql {
     /// What a visit gets, as SQL: the same conditions, in the same order, as
     /// [`count_download`] and the domain's reading of a refused visit (`?6`: the password
     /// hash the visit brings).
-    const OUTCOME: &str = "CASE WHEN expires_at IS NOT NULL AND expires_at <= ?2 THEN 'expired' \
+    const OUTCOME: &str = "CASE WHEN EXISTS (SELECT 1 FROM files f JOIN users u ON u.id = f.owner_id \
+         WHERE f.id = file_id AND u.disabled = 1) THEN 'expired' \
+         WHEN expires_at IS NOT NULL AND expires_at <= ?2 THEN 'expired' \
          WHEN max_downloads IS NOT NULL AND download_count >= max_downloads THEN 'limit_reached' \
          WHEN password_hash IS NOT ?6 THEN 'password_required' ELSE 'ok' END";
 
@@ -238,13 +243,15 @@ pub(super) mod sql {
     }
 
     /// Counts one download of a live share, atomically: no row when the share is unknown,
-    /// expired, used up or protected by another password than `password_hash`, so
+    /// its owner is disabled, expired, used up or protected by another password than `password_hash`, so
     /// concurrent visitors can never exceed `max_downloads`.
     pub fn count_download(token_hash: &str, now: i64, password_hash: Option<&str>) -> Statement {
         Statement::new(
             "UPDATE shares SET download_count = download_count + 1 \
              WHERE token_hash = ?1 AND (expires_at IS NULL OR expires_at > ?2) \
-             AND (max_downloads IS NULL OR download_count < max_downloads) AND password_hash IS ?3 RETURNING id",
+             AND (max_downloads IS NULL OR download_count < max_downloads) AND password_hash IS ?3 \
+             AND NOT EXISTS (SELECT 1 FROM files f JOIN users u ON u.id = f.owner_id \
+             WHERE f.id = shares.file_id AND u.disabled = 1) RETURNING id",
             args![token_hash, now, password_hash],
         )
     }

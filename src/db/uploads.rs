@@ -80,11 +80,13 @@ pub(super) mod sql {
     const UPLOAD_COLUMNS: &str = "id, file_id, object_key, name, folder, content_type, size, part_size, multipart_id, \
          created_at, expires_at, state, claimed_until";
 
-    /// A pending direct upload.
+    /// A pending direct upload, while its owner's account exists (it may have been deleted
+    /// since the reservation); returns its id when written.
     pub fn insert_upload(upload: &NewUpload<'_>) -> Statement {
         Statement::new(
             "INSERT INTO uploads (id, owner_id, file_id, object_key, name, folder, content_type, size, part_size, \
-             multipart_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             multipart_id, created_at, expires_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 \
+             WHERE EXISTS (SELECT 1 FROM users WHERE id = ?2) RETURNING id",
             args![
                 upload.id,
                 upload.owner,
@@ -167,19 +169,24 @@ pub(super) mod sql {
 mod calls {
     use super::{sql, NewUpload, UploadRow};
     use crate::db::ledger::{self, OrphanRow};
-    use crate::db::runner::at;
+    use crate::db::runner::{account_gone, at};
     use crate::db::Db;
     use crate::error::ApiError;
     use crate::model::Id;
 
     impl Db {
-        /// Records a pending direct upload (and its multipart upload id on the ledger).
+        /// Records a pending direct upload (and its multipart upload id on the ledger); 401
+        /// when the account is gone.
         pub async fn create_upload(&self, upload: NewUpload<'_>) -> Result<(), ApiError> {
             let mut statements = vec![sql::insert_upload(&upload)];
             if let Some(multipart_id) = upload.multipart_id {
                 statements.push(ledger::sql::note_multipart(upload.object_key, multipart_id));
             }
-            self.batch(statements).await.map(drop)
+            if !at(&self.batch(statements).await?, 0)?.any() {
+                // The account was deleted after the reservation.
+                return Err(account_gone());
+            }
+            Ok(())
         }
 
         /// One of the user's direct uploads, in whatever state; 404 `upload_not_found` when

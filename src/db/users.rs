@@ -12,6 +12,21 @@ pub struct UserRow {
     pub file_count: i64,
     pub used_bytes: i64,
     pub reserved_bytes: i64,
+    /// The user's own quota (NULL: the default, 0: unlimited).
+    pub quota_bytes: Option<i64>,
+    /// 1 when an admin disabled the account.
+    pub disabled: i64,
+}
+
+/// The columns of a [`UserRow`].
+const USER_COLUMNS: &str = "id, email, created_at, file_count, used_bytes, reserved_bytes, quota_bytes, disabled";
+
+/// A row of the admin's list of users, with the key the next page starts after.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct ListedUser {
+    #[serde(flatten)]
+    pub user: UserRow,
+    pub sort_key: String,
 }
 
 /// What a login needs to check a password.
@@ -19,6 +34,24 @@ pub struct UserRow {
 pub struct Credentials {
     pub id: String,
     pub password_hash: String,
+    /// 1 when an admin disabled the account.
+    pub disabled: i64,
+}
+
+/// What became of a registration with an invite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invited {
+    Created,
+    EmailTaken,
+    InvalidInvite,
+}
+
+/// What an admin changes of a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserChange {
+    /// The user's own quota: `Set(None)` back to the default, `Set(Some(0))` unlimited.
+    pub quota_bytes: crate::model::Patch<Option<i64>>,
+    pub disabled: crate::model::Patch<bool>,
 }
 
 /// An account whose email has no canonical form yet.
@@ -29,8 +62,9 @@ pub struct UncanonicalEmail {
 }
 
 pub(super) mod sql {
-    use crate::db::Statement;
-    use crate::model::{Email, Id};
+    use super::{UserChange, USER_COLUMNS};
+    use crate::db::{SqlArg, Statement};
+    use crate::model::{Email, Id, Patch};
 
     /// Creates an account unless its canonical email is taken (then it returns no row). The
     /// old unique index on the typed address (ASCII case-insensitive) can only refuse what the
@@ -44,6 +78,20 @@ pub(super) mod sql {
         )
     }
 
+    /// Creates an account like [`insert_user`], only while the invite with `token_hash` is
+    /// unused, unexpired at `now` and for this email (or for any): the invite is spent by
+    /// `invites::sql::spend_invite` in the same transaction.
+    pub fn insert_invited_user(id: &Id, email: &Email, password_hash: &str, now: i64, token_hash: &str) -> Statement {
+        Statement::new(
+            &format!(
+                "INSERT INTO users (id, email, email_canonical, password_hash, created_at) \
+                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS ({}) ON CONFLICT DO NOTHING RETURNING id",
+                crate::db::invites::sql::USABLE.replace("?T", "?6")
+            ),
+            args![id, email.as_str(), email.canonical(), password_hash, now, token_hash],
+        )
+    }
+
     /// The id and password hash of the account with the email `typed` (canonically `canonical`).
     /// An account is found by its canonical email; a legacy one whose canonical form the
     /// sweeper has not computed yet (NULL), or could not keep (another account had it), by its
@@ -51,9 +99,9 @@ pub(super) mod sql {
     /// the stronger match, so it wins when both find an account.
     pub fn credentials(typed: &str, canonical: &str) -> Statement {
         Statement::new(
-            "SELECT id, password_hash, 1 AS as_typed FROM users WHERE email = ?1 \
+            "SELECT id, password_hash, disabled, 1 AS as_typed FROM users WHERE email = ?1 \
              AND (email_canonical IS NULL OR email_canonical = 'conflict:' || id) \
-             UNION ALL SELECT id, password_hash, 0 FROM users WHERE email_canonical = ?2 \
+             UNION ALL SELECT id, password_hash, disabled, 0 FROM users WHERE email_canonical = ?2 \
              ORDER BY as_typed DESC LIMIT 1",
             args![typed, canonical],
         )
@@ -79,23 +127,187 @@ pub(super) mod sql {
 
     /// A user's profile and counters.
     pub fn user(user: &Id) -> Statement {
+        Statement::new(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"), args![user])
+    }
+
+    /// Replaces a user's password hash (a password change; the caller ends their sessions
+    /// in the same transaction).
+    pub fn set_password(user: &Id, password_hash: &str) -> Statement {
+        Statement::new("UPDATE users SET password_hash = ? WHERE id = ?", args![password_hash, user])
+    }
+
+    /// One page of the admin's list of users, in canonical email order after `after` (the
+    /// previous page's last `sort_key`; `""` for the first), keeping those whose canonical
+    /// email contains `q` (already canonical), with one extra row when more follow. The walk
+    /// is a range of the canonical email index, filtered: an admin's tool, a page at a time.
+    pub fn list_users(after: &str, q: Option<&str>, limit: i64) -> Statement {
         Statement::new(
-            "SELECT id, email, created_at, file_count, used_bytes, reserved_bytes FROM users WHERE id = ?",
-            args![user],
+            &format!(
+                "SELECT {USER_COLUMNS}, email_canonical AS sort_key FROM users \
+                 WHERE email_canonical > ?1 AND (?2 IS NULL OR instr(email_canonical, ?2) > 0) \
+                 ORDER BY email_canonical LIMIT ?3"
+            ),
+            args![after, q, limit],
         )
+    }
+
+    /// Changes what an admin may change of a user (no row when there is no such user).
+    pub fn change_user(user: &Id, change: &UserChange) -> Statement {
+        let (set_quota, quota) = match change.quota_bytes {
+            Patch::Keep => (0, SqlArg::Null),
+            Patch::Set(quota) => (1, SqlArg::from(quota)),
+        };
+        let (set_disabled, disabled) = match change.disabled {
+            Patch::Keep => (0, 0),
+            Patch::Set(disabled) => (1, i64::from(disabled)),
+        };
+        Statement::new(
+            &format!(
+                "UPDATE users SET quota_bytes = CASE WHEN ?2 THEN ?3 ELSE quota_bytes END, \
+                 disabled = CASE WHEN ?4 THEN ?5 ELSE disabled END WHERE id = ?1 RETURNING {USER_COLUMNS}"
+            ),
+            args![user, set_quota, quota, set_disabled, disabled],
+        )
+    }
+
+    /// Deletes an account, as one transaction: every file's object goes on the ledger
+    /// claimed by `claim` (until `until`) for this request to delete (returned), and so does
+    /// every pending multipart upload's object (and every pending single-PUT upload's whose
+    /// URLs are dead by `now`); the other objects of the account's uploads stay on the
+    /// ledger as they are, due when nothing can write them any more (a live single-PUT URL,
+    /// a completion or a streamed upload under way: none of them can become a file without
+    /// the account). Then the uploads (the foreign key on `owner_id`), the share links'
+    /// logs, the share links, the files, the sessions and the user go. The last statement
+    /// returns the user's id when it existed.
+    pub fn delete_account(user: &Id, claim: &str, now: i64, until: i64) -> Vec<Statement> {
+        vec![
+            Statement::new(
+                "INSERT INTO orphan_objects (object_key, sweep_after, claim) \
+                 SELECT object_key, ?3, ?2 FROM files WHERE owner_id = ?1 \
+                 ON CONFLICT DO NOTHING RETURNING object_key, multipart_id",
+                args![user, claim, until],
+            ),
+            Statement::new(
+                "UPDATE orphan_objects SET claim = ?2, sweep_after = ?4, reserved_bytes = 0 \
+                 WHERE object_key IN (SELECT object_key FROM uploads WHERE owner_id = ?1 AND state = 'pending' \
+                 AND (multipart_id IS NOT NULL OR expires_at <= ?3)) AND claim IS NULL \
+                 RETURNING object_key, multipart_id",
+                args![user, claim, now, until],
+            ),
+            Statement::new("DELETE FROM uploads WHERE owner_id = ?", args![user]),
+            Statement::new(
+                "DELETE FROM share_accesses WHERE share_id IN \
+                 (SELECT s.id FROM files f JOIN shares s ON s.file_id = f.id WHERE f.owner_id = ?)",
+                args![user],
+            ),
+            Statement::new(
+                "DELETE FROM shares WHERE file_id IN (SELECT id FROM files WHERE owner_id = ?)",
+                args![user],
+            ),
+            Statement::new("DELETE FROM files WHERE owner_id = ?", args![user]),
+            Statement::new("DELETE FROM sessions WHERE user_id = ?", args![user]),
+            Statement::new("DELETE FROM users WHERE id = ? RETURNING id", args![user]),
+        ]
     }
 }
 
 #[cfg(target_arch = "wasm32")]
 mod calls {
-    use super::{sql, Credentials, UncanonicalEmail, UserRow};
+    use super::{sql, Credentials, Invited, ListedUser, UncanonicalEmail, UserChange, UserRow};
+    use crate::db::invites::sql as invites;
+    use crate::db::ledger::OrphanRow;
     use crate::db::limits::{self, Counter};
     use crate::db::runner::{account_gone, at};
+    use crate::db::sessions::{sql as sessions, NewSession};
     use crate::db::Db;
     use crate::error::ApiError;
     use crate::model::{Email, Id};
 
     impl Db {
+        /// Creates an account while spending the invite with `token_hash`, in one
+        /// transaction: both happen, or neither.
+        pub async fn create_invited_user(
+            &self,
+            id: &Id,
+            email: &Email,
+            hash: &str,
+            now: i64,
+            token_hash: &str,
+        ) -> Result<Invited, ApiError> {
+            let statements = vec![
+                sql::insert_invited_user(id, email, hash, now, token_hash),
+                invites::spend_invite(token_hash, id, now),
+                invites::usable_invite(token_hash, email.canonical(), now),
+            ];
+            let results = self.batch(statements).await?;
+            Ok(if at(&results, 0)?.any() {
+                Invited::Created
+            } else if at(&results, 2)?.any() {
+                Invited::EmailTaken
+            } else {
+                Invited::InvalidInvite
+            })
+        }
+
+        /// Changes the user's password, ends every session of theirs and opens `session`,
+        /// forgetting the failures of `clear` and taking back the attempt counted against each
+        /// of `forgive`, in one transaction in the request's session (401 when it ended).
+        pub async fn change_password(
+            &self,
+            hash: &str,
+            session: NewSession<'_>,
+            clear: &[&str],
+            forgive: &[&str],
+        ) -> Result<(), ApiError> {
+            let user = session.user;
+            let mut statements = vec![
+                sql::set_password(user, hash),
+                sessions::delete_sessions_of(user),
+                sessions::insert_session(&session),
+            ];
+            statements.extend(clear.iter().map(|key| limits::sql::clear_failures(key)));
+            statements.extend(forgive.iter().map(|key| limits::sql::forgive_attempt(key)));
+            self.batch_as(user, statements).await.map(drop)
+        }
+
+        /// One page of the admin's list of users (with one extra row when more follow).
+        pub async fn list_users(
+            &self,
+            admin: &Id,
+            after: &str,
+            q: Option<&str>,
+            limit: i64,
+        ) -> Result<Vec<ListedUser>, ApiError> {
+            at(&self.batch_as(admin, vec![sql::list_users(after, q, limit)]).await?, 0)?.all()
+        }
+
+        /// Changes a user's quota or disabled flag; `None` when there is no such user.
+        pub async fn change_user(
+            &self,
+            admin: &Id,
+            user: &Id,
+            change: &UserChange,
+        ) -> Result<Option<UserRow>, ApiError> {
+            at(&self.batch_as(admin, vec![sql::change_user(user, change)]).await?, 0)?.first()
+        }
+
+        /// Deletes the account `user` in one transaction, acting in the session of `actor`
+        /// (the user themself, or an admin). Returns whether it existed and the objects this
+        /// request holds the claims of, to delete.
+        pub async fn delete_account(
+            &self,
+            actor: &Id,
+            user: &Id,
+            claim: &str,
+            now: i64,
+            until: i64,
+        ) -> Result<(bool, Vec<OrphanRow>), ApiError> {
+            let results = self.batch_as(actor, sql::delete_account(user, claim, now, until)).await?;
+            let mut claimed: Vec<OrphanRow> = at(&results, 0)?.all()?;
+            claimed.extend(at(&results, 1)?.all::<OrphanRow>()?);
+            Ok((at(&results, 7)?.any(), claimed))
+        }
+
         /// Creates an account; false when the email is taken.
         pub async fn create_user(&self, id: &Id, email: &Email, hash: &str, now: i64) -> Result<bool, ApiError> {
             Ok(self.run(sql::insert_user(id, email, hash, now)).await?.any())
@@ -155,15 +367,26 @@ mod calls {
 /// A sample call of every builder in [`sql`], for the plan check.
 #[cfg(test)]
 pub(super) fn samples() -> Vec<super::Statement> {
+    use super::users::UserChange;
     let id = crate::model::Id::from_trusted("0123456789abcdef0123456789abcdef".into());
     let email = crate::model::Email::parse("A@b.io").unwrap();
     vec![
         sql::insert_user(&id, &email, "h", 0),
+        sql::insert_invited_user(&id, &email, "h", 0, "t"),
         sql::credentials("A@b.io", "a@b.io"),
         sql::user(&id),
         sql::uncanonical_emails(100),
         sql::set_canonical_email(&id, "a@b.io"),
+        sql::set_password(&id, "h"),
+        sql::list_users("", Some("a"), 51),
+        sql::change_user(
+            &id,
+            &UserChange { quota_bytes: crate::model::Patch::Set(None), disabled: crate::model::Patch::Set(true) },
+        ),
     ]
+    .into_iter()
+    .chain(sql::delete_account(&id, "c", 0, 1))
+    .collect()
 }
 
 #[cfg(test)]

@@ -34,12 +34,16 @@ pub struct ShareState {
     pub max_downloads: Option<i64>,
     pub download_count: i64,
     pub protected: bool,
+    /// An admin disabled the file's owner: the link is gone (410) until they enable them.
+    pub owner_disabled: bool,
 }
 
 impl ShareState {
-    /// Neither expired nor used up at `now`.
+    /// Neither expired nor used up at `now`, and its owner not disabled.
     pub fn is_live(&self, now: i64) -> bool {
-        self.expires_at.is_none_or(|at| at > now) && self.max_downloads.is_none_or(|max| self.download_count < max)
+        !self.owner_disabled
+            && self.expires_at.is_none_or(|at| at > now)
+            && self.max_downloads.is_none_or(|max| self.download_count < max)
     }
 
     /// What a visitor may see of this link before giving anything (a browser's landing
@@ -155,7 +159,7 @@ mod tests {
     use super::*;
 
     fn state(expires_at: Option<i64>, max_downloads: Option<i64>, download_count: i64, protected: bool) -> ShareState {
-        ShareState { expires_at, max_downloads, download_count, protected }
+        ShareState { expires_at, max_downloads, download_count, protected, owner_disabled: false }
     }
 
     #[test]
@@ -187,6 +191,16 @@ mod tests {
         assert!(!state(Some(10), None, 0, false).is_live(10), "expiry is exclusive");
         assert!(state(None, Some(3), 2, false).is_live(0));
         assert!(!state(None, Some(3), 3, false).is_live(0));
+    }
+
+    #[test]
+    fn a_link_of_a_disabled_owner_is_gone_and_asks_for_no_password() {
+        let disabled = ShareState { owner_disabled: true, ..state(None, None, 0, true) };
+        assert!(!disabled.is_live(0));
+        assert_eq!(disabled.preview(0), Preview::Gone);
+        assert_eq!(disabled.refusal(0), ApiError::ShareExpired);
+        assert_eq!(disabled.password_attempt(0, None), PasswordAttempt::Dead);
+        assert!(ShareState { owner_disabled: false, ..disabled }.is_live(0), "enabled again, it works");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! HTTP in and out: each route turns a request into validated values, calls one domain
 //! operation, and renders its result (or the error's problem document).
 
+mod accounts;
 mod assets;
 mod files;
 mod request;
@@ -11,7 +12,7 @@ mod shares;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::input::required_str;
+use crate::input::{optional_str, required_str};
 use crate::model::{Email, Id, Password};
 use crate::router::{route, Access, Route};
 use crate::service::App;
@@ -107,12 +108,17 @@ async fn dispatch(route: Route<'_>, method: &str, mut req: Request, env: &Env) -
     let mut app = if access == Access::Document { None } else { Some(app(env)?) };
     let user = match (access, app.as_mut()) {
         (Access::SignedIn, Some(app)) => Some(authenticate(&req, method, app)?),
+        // To anyone but an admin, the admin's routes do not exist.
+        (Access::Admin, Some(app)) => Some(authenticate(&req, method, app).map_err(|_| ApiError::RouteNotFound)?),
         _ => None,
     };
     let app = app.as_ref();
     // Every route but a document has an app; every signed-in route has a user.
     let app = || app.ok_or_else(|| ApiError::Internal("route without its app".into()));
     let user = || user.as_ref().ok_or_else(|| ApiError::Internal("signed-in route without a user".into()));
+    if access == Access::Admin {
+        app()?.require_admin(user()?).await?;
+    }
     // Ids that cannot exist are "not found", exactly like ids of other users' files.
     let file_id = |raw: &str| Id::parse(raw).ok_or(ApiError::FileNotFound);
     let upload_id = |raw: &str| Id::parse(raw).ok_or(ApiError::UploadNotFound);
@@ -128,8 +134,20 @@ async fn dispatch(route: Route<'_>, method: &str, mut req: Request, env: &Env) -
             let body = read_json(&mut req, false).await?;
             let email = Email::parse(required_str(&body, "email")?)?;
             let password = Password::parse(required_str(&body, "password")?)?;
-            json(201, &app()?.register(email, password).await?)
+            let invite = optional_str(&body, "invite")?;
+            json(201, &app()?.register(email, password, invite).await?)
         }
+        Route::ChangePassword => accounts::change_password(&mut req, app()?, user()?).await,
+        Route::DeleteMe => {
+            accounts::delete_me(&mut req, app()?, user()?).await?;
+            session::ended()
+        }
+        Route::AdminUsers => accounts::users(&req, app()?, user()?).await,
+        Route::UpdateUser(id) => accounts::update_user(&mut req, app()?, user()?, id).await,
+        Route::DeleteUser(id) => accounts::delete_user(app()?, user()?, id).await,
+        Route::CreateInvite => accounts::create_invite(&mut req, app()?, user()?).await,
+        Route::ListInvites => json(200, &app()?.invites(user()?).await?),
+        Route::RevokeInvite(id) => accounts::revoke_invite(app()?, user()?, id).await,
         Route::Login => {
             let (email, password) = read_login(&mut req).await?;
             json(200, &app()?.login(&email, &password, &caller(&req)).await?)

@@ -4,12 +4,19 @@
 use super::{App, Caller};
 use crate::auth;
 use crate::db::sessions::{NewSession, SessionKind};
+use crate::db::users::{Invited, UserRow};
+use crate::domain::accounts::{admission, effective_quota, Admission};
 use crate::domain::limits::{self, LOGIN_PER_ACCOUNT, PER_CLIENT};
 use crate::domain::millis_after;
+use crate::domain::shares::{token_hash, well_formed_token};
 use crate::error::ApiError;
 use crate::model::{canonical_email, rfc3339, Email, Id, Password};
 use crate::session::Credential;
 use crate::views::{AccountView, MeView, TokenView};
+
+/// Objects an account deletion deletes itself; the rest wait for their claims to run out
+/// and the sweeper (a Worker's subrequests per request are limited).
+const INLINE_DELETES: usize = 40;
 
 /// A login whose password matched: the account, and the limit keys its success settles.
 struct Verified {
@@ -21,14 +28,100 @@ struct Verified {
 }
 
 impl App {
-    /// Creates an account.
-    pub async fn register(&self, email: Email, password: Password) -> Result<AccountView, ApiError> {
+    /// Creates an account, as the sign-up policy allows: an admin's address always may;
+    /// otherwise `closed` refuses and `invite` needs an invite, spent in the same transaction.
+    pub async fn register(
+        &self,
+        email: Email,
+        password: Password,
+        invite: Option<&str>,
+    ) -> Result<AccountView, ApiError> {
+        let needs = admission(self.config.signup, self.config.admin_emails.contains(email.canonical()));
+        if needs == Admission::Refused {
+            return Err(ApiError::SignupClosed);
+        }
+        let invite = match (needs, invite) {
+            (Admission::NeedsInvite, Some(token)) if well_formed_token(token) => Some(token_hash(token)),
+            (Admission::NeedsInvite, _) => return Err(ApiError::InvalidInvite),
+            _ => None,
+        };
         let id = Id::generate()?;
         let hash = auth::hash_password(&password, &crate::random::bytes()?)?;
-        if !self.db.create_user(&id, &email, &hash, self.now).await? {
-            return Err(ApiError::EmailTaken);
+        match invite {
+            None => {
+                if !self.db.create_user(&id, &email, &hash, self.now).await? {
+                    return Err(ApiError::EmailTaken);
+                }
+            }
+            Some(invite) => match self.db.create_invited_user(&id, &email, &hash, self.now, &invite).await? {
+                Invited::Created => {}
+                Invited::EmailTaken => return Err(ApiError::EmailTaken),
+                Invited::InvalidInvite => return Err(ApiError::InvalidInvite),
+            },
         }
         Ok(AccountView { id: id.as_str().to_owned(), email: email.as_str().to_owned(), created_at: rfc3339(self.now) })
+    }
+
+    /// Whether the account of `row` is an admin's.
+    pub(super) fn is_admin(&self, row: &UserRow) -> bool {
+        self.config.admin_emails.contains(&canonical_email(&row.email))
+    }
+
+    /// The quota `row` stores under (`None`: unlimited).
+    pub(super) fn quota_of(&self, row: &UserRow) -> Option<u64> {
+        effective_quota(row.quota_bytes, self.config.quota_bytes)
+    }
+
+    /// Changes the user's password after checking the current one (counted like a login,
+    /// per account and client and per client): every session of theirs ends, and a new one
+    /// of `kind` opens, whose token is returned with its lifetime.
+    pub async fn change_password(
+        &self,
+        user: &Id,
+        current: &str,
+        new: Password,
+        caller: &Caller,
+        kind: SessionKind,
+    ) -> Result<(String, u64), ApiError> {
+        let row = self.db.user(user).await?;
+        let verified = self.check_credentials(&row.email, current, caller).await?;
+        if verified.user != *user {
+            return Err(ApiError::InvalidCredentials);
+        }
+        let hash = auth::hash_password(&new, &crate::random::bytes()?)?;
+        let ttl = match kind {
+            SessionKind::Api => self.config.access_token_ttl_seconds,
+            SessionKind::Web => self.config.session_ttl_seconds,
+        };
+        let session = Id::generate()?;
+        let token = self.keys().issue(user, &session, self.now_seconds(), ttl)?;
+        let new_session =
+            NewSession { id: &session, user, kind, now: self.now, expires_at: millis_after(self.now, ttl) };
+        self.db.change_password(&hash, new_session, &[&verified.clear], &[&verified.forgive]).await?;
+        Ok((token, ttl))
+    }
+
+    /// Deletes the caller's own account once their password is checked (counted like a login).
+    pub async fn delete_me(&self, user: &Id, password: &str, caller: &Caller) -> Result<(), ApiError> {
+        let row = self.db.user(user).await?;
+        let verified = self.check_credentials(&row.email, password, caller).await?;
+        if verified.user != *user {
+            return Err(ApiError::InvalidCredentials);
+        }
+        self.delete_account(user, user).await.map(drop)
+    }
+
+    /// Deletes the account `user` for `actor` (the user or an admin): the rows go in one
+    /// transaction that puts every object on the ledger; the objects this request holds the
+    /// claims of are deleted now (up to [`INLINE_DELETES`]), the rest by the sweeper.
+    /// Returns whether there was such an account.
+    pub(super) async fn delete_account(&self, actor: &Id, user: &Id) -> Result<bool, ApiError> {
+        let claim = Self::new_claim()?;
+        let (existed, claimed) = self.db.delete_account(actor, user, &claim, self.now, self.lease_end()).await?;
+        for orphan in claimed.iter().take(INLINE_DELETES) {
+            self.delete_claimed(orphan, &claim).await;
+        }
+        Ok(existed)
     }
 
     /// Checks a password and issues an access token for API clients, in a session of its own.
@@ -108,6 +201,10 @@ impl App {
         let Some(account) = account.filter(|_| matches) else {
             return Err(ApiError::InvalidCredentials);
         };
+        // Only the right password learns that the account is disabled.
+        if account.disabled != 0 {
+            return Err(ApiError::AccountDisabled);
+        }
         // The success forgets the account's failures from this client and takes back the
         // attempt counted against the client: done with the session's write.
         Ok(Verified { user: Id::from_trusted(account.id), clear: pair_key, forgive: client_key })
@@ -124,8 +221,10 @@ impl App {
         Ok((taken, emails.len().saturating_sub(taken)))
     }
 
-    /// The user's profile and usage.
+    /// The user's profile and usage, with their effective quota and whether they are an admin.
     pub async fn me(&self, user: &Id) -> Result<MeView, ApiError> {
-        Ok(MeView::of(self.db.user(user).await?, self.config.quota_bytes))
+        let row = self.db.user(user).await?;
+        let (quota, is_admin) = (self.quota_of(&row), self.is_admin(&row));
+        Ok(MeView::of(row, quota, is_admin))
     }
 }

@@ -132,7 +132,9 @@ impl App {
         let key = object_key(owner, &file);
         let usage = self.db.reserve_object(owner, &key, self.now + STREAM_GRACE_MILLIS, 0, self.quota()).await?;
         let used = u64::try_from(usage.used_bytes.saturating_add(usage.reserved_bytes)).unwrap_or(0);
-        let room = self.config.quota_bytes.map(|q| q.saturating_sub(used));
+        // The user's own quota, or the default: as the reservation just read it (0: unlimited).
+        let quota = u64::try_from(usage.quota_bytes).ok().filter(|&q| q > 0);
+        let room = quota.map(|q| q.saturating_sub(used));
         let limit = room.map_or(max, |room| room.min(max));
         let over_limit = || match room {
             Some(room) if room < max => ApiError::QuotaExceeded,

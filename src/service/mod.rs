@@ -3,6 +3,7 @@
 //! I/O live in [`crate::domain`]; these functions do the I/O around them.
 
 mod accounts;
+mod admin;
 mod files;
 mod shares;
 mod sweeper;
@@ -61,7 +62,8 @@ impl App {
         Bucket { config: &self.config.bucket, now: SystemTime::UNIX_EPOCH + since_epoch }
     }
 
-    /// The per-user quota, as the database compares it.
+    /// The default per-user quota (`QUOTA_BYTES`), as the database compares it; a user's own
+    /// quota (`users.quota_bytes`) overrides it in SQL.
     fn quota(&self) -> Option<i64> {
         self.config.quota_bytes.map(|q| i64::try_from(q).unwrap_or(i64::MAX))
     }

@@ -35,6 +35,7 @@ impl SharedFile {
             max_downloads: self.max_downloads,
             download_count: self.download_count,
             protected: self.password_hash.is_some(),
+            owner_disabled: self.owner_disabled != 0,
         }
     }
 }

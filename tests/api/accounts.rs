@@ -36,7 +36,8 @@ async fn a_new_user_registers_logs_in_and_sees_an_empty_account() {
             "file_count": 0,
             "used_bytes": 0,
             "pending_bytes": 0,
-            "quota_bytes": 10u64 << 30
+            "quota_bytes": 10u64 << 30,
+            "is_admin": false
         })
     );
 }

@@ -2,6 +2,7 @@
 //! a real S3 server that checks signatures. Each test is a user story.
 
 mod accounts;
+mod admin;
 mod bad_input;
 mod chaos;
 mod cleanup;

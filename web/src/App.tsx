@@ -3,6 +3,8 @@ import { api, ApiError, onUnauthorized, type Me } from './api';
 import { CardPage } from './CardPage';
 import { Drive } from './Drive';
 import { messageOf, useCoalesced, useTitle } from './hooks';
+import { AccountPage } from './AccountPage';
+import { AdminPage } from './AdminPage';
 import { Login } from './Login';
 import { NotFound } from './NotFound';
 import { Register } from './Register';
@@ -16,7 +18,7 @@ type Session =
   | { kind: 'user'; me: Me }
   | { kind: 'unreachable'; message: string };
 
-/** The app's pages (`/`, `/login`, `/register`; anything else is "not found") and who is logged in. */
+/** The app's pages (`/`, `/login`, `/register`, `/account`, `/admin` for admins; anything else is "not found") and who is logged in. */
 export function App() {
   const place = usePlace();
   const [session, setSession] = useState<Session>({ kind: 'checking' });
@@ -49,6 +51,13 @@ export function App() {
   const queue = useMemo(() => (userId ? new UploadQueue(new ResumeStore(userId)) : null), [userId]);
   useEffect(() => () => queue?.stopAll(), [queue]);
 
+  /** The account page ended this session (logged out everywhere, or deleted the account). */
+  const signedOut = useCallback((message: string) => {
+    setSession({ kind: 'anonymous' });
+    setNotice(message);
+    navigate('/login');
+  }, []);
+
   const loggedOut = useCallback(() => {
     setSession({ kind: 'anonymous' });
     setNotice('You have logged out.');
@@ -60,7 +69,18 @@ export function App() {
     case '/register':
       if (session.kind === 'checking') return <Loading />;
       if (session.kind === 'user') return <Redirect to="/" />;
-      return place.path === '/login' ? <Login onLoggedIn={loadMe} notice={notice} /> : <Register onLoggedIn={loadMe} />;
+      return place.path === '/login' ? (
+        <Login onLoggedIn={loadMe} notice={notice} />
+      ) : (
+        <Register onLoggedIn={loadMe} invite={place.query.get('invite')} />
+      );
+    case '/account':
+    case '/admin':
+      if (session.kind === 'checking') return <Loading />;
+      if (session.kind === 'anonymous') return <Redirect to="/login" />;
+      if (session.kind === 'unreachable') return <Unreachable message={session.message} onRetry={loadMe} />;
+      if (place.path === '/admin') return session.me.is_admin ? <AdminPage me={session.me} /> : <NotFound />;
+      return <AccountPage me={session.me} onSignedOut={signedOut} />;
     case '/':
       if (session.kind === 'checking') return <Loading />;
       if (session.kind === 'anonymous') return <Redirect to="/login" />;

@@ -17,6 +17,14 @@ export function Header({ me, onLogOut, loggingOut }: Props) {
       <Usage me={me} />
       <div class="account">
         <span class="account-email">{me.email}</span>
+        <a href="/account" onClick={followLink}>
+          Account
+        </a>
+        {me.is_admin && (
+          <a href="/admin" onClick={followLink}>
+            Admin
+          </a>
+        )}
         <button type="button" onClick={onLogOut} disabled={loggingOut}>
           Log out
         </button>
@@ -26,7 +34,7 @@ export function Header({ me, onLogOut, loggingOut }: Props) {
 }
 
 /** Storage used against the quota; bytes reserved by uploads under way count too, as the server counts them. */
-function Usage({ me }: { me: Me }) {
+export function Usage({ me }: { me: Me }) {
   const taken = me.used_bytes + me.pending_bytes;
   const pending = me.pending_bytes > 0 ? ` (${formatBytes(me.pending_bytes)} of it uploading)` : '';
   if (me.quota_bytes === null) {

@@ -12,17 +12,19 @@ function passwordProblem(password: string): string | null {
     : null;
 }
 
-export function Register({ onLoggedIn }: { onLoggedIn(): Promise<void> }) {
+/** Creating an account; `invite` is the token of the invite link it was opened from, if any. */
+export function Register({ onLoggedIn, invite }: { onLoggedIn(): Promise<void>; invite?: string | null }) {
   return (
     <CredentialsPage
       title="Create an account"
+      notice={invite ? 'You were invited: choose your email and password.' : null}
       emailAutoComplete="email"
       passwordAutoComplete="new-password"
       passwordHint={`At least ${MIN_PASSWORD} characters.`}
       submitLabel="Create account"
       passwordProblem={passwordProblem}
       send={async (email, password) => {
-        await api.register(email, password);
+        await api.register(email, password, invite ?? undefined);
         await api.logIn(email, password);
         await onLoggedIn();
       }}

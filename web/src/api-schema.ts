@@ -33,7 +33,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account */
+        /**
+         * Create an account
+         * @description Who may register depends on `SIGNUP`: `open` (anyone), `invite` (with an invite an admin made: single use, maybe bound to one email) or `closed` (nobody). An address in `ADMIN_EMAILS` may always register.
+         */
         post: operations["register"];
         delete?: never;
         options?: never;
@@ -116,7 +119,11 @@ export interface paths {
         get: operations["me"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete the account and everything in it
+         * @description Checks the password (counted like a login), then deletes the account, its files, share links and pending uploads in one transaction, and every object of theirs in the bucket (now, or by the sweeper when the bucket cannot be reached). The email can register again. Clears the session cookie.
+         */
+        delete: operations["deleteMe"];
         options?: never;
         head?: never;
         patch?: never;
@@ -431,6 +438,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the password (every earlier token and session ends)
+         * @description Checks the current password (counted like a login: per account and client, and per client; 429 past either limit), sets the new one (the rules of registration) and ends every session of the account, this one included: every token and cookie issued before gets 401. Answers with a new token in a new session; with the session cookie, a new cookie too.
+         */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List users with their usage
+         * @description Users in email order, a page at a time (keyset). Admins only (`ADMIN_EMAILS`): anyone else gets 404 `not_found`.
+         */
+        get: operations["listUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a user and everything in their account
+         * @description As `DELETE /auth/me`, without their password. Admins only (`ADMIN_EMAILS`): anyone else gets 404 `not_found`.
+         */
+        delete: operations["deleteUser"];
+        options?: never;
+        head?: never;
+        /**
+         * Set a user's quota, disable or enable them
+         * @description Absent fields stay as they are. Admins only (`ADMIN_EMAILS`): anyone else gets 404 `not_found`.
+         */
+        patch: operations["updateUser"];
+        trace?: never;
+    };
+    "/admin/invites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List invites
+         * @description The invites that have not expired, used ones included. Admins only (`ADMIN_EMAILS`): anyone else gets 404 `not_found`.
+         */
+        get: operations["listInvites"];
+        put?: never;
+        /**
+         * Make an invite
+         * @description For `SIGNUP=invite`: a single-use invite, optionally for one email only. Its token is in this answer and nowhere else. Admins only (`ADMIN_EMAILS`): anyone else gets 404 `not_found`.
+         */
+        post: operations["createInvite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/invites/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an invite
+         * @description It can no longer be used. Admins only (`ADMIN_EMAILS`): anyone else gets 404 `not_found`.
+         */
+        delete: operations["revokeInvite"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -479,8 +594,10 @@ export interface components {
             used_bytes: number;
             /** @description Bytes promised to uploads under way. */
             pending_bytes: number;
-            /** @description The quota over stored and pending bytes; null when unlimited. */
+            /** @description The account's effective quota over stored and pending bytes: its own, set by an admin, or else the deployment's `QUOTA_BYTES`; null when unlimited. */
             quota_bytes: number | null;
+            /** @description Whether the account is one of the deployment's admins (`ADMIN_EMAILS`). */
+            is_admin: boolean;
         };
         Token: {
             access_token: string;
@@ -686,6 +803,91 @@ export interface components {
             /** @description Whether the folder has more sub-folders than were listed. */
             truncated: boolean;
         };
+        Registration: {
+            /**
+             * Format: email
+             * @description Any spelling of the address: accounts are told apart by its canonical form (NFC after full Unicode case folding), and it is shown as typed at registration. No control or bidirectional formatting characters.
+             */
+            email: string;
+            password: string;
+            /** @description With `SIGNUP=invite`: the token of an invite (the `invite` parameter of its URL). Ignored otherwise, and for the addresses of `ADMIN_EMAILS`. */
+            invite?: string;
+        };
+        PasswordChange: {
+            current_password: string;
+            new_password: string;
+        } & {
+            [key: string]: unknown;
+        };
+        PasswordConfirmation: {
+            password: string;
+        };
+        AdminUser: {
+            id: string;
+            email: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC.
+             */
+            created_at: string;
+            file_count: number;
+            /** @description Bytes of stored files. */
+            used_bytes: number;
+            /** @description Bytes promised to uploads under way. */
+            pending_bytes: number;
+            /** @description The effective quota; null when unlimited. */
+            quota_bytes: number | null;
+            /** @description The user's own quota: null = the default `QUOTA_BYTES`, 0 = unlimited. */
+            quota_override: number | null;
+            disabled: boolean;
+        };
+        AdminUserPage: {
+            items: components["schemas"]["AdminUser"][];
+            /** @description Pass as `cursor` for the next page; null on the last. */
+            next_cursor: string | null;
+        };
+        UserUpdate: {
+            /** @description The user's own quota in bytes: null = the default `QUOTA_BYTES`, 0 = unlimited. */
+            quota_bytes?: number | null;
+            /** @description A disabled user gets 403 `account_disabled` at login and on every signed-in call, and their share links answer 410, until enabled again. */
+            disabled?: boolean;
+        };
+        InviteRequest: {
+            /**
+             * Format: email
+             * @description The only address the invite registers (compared canonically); any when absent.
+             */
+            email?: string | null;
+            /** @description Seconds until it expires (default a week, at most 90 days). */
+            expires_in?: number;
+        };
+        Invite: {
+            id: string;
+            email: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description When a registration spent it.
+             */
+            used_at: string | null;
+        };
+        InviteCreated: {
+            id: string;
+            /** @description Shown this once; only its SHA-256 is stored. */
+            token: string;
+            /** @description The web app's sign-up page with the invite: `<origin>/register?invite=<token>`. */
+            url: string;
+            email: string | null;
+            /** Format: date-time */
+            expires_at: string;
+        };
+        InviteList: {
+            /** @description The invites that have not expired (used ones too), the longest-lived first. */
+            items: components["schemas"]["Invite"][];
+        };
     };
     responses: never;
     parameters: never;
@@ -724,7 +926,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Credentials"];
+                "application/json": components["schemas"]["Registration"];
             };
         };
         responses: {
@@ -739,6 +941,15 @@ export interface operations {
             };
             /** @description The body is not valid JSON (`malformed_json`). */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Registration is closed (`signup_closed`), or needs an invite and this one is missing, wrong, used, expired or for another email (`invalid_invite`). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -823,6 +1034,15 @@ export interface operations {
             };
             /** @description Unknown email or wrong password: the same answer for both (`invalid_credentials`). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The password is right but the account was disabled by an admin (`account_disabled`). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -915,7 +1135,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `X-Edgedrop-Csrf: 1` header is missing or the request came from another site (`csrf_rejected`). */
+            /** @description The `X-Edgedrop-Csrf: 1` header is missing or the request came from another site (`csrf_rejected`); or the password is right but the account was disabled by an admin (`account_disabled`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1033,7 +1253,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request rides on the session cookie without `X-Edgedrop-Csrf: 1`, or came from another site (`csrf_rejected`). */
+            /** @description The request rides on the session cookie without `X-Edgedrop-Csrf: 1`, or came from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1073,6 +1293,105 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account was disabled by an admin (`account_disabled`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteMe: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `1`; required when the request rides on the session cookie (CSRF protection). */
+                "X-Edgedrop-Csrf"?: "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordConfirmation"];
+            };
+        };
+        responses: {
+            /** @description The account is gone. */
+            204: {
+                headers: {
+                    /** @description The session cookie, expired. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not valid JSON (`malformed_json`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The password is wrong (`invalid_credentials`), or no valid token (`not_authenticated`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description With the session cookie, without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON body is larger than 64 KiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error`); `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed attempts (`rate_limited`); `Retry-After` says when to try again. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1134,7 +1453,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`). */
+            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1238,6 +1557,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account was disabled by an admin (`account_disabled`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (`validation_error`); `field` names it. */
             422: {
                 headers: {
@@ -1281,6 +1609,15 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account was disabled by an admin (`account_disabled`). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1338,6 +1675,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account was disabled by an admin (`account_disabled`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such file among the caller's files (`file_not_found`), whether it does not exist or belongs to someone else. */
             404: {
                 headers: {
@@ -1386,7 +1732,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`). */
+            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1458,7 +1804,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`). */
+            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1546,6 +1892,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account was disabled by an admin (`account_disabled`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such file among the caller's files (`file_not_found`), whether it does not exist or belongs to someone else. */
             404: {
                 headers: {
@@ -1618,7 +1973,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`). */
+            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1695,6 +2050,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account was disabled by an admin (`account_disabled`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such file among the caller's files (`file_not_found`), whether it does not exist or belongs to someone else. */
             404: {
                 headers: {
@@ -1744,7 +2108,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`). */
+            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1817,7 +2181,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`). */
+            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2143,7 +2507,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`). */
+            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2220,6 +2584,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account was disabled by an admin (`account_disabled`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such pending upload among the caller's: it never existed, was completed or was aborted (`upload_not_found`). */
             404: {
                 headers: {
@@ -2286,7 +2659,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`). */
+            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2352,6 +2725,15 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account was disabled by an admin (`account_disabled`). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2440,7 +2822,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`). */
+            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2551,6 +2933,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account was disabled by an admin (`account_disabled`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such file (`file_not_found`) or share (`share_not_found`). */
             404: {
                 headers: {
@@ -2562,6 +2953,426 @@ export interface operations {
             };
             /** @description Invalid input (`validation_error`); `field` names it. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `1`; required when the request rides on the session cookie (CSRF protection). */
+                "X-Edgedrop-Csrf"?: "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description The password was changed; the new token (a new session). */
+            200: {
+                headers: {
+                    /** @description With the session cookie: the new session's cookie. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Token"];
+                };
+            };
+            /** @description The body is not valid JSON (`malformed_json`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The current password is wrong (`invalid_credentials`), or no valid token (`not_authenticated`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description With the session cookie, without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON body is larger than 64 KiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error`); `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed attempts (`rate_limited`); `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listUsers: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Only users whose email contains this (compared canonically). */
+                q?: string;
+            };
+            header?: {
+                /** @description `1`; required when the request rides on the session cookie (CSRF protection). */
+                "X-Edgedrop-Csrf"?: "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserPage"];
+                };
+            };
+            /** @description Not an admin, or not signed in: to anyone but an admin this route does not exist (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid `limit` or `q` (`validation_error`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteUser: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `1`; required when the request rides on the session cookie (CSRF protection). */
+                "X-Edgedrop-Csrf"?: "1";
+            };
+            path: {
+                /** @description The user's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account is gone. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such user (`user_not_found`); or, to anyone but an admin, the route does not exist (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateUser: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `1`; required when the request rides on the session cookie (CSRF protection). */
+                "X-Edgedrop-Csrf"?: "1";
+            };
+            path: {
+                /** @description The user's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserUpdate"];
+            };
+        };
+        responses: {
+            /** @description The user now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUser"];
+                };
+            };
+            /** @description The body is not valid JSON (`malformed_json`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such user (`user_not_found`); or, to anyone but an admin, the route does not exist (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON body is larger than 64 KiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error`); `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listInvites: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `1`; required when the request rides on the session cookie (CSRF protection). */
+                "X-Edgedrop-Csrf"?: "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invites. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InviteList"];
+                };
+            };
+            /** @description Not an admin, or not signed in: to anyone but an admin this route does not exist (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createInvite: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `1`; required when the request rides on the session cookie (CSRF protection). */
+                "X-Edgedrop-Csrf"?: "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["InviteRequest"];
+            };
+        };
+        responses: {
+            /** @description The invite, with its token and URL (shown once). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InviteCreated"];
+                };
+            };
+            /** @description The body is not valid JSON (`malformed_json`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin, or not signed in: to anyone but an admin this route does not exist (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON body is larger than 64 KiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error`); `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeInvite: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `1`; required when the request rides on the session cookie (CSRF protection). */
+                "X-Edgedrop-Csrf"?: "1";
+            };
+            path: {
+                /** @description The invite's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such invite (`invite_not_found`); or, to anyone but an admin, the route does not exist (`not_found`). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -58,6 +58,13 @@ export type StoredPart = Schemas['StoredPart'];
 export type UploadStatus = Schemas['UploadStatus'];
 export type CompletedPart = NonNullable<Schemas['CompleteRequest']['parts']>[number];
 
+export type AdminUser = Schemas['AdminUser'];
+export type AdminUserPage = Schemas['AdminUserPage'];
+export type UserChanges = Schemas['UserUpdate'];
+export type Invite = Schemas['Invite'];
+export type InviteCreated = Schemas['InviteCreated'];
+export type NewInvite = Schemas['InviteRequest'];
+
 type Problem = Schemas['Problem'];
 
 /** A failed call. `message` is always a sentence a person can act on. */
@@ -187,10 +194,40 @@ export const api = {
       quietUnauthorized: true,
     }),
   logOut: () => request<void>('DELETE', '/auth/session', { quietUnauthorized: true }),
-  register: (email: string, password: string) =>
+  register: (email: string, password: string, invite?: string) =>
     request<Answer<'register', 201>>('POST', '/auth/register', {
-      body: { email, password } satisfies RequestBody<'register'>,
+      body: (invite ? { email, password, invite } : { email, password }) satisfies RequestBody<'register'>,
     }),
+  /** Changes the password; every other session ends, and this one goes on with a new cookie. */
+  changePassword: (current: string, next: string) =>
+    request<Answer<'changePassword', 200>>('POST', '/auth/password', {
+      body: { current_password: current, new_password: next } satisfies RequestBody<'changePassword'>,
+      quietUnauthorized: true,
+    }),
+  logOutEverywhere: () => request<void>('DELETE', '/auth/sessions', { quietUnauthorized: true }),
+  deleteAccount: (password: string) =>
+    request<void>('DELETE', '/auth/me', {
+      body: { password } satisfies RequestBody<'deleteMe'>,
+      quietUnauthorized: true,
+    }),
+
+  adminUsers: (q: string, cursor: string | null) => {
+    const params: Query<'listUsers'> = { limit: 50 };
+    if (q) params.q = q;
+    if (cursor) params.cursor = cursor;
+    return request<Answer<'listUsers', 200>>('GET', `/admin/users${queryString(params)}`);
+  },
+  updateUser: (userId: string, changes: UserChanges) =>
+    request<Answer<'updateUser', 200>>('PATCH', `/admin/users/${id(userId)}`, {
+      body: changes satisfies RequestBody<'updateUser'>,
+    }),
+  deleteUser: (userId: string) => request<void>('DELETE', `/admin/users/${id(userId)}`),
+  invites: () => request<Answer<'listInvites', 200>>('GET', '/admin/invites'),
+  createInvite: (invite: NewInvite) =>
+    request<Answer<'createInvite', 201>>('POST', '/admin/invites', {
+      body: invite satisfies RequestBody<'createInvite'>,
+    }),
+  revokeInvite: (inviteId: string) => request<void>('DELETE', `/admin/invites/${id(inviteId)}`),
 
   folders: (parent: string, signal?: AbortSignal) =>
     request<Answer<'listFolders', 200>>('GET', `/folders${queryString({ parent } satisfies Query<'listFolders'>)}`, {
