@@ -142,6 +142,8 @@ mod runner {
     pub struct Db {
         d1: D1Database,
         session: Option<ActiveSession>,
+        /// Whether this request's batches already noted that its access token was used.
+        touched: std::cell::Cell<bool>,
     }
 
     fn d1_error(e: worker::Error) -> ApiError {
@@ -216,13 +218,26 @@ mod runner {
     impl Db {
         /// The database, acting in no session yet.
         pub fn new(d1: D1Database) -> Self {
-            Db { d1, session: None }
+            Db { d1, session: None, touched: std::cell::Cell::new(false) }
         }
 
         /// From now on, every signed-in batch checks first that session `id` is alive at
-        /// `now` (Unix ms): the request's token named it.
-        pub fn act_in(&mut self, id: Id, now: i64) {
-            self.session = Some(ActiveSession { id, now });
+        /// `now` (Unix ms): the request's token named it (and, for a personal access token,
+        /// that the session's hash is `token_hash`).
+        pub fn act_in(&mut self, id: Id, now: i64, token_hash: Option<String>) {
+            self.session = Some(ActiveSession { id, now, token_hash });
+        }
+
+        /// `statements` (whose first checks the session), followed, in the first batch of a
+        /// request made with a personal access token, by the note that it was used (written
+        /// only when the last one is a minute old).
+        pub(super) fn with_touch(&self, mut statements: Vec<Statement>) -> Vec<Statement> {
+            if let Some(session) = self.session.as_ref().filter(|s| s.token_hash.is_some()) {
+                if !self.touched.replace(true) {
+                    statements.push(sessions::sql::touch_token(session));
+                }
+            }
+            statements
         }
 
         /// The session this request acts in; a signed-in statement without one is a bug,
@@ -255,13 +270,16 @@ mod runner {
         /// alive and `user`'s (401 otherwise); returns the results of `statements` (not of the
         /// check).
         pub(super) async fn batch_as(&self, user: &Id, statements: Vec<Statement>) -> Result<Vec<Rows>, ApiError> {
+            let count = statements.len();
             let mut all = vec![sessions::sql::session_alive(user, self.session()?)];
             all.extend(statements);
-            let mut results = self.batch(all).await?;
+            let mut results = self.batch(self.with_touch(all)).await?;
             if !at(&results, 0)?.any() {
                 return Err(account_gone());
             }
-            Ok(results.split_off(1))
+            let mut results = results.split_off(1);
+            results.truncate(count);
+            Ok(results)
         }
     }
 }

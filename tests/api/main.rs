@@ -19,6 +19,7 @@ mod security;
 mod sessions;
 mod share_controls;
 mod sharing;
+mod tokens;
 mod upload_urls;
 mod uploads;
 mod web;
