@@ -5,6 +5,7 @@ mod accounts;
 mod bad_input;
 mod chaos;
 mod cleanup;
+mod cli;
 mod direct;
 mod docs;
 mod faults;
