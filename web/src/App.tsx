@@ -16,7 +16,7 @@ type Session =
   | { kind: 'user'; me: Me }
   | { kind: 'unreachable'; message: string };
 
-/** The app's pages (`/`, `/login`, `/register`; anything else is "not found") and who is logged in. */
+/** The app's pages (`/`, `/account`, `/login`, `/register`; anything else is "not found") and who is logged in. */
 export function App() {
   const place = usePlace();
   const [session, setSession] = useState<Session>({ kind: 'checking' });
@@ -62,6 +62,7 @@ export function App() {
       if (session.kind === 'user') return <Redirect to="/" />;
       return place.path === '/login' ? <Login onLoggedIn={loadMe} notice={notice} /> : <Register onLoggedIn={loadMe} />;
     case '/':
+    case '/account':
       if (session.kind === 'checking') return <Loading />;
       if (session.kind === 'anonymous') return <Redirect to="/login" />;
       if (session.kind === 'unreachable') return <Unreachable message={session.message} onRetry={loadMe} />;

@@ -3,6 +3,7 @@ import { Alert } from './Alert';
 import { api, type Me } from './api';
 import { Browser } from './Browser';
 import { readBrowse } from './browseState';
+import { AccountPage } from './AccountPage';
 import { Header } from './Header';
 import { useAction } from './hooks';
 import type { Place } from './router';
@@ -39,7 +40,11 @@ export function Drive({ me, place, queue, onUsageChanged, onLoggedOut }: Props) 
       <Header me={me} onLogOut={leave} loggingOut={logOut.busy} />
       <main id="main" class="main" tabIndex={-1}>
         <Alert message={logOut.error} />
-        <Browser state={readBrowse(place.query)} queue={queue} onUsageChanged={onUsageChanged} />
+        {place.path === '/account' ? (
+          <AccountPage />
+        ) : (
+          <Browser state={readBrowse(place.query)} queue={queue} onUsageChanged={onUsageChanged} />
+        )}
       </main>
     </>
   );

@@ -16,7 +16,9 @@ export function Header({ me, onLogOut, loggingOut }: Props) {
       </a>
       <Usage me={me} />
       <div class="account">
-        <span class="account-email">{me.email}</span>
+        <a class="account-email" href="/account" onClick={followLink} title="Account and access tokens">
+          {me.email}
+        </a>
         <button type="button" onClick={onLogOut} disabled={loggingOut}>
           Log out
         </button>
