@@ -278,14 +278,14 @@ impl<'de> serde::Deserialize<'de> for Scope {
     }
 }
 
-/// The name of a personal access token: trimmed, 1 to 100 characters, no control or bidi
-/// formatting characters.
+/// The name of a personal access token: 1 to 100 characters, no control or bidi formatting
+/// characters (kept as given: exactly what the OpenAPI document's pattern says).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenName(String);
 
 impl TokenName {
     pub fn parse(raw: &str) -> Result<Self, ApiError> {
-        let name = raw.trim();
+        let name = raw;
         if name.is_empty() || name.chars().count() > 100 {
             return Err(ApiError::invalid("name", "must be 1 to 100 characters long"));
         }

@@ -476,7 +476,7 @@ export interface paths {
         put?: never;
         /**
          * Create a personal access token (shown once)
-         * @description Creates a token for scripts and the `edgedrop` command line: send it as `Authorization: Bearer edp_…`. It is 256 random bits behind the `edp_` prefix, stored only as its SHA-256: this answer is the only time it is shown. It may call only the routes of its `scopes` (403 `insufficient_scope` elsewhere) and never manages tokens, sessions or the account. It ends when revoked, when it expires, on logging out everywhere and on a password change. At most 100 per account.
+         * @description Creates a token for scripts and the `edgedrop` command line: send it as `Authorization: Bearer edp_…`. It is 256 random bits behind the `edp_` prefix, stored only as its SHA-256: this answer is the only time it is shown. It may call only the routes of its `scopes` (403 `insufficient_scope` elsewhere) and never manages tokens, sessions or the account. It ends when revoked, when it expires, on logging out everywhere and on a password change. At most 100 per account. With the session cookie, `X-Edgedrop-Csrf: 1` is required like for any change.
          */
         post: operations["createToken"];
         delete?: never;
@@ -497,7 +497,7 @@ export interface paths {
         post?: never;
         /**
          * Revoke a personal access token
-         * @description The token gets 401 from its next request on.
+         * @description The token gets 401 from its next request on. With the session cookie, `X-Edgedrop-Csrf: 1` is required like for any change.
          */
         delete: operations["revokeToken"];
         options?: never;
@@ -761,7 +761,7 @@ export interface components {
             truncated: boolean;
         };
         TokenRequest: {
-            /** @description What the token is for (trimmed; no control characters). */
+            /** @description What the token is for: 1 to 100 characters, no control characters, no bidirectional formatting characters. */
             name: string;
             /** @description `files:read`: list, get and download files. `files:write`: upload (also directly), rename, move and delete. `shares:write`: create, list, edit and revoke share links, read their access logs. */
             scopes: ("files:read" | "files:write" | "shares:write")[];
@@ -2815,10 +2815,7 @@ export interface operations {
     createToken: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description `1`; required when the request rides on the session cookie (CSRF protection). */
-                "X-Edgedrop-Csrf"?: "1";
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -2887,10 +2884,7 @@ export interface operations {
     revokeToken: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description `1`; required when the request rides on the session cookie (CSRF protection). */
-                "X-Edgedrop-Csrf"?: "1";
-            };
+            header?: never;
             path: {
                 /** @description The token's id. */
                 id: string;
