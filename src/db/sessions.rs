@@ -326,6 +326,43 @@ mod tests {
     }
 
     #[test]
+    fn a_token_acts_only_with_its_own_hash_is_noted_once_a_minute_and_ends_with_its_user_s_sessions() {
+        use super::NewToken;
+        let db = seeded();
+        let token = NewToken {
+            id: &id(30),
+            user: &id(1),
+            hash: "h30",
+            name: "ci",
+            scopes: "files:read",
+            now: 0,
+            expires_at: 500,
+        };
+        assert_eq!(texts(&db, &sql::insert_token(&token)), [id(30).as_str()]);
+        let acting =
+            |hash: Option<&str>, now: i64| ActiveSession { id: id(30), now, token_hash: hash.map(str::to_owned) };
+        let alive_as = |session: &ActiveSession| {
+            let statement = sql::session_alive(&id(1), session);
+            db.prepare(&statement.sql).unwrap().exists(rusqlite::params_from_iter(values(&statement))).unwrap()
+        };
+        assert!(alive_as(&acting(Some("h30"), 10)));
+        assert!(!alive_as(&acting(Some("other"), 10)), "another token's hash");
+        assert!(!alive_as(&acting(None, 10)), "a JWT naming the token's row");
+        assert!(!alive_as(&acting(Some("h30"), 500)), "expired");
+        let touched = |now| crate::db::testing::execute(&db, &sql::touch_token(&acting(Some("h30"), now)));
+        assert_eq!(touched(1_000), 1);
+        assert_eq!(touched(30_000), 0, "within the minute: no write");
+        assert_eq!(touched(61_000), 1);
+        assert_eq!(crate::db::testing::execute(&db, &sql::touch_token(&acting(Some("bad"), 200_000))), 0);
+        let listed = texts(&db, &sql::tokens_of(&id(1)));
+        assert_eq!(listed, [id(30).as_str()], "only tokens are listed, not sessions");
+        assert!(texts(&db, &sql::delete_token(&id(2), &id(30))).is_empty(), "not user 2's to revoke");
+        assert!(texts(&db, &sql::delete_token(&id(1), &id(10))).is_empty(), "a session is no token");
+        execute(&db, &sql::delete_sessions_of(&id(1)));
+        assert!(!alive_as(&acting(Some("h30"), 10)), "logging out everywhere ends tokens");
+    }
+
+    #[test]
     fn a_session_is_alive_for_its_own_user_until_it_expires() {
         let db = seeded();
         assert!(alive(&db, 1, 10, 99));
