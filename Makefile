@@ -35,11 +35,16 @@ dev: build
 
 test: build lint unit api e2e
 
+# The Worker's native unit tests, the CLI's (cli/), and the web app's.
 unit: tools
 	cargo test --lib
+	cargo test -p edgedrop-cli
 	node --test web/test/*.test.ts
 
+# The API's stories, and the CLI's against the same kind of stack (tests/api/cli.rs runs the
+# binary this builds).
 api: build
+	cargo build -p edgedrop-cli
 	cargo test --test api
 
 # The web app in Debian's Chromium against a fresh stack; screenshots land in test-results/e2e.
@@ -47,9 +52,9 @@ e2e: build
 	node --test --test-concurrency=1 tests/e2e/*.test.mjs
 
 lint: tools api-types-check
-	cargo fmt --check
-	cargo clippy --all-targets -- -D warnings
-	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown -p edgedrop -- -D warnings
 
 # A second make, started once the tools are installed: make caches what files exist, so
 # it would not see the ones npm ci just wrote.

@@ -24,10 +24,15 @@ pub enum ApiError {
     /// A state-changing request on the session cookie without the CSRF header, or from
     /// another site (403).
     CsrfRejected,
+    /// A personal access token used outside its scopes, or on a route only a password
+    /// session may call (tokens, sessions, the account) (403).
+    InsufficientScope(&'static str),
     /// Login with an unknown email or a wrong password (401).
     InvalidCredentials,
     /// Registration with an email that already has an account (409).
     EmailTaken,
+    /// No such personal access token among the caller's (404).
+    TokenNotFound,
     /// No such file among the caller's files (404).
     FileNotFound,
     /// No such share, or it was revoked (404).
@@ -124,10 +129,21 @@ impl ApiError {
                     .to_owned(),
                 None,
             ),
+            ApiError::InsufficientScope(needed) => (
+                403,
+                "insufficient_scope",
+                if needed.is_empty() {
+                    "Access tokens cannot manage tokens, sessions or the account; sign in with a password.".to_owned()
+                } else {
+                    format!("This access token lacks the scope this call needs: {needed}.")
+                },
+                None,
+            ),
             ApiError::InvalidCredentials => {
                 (401, "invalid_credentials", "The email or password is wrong.".to_owned(), None)
             }
             ApiError::EmailTaken => (409, "email_taken", "An account with this email already exists.".to_owned(), None),
+            ApiError::TokenNotFound => (404, "token_not_found", "No such access token.".to_owned(), None),
             ApiError::FileNotFound => (404, "file_not_found", "No such file.".to_owned(), None),
             ApiError::ShareNotFound => {
                 (404, "share_not_found", "This share link does not exist or was revoked.".to_owned(), None)

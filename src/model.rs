@@ -8,6 +8,8 @@ use serde::Serialize;
 pub const MAX_NAME_BYTES: usize = 255;
 /// Longest accepted folder path, in bytes.
 pub const MAX_FOLDER_BYTES: usize = 1024;
+/// The longest lifetime a personal access token may be given: ten years, in seconds.
+pub const MAX_TOKEN_LIFETIME_SECONDS: i64 = 10 * 366 * 24 * 3600;
 /// Password length bounds, in characters.
 pub const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 8..=1024;
 
@@ -221,6 +223,135 @@ impl ContentType {
 /// An RFC 9110 token: what a media type's type and subtype are made of.
 fn is_token(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// What a personal access token may do. Routes name the one they need
+/// (`router::Route::scope`); a password session may do everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// List, get and download files (and list folders).
+    FilesRead,
+    /// Upload (also directly to the bucket), rename, move and delete files.
+    FilesWrite,
+    /// Create, edit, list and revoke share links, and read their access logs.
+    SharesWrite,
+}
+
+impl Scope {
+    /// Every scope, in the order they are listed.
+    pub const ALL: [Scope; 3] = [Scope::FilesRead, Scope::FilesWrite, Scope::SharesWrite];
+
+    /// The scope's name in the API (`files:read`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::FilesRead => "files:read",
+            Scope::FilesWrite => "files:write",
+            Scope::SharesWrite => "shares:write",
+        }
+    }
+
+    /// The scope called `name`, if there is one.
+    pub fn parse(name: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|scope| scope.as_str() == name)
+    }
+
+    /// The scope's bit in a [`Scopes`] set.
+    fn bit(self) -> u8 {
+        match self {
+            Scope::FilesRead => 1,
+            Scope::FilesWrite => 2,
+            Scope::SharesWrite => 4,
+        }
+    }
+}
+
+impl Serialize for Scope {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Scope {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Scope::parse(&name).ok_or_else(|| serde::de::Error::custom(format!("unknown scope {name:?}")))
+    }
+}
+
+/// The name of a personal access token: 1 to 100 characters, no control or bidi formatting
+/// characters (kept as given: exactly what the OpenAPI document's pattern says).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenName(String);
+
+impl TokenName {
+    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+        let name = raw;
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(ApiError::invalid("name", "must be 1 to 100 characters long"));
+        }
+        if name.chars().any(is_control) {
+            return Err(ApiError::invalid("name", "must not contain control or bidirectional formatting characters"));
+        }
+        Ok(TokenName(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A non-empty set of scopes: what one access token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scopes(u8);
+
+impl Scopes {
+    /// Every scope.
+    pub fn all() -> Self {
+        Scopes(Scope::ALL.iter().fold(0, |bits, scope| bits | scope.bit()))
+    }
+
+    /// The set of `names` (API names, duplicates allowed): a validation error on `scopes`
+    /// for an unknown name or an empty list.
+    pub fn parse<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Self, ApiError> {
+        let mut bits = 0;
+        for name in names {
+            let scope = Scope::parse(name).ok_or_else(|| {
+                ApiError::invalid("scopes", "must name only files:read, files:write and shares:write")
+            })?;
+            bits |= scope.bit();
+        }
+        Scopes::from_bits(bits).ok_or_else(|| ApiError::invalid("scopes", "must name at least one scope"))
+    }
+
+    /// The set of `bits`, when they name at least one scope and nothing else.
+    pub fn from_bits(bits: u8) -> Option<Self> {
+        (bits != 0 && bits & !Scopes::all().0 == 0).then_some(Scopes(bits))
+    }
+
+    /// The set as one byte.
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// Whether `scope` is in the set.
+    pub fn contains(self, scope: Scope) -> bool {
+        self.0 & scope.bit() != 0
+    }
+
+    /// The scopes of the set, in [`Scope::ALL`] order.
+    pub fn list(self) -> Vec<Scope> {
+        Scope::ALL.into_iter().filter(|scope| self.contains(*scope)).collect()
+    }
+
+    /// The set as stored: names separated by spaces (`files:read files:write`).
+    pub fn to_text(self) -> String {
+        self.list().iter().map(|scope| scope.as_str()).collect::<Vec<_>>().join(" ")
+    }
+
+    /// The set stored as [`Scopes::to_text`] wrote it.
+    pub fn from_text(text: &str) -> Option<Self> {
+        Scopes::parse(text.split_whitespace()).ok()
+    }
 }
 
 /// A server-generated identifier: 32 lowercase hex digits from 128 random bits.

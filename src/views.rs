@@ -3,11 +3,13 @@
 
 use crate::db::files::FileRow;
 use crate::db::invites::InviteRow;
+use crate::db::sessions::TokenRow;
 use crate::db::shares::{AccessRow, ShareRow};
 use crate::db::users::UserRow;
+use crate::domain::tokens::NEVER;
 use crate::domain::uploads::StoredPart;
-use crate::model::rfc3339;
-use serde::Serialize;
+use crate::model::{rfc3339, Scope, Scopes};
+use serde::{Deserialize, Serialize};
 
 /// A new account.
 #[derive(Debug, Serialize)]
@@ -18,7 +20,7 @@ pub struct AccountView {
 }
 
 /// The signed-in user with their usage.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct MeView {
     pub id: String,
     pub email: String,
@@ -141,8 +143,58 @@ pub struct TokenView {
     pub expires_in: u64,
 }
 
+/// A personal access token. `token` (the secret) is only in the answer that created it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessTokenView {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    pub scopes: Vec<Scope>,
+    pub created_at: String,
+    /// Null when it never expires.
+    pub expires_at: Option<String>,
+    /// Null until first used; updated at most once a minute.
+    pub last_used_at: Option<String>,
+}
+
+impl AccessTokenView {
+    /// The answer to creating token `id`: its secret, shown this once.
+    pub fn created(id: &str, name: &str, scopes: Scopes, token: String, now: i64, expires_at: i64) -> Self {
+        AccessTokenView {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            token: Some(token),
+            scopes: scopes.list(),
+            created_at: rfc3339(now),
+            expires_at: (expires_at < NEVER).then(|| rfc3339(expires_at)),
+            last_used_at: None,
+        }
+    }
+}
+
+impl From<TokenRow> for AccessTokenView {
+    fn from(row: TokenRow) -> Self {
+        AccessTokenView {
+            id: row.id,
+            name: row.name,
+            token: None,
+            scopes: Scopes::from_text(&row.scopes).map(Scopes::list).unwrap_or_default(),
+            created_at: rfc3339(row.created_at),
+            expires_at: (row.expires_at < NEVER).then(|| rfc3339(row.expires_at)),
+            last_used_at: row.last_used_at.map(rfc3339),
+        }
+    }
+}
+
+/// A user's personal access tokens, newest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessTokenList {
+    pub items: Vec<AccessTokenView>,
+}
+
 /// A file.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileView {
     pub id: String,
     pub name: String,
@@ -168,14 +220,14 @@ impl From<FileRow> for FileView {
 }
 
 /// A page of files.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct FilePage {
     pub items: Vec<FileView>,
     pub next_cursor: Option<String>,
 }
 
 /// A folder.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct FolderView {
     /// The full path, as `folder` of files and `?folder=` of listings take it.
     pub path: String,
@@ -191,7 +243,7 @@ impl FolderView {
 }
 
 /// The sub-folders of a folder.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct FolderList {
     pub items: Vec<FolderView>,
     /// Whether there were more than the listing shows.
@@ -199,14 +251,14 @@ pub struct FolderList {
 }
 
 /// A presigned URL and when it stops working.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct UrlView {
     pub url: String,
     pub expires_at: String,
 }
 
 /// A presigned URL for one part.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct PartUrl {
     pub part_number: u32,
     pub url: String,
@@ -233,7 +285,7 @@ pub struct UploadTicket {
 }
 
 /// Fresh part URLs.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct PartUrls {
     pub parts: Vec<PartUrl>,
     pub expires_at: String,
@@ -257,7 +309,7 @@ pub struct UploadStatus {
 }
 
 /// A share link; `token` and `url` only in the answer that creates it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ShareView {
     pub id: String,
     pub file_id: String,
@@ -289,7 +341,7 @@ impl From<ShareRow> for ShareView {
 }
 
 /// The share links of a file.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ShareList {
     pub items: Vec<ShareView>,
 }
@@ -305,7 +357,7 @@ pub struct SharedView {
 }
 
 /// One entry of an access log.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct AccessView {
     pub at: String,
     pub ip_hash: String,
@@ -320,7 +372,7 @@ impl From<AccessRow> for AccessView {
 }
 
 /// A page of an access log.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct AccessPage {
     pub items: Vec<AccessView>,
     pub next_cursor: Option<String>,

@@ -4,7 +4,7 @@
 //! routes win and every page gets these headers.
 
 /// Paths the single-page app answers itself; any other unknown page is its 404 view.
-pub const APP_PATHS: [&str; 5] = ["/", "/login", "/register", "/account", "/admin"];
+pub const APP_PATHS: [&str; 5] = ["/", "/account", "/admin", "/login", "/register"];
 
 /// Whether `path` is one of the app's own pages.
 pub fn is_app_path(path: &str) -> bool {

@@ -236,9 +236,9 @@ pub(super) mod sql {
             &format!(
                 "SELECT {columns}, u.disabled AS account_disabled FROM sessions s JOIN users u ON u.id = s.user_id \
                  LEFT JOIN files f ON f.id = ?1 AND f.owner_id = u.id \
-                 WHERE s.id = ?3 AND s.user_id = ?2 AND s.expires_at > ?4"
+                 WHERE s.id = ?3 AND s.user_id = ?2 AND s.expires_at > ?4 AND s.token_hash IS ?5"
             ),
-            args![id, owner, &session.id, session.now],
+            args![id, owner, &session.id, session.now, session.token_hash.as_deref()],
         )
     }
 
@@ -349,7 +349,7 @@ mod calls {
         /// the download path; it checks the session as a signed-in batch would.
         pub async fn file(&self, owner: &Id, id: &Id) -> Result<FileRow, ApiError> {
             let statement = sql::file_in_session(owner, id, self.session()?);
-            let row = self.run(statement).await?.first::<serde_json::Value>()?;
+            let row = at(&self.batch(self.with_touch(vec![statement])).await?, 0)?.first::<serde_json::Value>()?;
             match row {
                 None => Err(account_gone()),
                 Some(row) if row["account_disabled"].as_i64().unwrap_or(0) != 0 => Err(ApiError::AccountDisabled),
@@ -401,7 +401,11 @@ pub(super) fn samples() -> Vec<super::Statement> {
     let mut all = vec![
         sql::list_files(&id, &tests::query()),
         sql::child_folders(&id, &FolderPath::root(), 10),
-        sql::file_in_session(&id, &id, &crate::db::sessions::ActiveSession { id: id.clone(), now: 0 }),
+        sql::file_in_session(
+            &id,
+            &id,
+            &crate::db::sessions::ActiveSession { id: id.clone(), now: 0, token_hash: None },
+        ),
         sql::owns_file(&id, &id),
         sql::update_file(&id, &id, Some(("a", "a")), Some("/"), 0),
     ];

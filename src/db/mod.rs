@@ -147,6 +147,8 @@ mod runner {
     pub struct Db {
         d1: D1Database,
         session: Option<ActiveSession>,
+        /// Whether this request's batches already noted that its access token was used.
+        touched: std::cell::Cell<bool>,
     }
 
     fn d1_error(e: worker::Error) -> ApiError {
@@ -221,13 +223,26 @@ mod runner {
     impl Db {
         /// The database, acting in no session yet.
         pub fn new(d1: D1Database) -> Self {
-            Db { d1, session: None }
+            Db { d1, session: None, touched: std::cell::Cell::new(false) }
         }
 
         /// From now on, every signed-in batch checks first that session `id` is alive at
-        /// `now` (Unix ms): the request's token named it.
-        pub fn act_in(&mut self, id: Id, now: i64) {
-            self.session = Some(ActiveSession { id, now });
+        /// `now` (Unix ms): the request's token named it (and, for a personal access token,
+        /// that the session's hash is `token_hash`).
+        pub fn act_in(&mut self, id: Id, now: i64, token_hash: Option<String>) {
+            self.session = Some(ActiveSession { id, now, token_hash });
+        }
+
+        /// `statements` (whose first checks the session), followed, in the first batch of a
+        /// request made with a personal access token, by the note that it was used (written
+        /// only when the last one is a minute old).
+        pub(super) fn with_touch(&self, mut statements: Vec<Statement>) -> Vec<Statement> {
+            if let Some(session) = self.session.as_ref().filter(|s| s.token_hash.is_some()) {
+                if !self.touched.replace(true) {
+                    statements.push(sessions::sql::touch_token(session));
+                }
+            }
+            statements
         }
 
         /// The session this request acts in; a signed-in statement without one is a bug,
@@ -261,10 +276,15 @@ mod runner {
         /// `account_disabled`); a failed check fails the whole transaction, so none of
         /// `statements` is written. Returns the results of `statements` (not of the check).
         pub(super) async fn batch_as(&self, user: &Id, statements: Vec<Statement>) -> Result<Vec<Rows>, ApiError> {
+            let count = statements.len();
             let mut all = vec![sessions::sql::session_alive(user, self.session()?)];
             all.extend(statements);
-            match self.batch(all).await {
-                Ok(mut results) => Ok(results.split_off(1)),
+            match self.batch(self.with_touch(all)).await {
+                Ok(results) => {
+                    let mut results = results.into_iter().skip(1).collect::<Vec<_>>();
+                    results.truncate(count);
+                    Ok(results)
+                }
                 Err(ApiError::Internal(why)) if why.contains(sessions::SESSION_ENDED) => Err(account_gone()),
                 Err(ApiError::Internal(why)) if why.contains(sessions::ACCOUNT_DISABLED) => {
                     Err(ApiError::AccountDisabled)

@@ -1,5 +1,6 @@
 //! The rules of the service that need neither D1, the bucket nor the JS runtime: share
-//! links (token shape, liveness, refusals, expiry), accounts (admins, sign-up, quotas), direct uploads (plans, parts, ETags),
+//! links (token shape, liveness, refusals, expiry), accounts (admins, sign-up, quotas),
+//! personal access tokens (shape, hash, scopes), direct uploads (plans, parts, ETags),
 //! what a form upload is called, pagination, and brute-force limits. Plain Rust, tested
 //! natively; the service layer calls these and does the I/O around them.
 
@@ -7,6 +8,7 @@ pub mod accounts;
 pub mod files;
 pub mod limits;
 pub mod shares;
+pub mod tokens;
 pub mod uploads;
 
 /// Bytes in a mebibyte and a gibibyte: the one definition of each.

@@ -80,7 +80,7 @@ pub fn parts_in_range(from: u32, count: u32, total: u32) -> u32 {
 }
 
 /// A part the bucket holds of an upload.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct StoredPart {
     pub part_number: u32,
     pub size: u64,

@@ -8,6 +8,7 @@ mod request;
 mod respond;
 mod session;
 mod shares;
+mod tokens;
 
 use crate::config::Config;
 use crate::db::Db;
@@ -107,9 +108,11 @@ async fn dispatch(route: Route<'_>, method: &str, mut req: Request, env: &Env) -
     let access = route.access();
     let mut app = if access == Access::Document { None } else { Some(app(env)?) };
     let user = match (access, app.as_mut()) {
-        (Access::SignedIn, Some(app)) => Some(authenticate(&req, method, app)?),
+        (Access::SignedIn, Some(app)) => Some(authenticate(&req, method, app, &route)?),
         // To anyone but an admin, the admin's routes do not exist.
-        (Access::Admin, Some(app)) => Some(authenticate(&req, method, app).map_err(|_| ApiError::RouteNotFound)?),
+        (Access::Admin, Some(app)) => {
+            Some(authenticate(&req, method, app, &route).map_err(|_| ApiError::RouteNotFound)?)
+        }
         _ => None,
     };
     let app = app.as_ref();
@@ -161,6 +164,12 @@ async fn dispatch(route: Route<'_>, method: &str, mut req: Request, env: &Env) -
         Route::ResolveShare(token) => shares::resolve(&req, app()?, token).await,
         Route::UnlockShare(token) => shares::unlock(&mut req, app()?, token).await,
         Route::Me => json(200, &app()?.me(user()?).await?),
+        Route::CreateToken => tokens::create(&mut req, app()?, user()?).await,
+        Route::ListTokens => json(200, &app()?.tokens(user()?).await?),
+        Route::RevokeToken(id) => {
+            app()?.revoke_token(user()?, &Id::parse(id).ok_or(ApiError::TokenNotFound)?).await?;
+            respond::no_content()
+        }
         Route::Folders => files::folders(&req, app()?, user()?).await,
         Route::Upload => files::upload(&mut req, app()?, user()?).await,
         Route::ListFiles => files::list(&req, app()?, user()?).await,
@@ -196,13 +205,14 @@ async fn dispatch(route: Route<'_>, method: &str, mut req: Request, env: &Env) -
 
 /// The caller's account, from a bearer token or the web app's session cookie (which must
 /// also pass the CSRF check); the app's database calls check the token's session from now on.
-fn authenticate(req: &Request, method: &str, app: &mut App) -> Result<Id, ApiError> {
+/// A personal access token must also hold the route's scope.
+fn authenticate(req: &Request, method: &str, app: &mut App, route: &Route<'_>) -> Result<Id, ApiError> {
     let (authorization, cookie) = (header(req, "authorization"), header(req, "cookie"));
     let credential = Credential::of(authorization.as_deref(), cookie.as_deref())?;
     if let Credential::Session(_) = credential {
         check_csrf(method, header(req, CSRF_HEADER).as_deref(), header(req, "sec-fetch-site").as_deref())?;
     }
-    app.authenticate(credential)
+    app.authenticate(credential, route.scope())
 }
 
 /// The origin share links are built on.

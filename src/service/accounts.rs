@@ -165,7 +165,13 @@ impl App {
 
     /// Ends the session a token names, if the token is ours and still valid: logging out.
     /// Anything else has no session to end, which is no error (logging out twice is fine).
+    /// A personal access token sent here is revoked: logging out with it ends it.
     pub async fn end_session(&self, credential: Credential<'_>) -> Result<(), ApiError> {
+        if let Credential::Bearer(token) = credential {
+            if let Some(claims) = crate::domain::tokens::read(token) {
+                return self.db.end_token(&claims.session, &claims.hash).await;
+            }
+        }
         match self.keys().verify(credential.token(), self.now_seconds()) {
             Ok(signed_in) => self.db.end_session(&signed_in.user, &signed_in.session).await,
             Err(_) => Ok(()),

@@ -7,19 +7,22 @@ mod admin;
 mod files;
 mod shares;
 mod sweeper;
+mod tokens;
 mod uploads;
 
 pub use shares::Landing;
 pub use sweeper::SweepReport;
+pub use tokens::TokenRequest;
 
 use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::db::ledger::OrphanRow;
 use crate::db::Db;
 use crate::domain::limits::ip_pseudonym;
+use crate::domain::tokens as access_tokens;
 use crate::error::ApiError;
 use crate::listing::CursorKey;
-use crate::model::Id;
+use crate::model::{Id, Scope};
 use crate::session::Credential;
 use crate::storage::Bucket;
 use std::rc::Rc;
@@ -78,12 +81,28 @@ impl App {
         CursorKey(self.config.secret_key.expose())
     }
 
-    /// The user a bearer token or session cookie speaks for. From then on every database
-    /// call of this request checks, in its own batch, that the token's session is still
-    /// alive and the user's (so a logged-out token, or one of a deleted account, gets 401).
-    pub fn authenticate(&mut self, credential: Credential<'_>) -> Result<Id, ApiError> {
+    /// The user a bearer token or session cookie speaks for, and, for a personal access
+    /// token, its scopes (`None`: a password session, which may do everything). From then
+    /// on every database call of this request checks, in its own batch, that the token's
+    /// session is still alive and the user's (so a logged-out or revoked token, or one of a
+    /// deleted account, gets 401); for an access token, that its hash is the one stored.
+    ///
+    /// `needed` is the scope the route asks of an access token (`None`: password sessions
+    /// only); a token without it is refused with 403 `insufficient_scope` before anything
+    /// runs. The scopes read from the token are only trusted because every batch then
+    /// checks the hash of the whole token: one with edited scopes matches no row (401).
+    pub fn authenticate(&mut self, credential: Credential<'_>, needed: Option<Scope>) -> Result<Id, ApiError> {
+        if let Credential::Bearer(token) = credential {
+            if access_tokens::is_access_token(token) {
+                let claims =
+                    access_tokens::read(token).ok_or(ApiError::Unauthenticated("The access token is invalid."))?;
+                access_tokens::permits(Some(claims.scopes), needed)?;
+                self.db.act_in(claims.session, self.now, Some(claims.hash));
+                return Ok(claims.user);
+            }
+        }
         let signed_in = self.keys().verify(credential.token(), self.now_seconds())?;
-        self.db.act_in(signed_in.session, self.now);
+        self.db.act_in(signed_in.session, self.now, None);
         Ok(signed_in.user)
     }
 

@@ -331,6 +331,45 @@ impl Stack {
         );
     }
 
+    /// The rows `sql` reads from this stack's local D1 (its SQLite file), every column as
+    /// text (NULL as an empty string): for checks of what is stored, never for setup.
+    pub fn d1_rows(&self, sql: &str) -> Vec<Vec<String>> {
+        fn sqlite_files(dir: &Path, found: &mut Vec<PathBuf>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    sqlite_files(&path, found);
+                } else if path.extension().is_some_and(|e| e == "sqlite") {
+                    found.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        sqlite_files(&self.dir.join("d1"), &mut files);
+        let mut rows = Vec::new();
+        for file in files {
+            let db = rusqlite::Connection::open_with_flags(&file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+            let Ok(mut statement) = db.prepare(sql) else { continue };
+            let columns = statement.column_count();
+            let mut found = statement.raw_query();
+            while let Some(row) = found.next().unwrap() {
+                rows.push(
+                    (0..columns)
+                        .map(|i| match row.get_ref(i).unwrap() {
+                            rusqlite::types::ValueRef::Null => String::new(),
+                            rusqlite::types::ValueRef::Integer(n) => n.to_string(),
+                            rusqlite::types::ValueRef::Real(f) => f.to_string(),
+                            rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                                String::from_utf8_lossy(t).into_owned()
+                            }
+                        })
+                        .collect(),
+                );
+            }
+        }
+        rows
+    }
+
     /// Runs the Worker's scheduled handler once, as a Cron Trigger would.
     pub async fn run_scheduled(&self) {
         let answer = self.client().get("/__scheduled?cron=*/15+*+*+*+*").await;
@@ -502,6 +541,11 @@ impl Client {
     fn bare(&self) -> Client {
         Client { token: None, ip: None, ..self.clone() }
     }
+}
+
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Percent-encodes a query value.

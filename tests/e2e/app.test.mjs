@@ -253,3 +253,38 @@ test("errors read as sentences, unknown pages are a 404 view, and a phone gets t
   assert.notEqual(outline, "none", "the focused control shows it");
   await page.context().close();
 });
+
+test("a person creates an access token for a script, sees it once, and revokes it", async () => {
+  const page = await freshPage();
+  await register(page);
+  await page.getByRole("link", { name: "Account" }).click();
+  await page.getByRole("heading", { name: "Access tokens" }).waitFor();
+  assert.equal(new URL(page.url()).pathname, "/account");
+  await page.getByLabel("Name", { exact: true }).fill("backup script");
+  await page.getByLabel(/^Share links/).check();
+  await page.getByRole("button", { name: "Create token" }).click();
+  const secret = await page.getByLabel("New access token").inputValue();
+  assert.match(secret, /^edp_[A-Za-z0-9_-]{87}$/);
+  const row = page.getByRole("row").filter({ hasText: "backup script" });
+  await row.waitFor();
+  assert.match(await row.textContent(), /files:read, files:write, shares:write/);
+  await mainScreen(page, "account-tokens");
+
+  // The token works from a script, within its scopes only.
+  const asScript = (path, init = {}) =>
+    fetch(`${stack.base}${path}`, { ...init, headers: { Authorization: `Bearer ${secret}` } });
+  assert.equal((await asScript("/files")).status, 200);
+  assert.equal((await asScript("/auth/tokens")).status, 403);
+
+  // Shown once: gone after "Done" and after a reload.
+  await page.getByRole("button", { name: "Done" }).click();
+  assert.equal(await page.getByLabel("New access token").count(), 0);
+  await page.reload();
+  await row.waitFor();
+  assert.ok(!(await page.content()).includes(secret.slice(4)), "the secret is not shown again");
+
+  page.once("dialog", (dialog) => void dialog.accept());
+  await row.getByRole("button", { name: /^Revoke/ }).click();
+  await page.getByText("No tokens yet.").waitFor();
+  assert.equal((await asScript("/files")).status, 401);
+});

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { AccessTokens } from './AccessTokens';
 import { api, type Me } from './api';
 import { Alert } from './Alert';
 import { InputField } from './Field';
@@ -35,6 +36,7 @@ export function AccountPage({ me, onSignedOut }: Props) {
         <h1>Your account</h1>
         <p class="muted">Signed in as {me.email}.</p>
         <ChangePassword />
+        <AccessTokens />
         <LogOutEverywhere onSignedOut={onSignedOut} />
         <DeleteAccount email={me.email} onSignedOut={onSignedOut} />
       </main>

@@ -82,6 +82,7 @@ export function App() {
       if (place.path === '/admin') return session.me.is_admin ? <AdminPage me={session.me} /> : <NotFound />;
       return <AccountPage me={session.me} onSignedOut={signedOut} />;
     case '/':
+    case '/account':
       if (session.kind === 'checking') return <Loading />;
       if (session.kind === 'anonymous') return <Redirect to="/login" />;
       if (session.kind === 'unreachable') return <Unreachable message={session.message} onRetry={loadMe} />;

@@ -80,7 +80,7 @@ export interface paths {
         post: operations["startSession"];
         /**
          * Log out: end this session (clears the session cookie)
-         * @description Ends the session of the token the request carries (the bearer token, or else the session cookie), so that the token and every copy of it get 401 from now on; other sessions of the account (other logins, other devices) keep working. With the cookie, `X-Edgedrop-Csrf: 1` is required like for any change. Without a token, or with one that is no longer valid, there is nothing to end and the answer is the same 204.
+         * @description Ends the session of the token the request carries (the bearer token, or else the session cookie), so that the token and every copy of it get 401 from now on; other sessions of the account (other logins, other devices) keep working. With the cookie, `X-Edgedrop-Csrf: 1` is required like for any change. Without a token, or with one that is no longer valid, there is nothing to end and the answer is the same 204. Sent with a personal access token, it revokes that token.
          */
         delete: operations["endSession"];
         options?: never;
@@ -100,7 +100,7 @@ export interface paths {
         post?: never;
         /**
          * Log out everywhere: end every session of the account
-         * @description Ends every session of the signed-in account, this one included: every bearer token from `POST /auth/login` and every web app cookie of the account gets 401 from now on (each needs a new login). Clears the session cookie. With the cookie, `X-Edgedrop-Csrf: 1` is required.
+         * @description Ends every session of the signed-in account, this one included: every bearer token from `POST /auth/login`, every web app cookie and every personal access token of the account gets 401 from now on (each needs a new login). Clears the session cookie. With the cookie, `X-Edgedrop-Csrf: 1` is required. A personal access token gets 403 `insufficient_scope` here: only a password session (a login's bearer token or the web app's cookie) may manage tokens, sessions and the account.
          */
         delete: operations["endAllSessions"];
         options?: never;
@@ -115,7 +115,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in account and its usage */
+        /**
+         * The signed-in account and its usage
+         * @description A personal access token gets 403 `insufficient_scope` here: only a password session (a login's bearer token or the web app's cookie) may manage tokens, sessions and the account.
+         */
         get: operations["me"];
         put?: never;
         post?: never;
@@ -140,7 +143,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a file (streamed to the bucket)
-         * @description Either `multipart/form-data` with one part `file` and optional text parts `name` and `folder`, or any other content type: the raw body is the file, and `Content-Length` is required. `?name=` and `?folder=` apply to both; a form's own `name` and `folder` fields win, and the `file` part's filename names the file when nothing else does, so a raw upload needs `?name=`. The filename is read as browsers and curl write it: `%22`, `%0D` and `%0A` are decoded to `"`, CR and LF (which, being control characters, are then refused) and every other character is kept as sent; a backslash-escaped `\"` works too. Bodies over `MAX_UPLOAD_BYTES` are refused with 413 and nothing is stored.
+         * @description Either `multipart/form-data` with one part `file` and optional text parts `name` and `folder`, or any other content type: the raw body is the file, and `Content-Length` is required. `?name=` and `?folder=` apply to both; a form's own `name` and `folder` fields win, and the `file` part's filename names the file when nothing else does, so a raw upload needs `?name=`. The filename is read as browsers and curl write it: `%22`, `%0D` and `%0A` are decoded to `"`, CR and LF (which, being control characters, are then refused) and every other character is kept as sent; a backslash-escaped `\"` works too. Bodies over `MAX_UPLOAD_BYTES` are refused with 413 and nothing is stored. Personal access tokens need the `files:write` scope.
          */
         post: operations["uploadFile"];
         delete?: never;
@@ -158,7 +161,7 @@ export interface paths {
         };
         /**
          * List and search the caller's files
-         * @description Keyset pagination: pass `next_cursor` back as `cursor` with the same `sort` and `order`; it is null on the last page.
+         * @description Keyset pagination: pass `next_cursor` back as `cursor` with the same `sort` and `order`; it is null on the last page. Personal access tokens need the `files:read` scope.
          */
         get: operations["listFiles"];
         put?: never;
@@ -178,7 +181,7 @@ export interface paths {
         };
         /**
          * The sub-folders of a folder
-         * @description Folders are not stored on their own: a folder exists while files are in it or below it (upload into a folder, or move a file there, to create it).
+         * @description Folders are not stored on their own: a folder exists while files are in it or below it (upload into a folder, or move a file there, to create it). Personal access tokens need the `files:read` scope.
          */
         get: operations["listFolders"];
         put?: never;
@@ -196,18 +199,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One of the caller's files */
+        /**
+         * One of the caller's files
+         * @description Personal access tokens need the `files:read` scope.
+         */
         get: operations["getFile"];
         put?: never;
         post?: never;
         /**
          * Delete a file, its bytes and its share links
-         * @description The file and its links are gone at once. Its bytes are deleted from the bucket now, or by the sweeper (every 15 minutes) if the bucket is unreachable.
+         * @description The file and its links are gone at once. Its bytes are deleted from the bucket now, or by the sweeper (every 15 minutes) if the bucket is unreachable. Personal access tokens need the `files:write` scope.
          */
         delete: operations["deleteFile"];
         options?: never;
         head?: never;
-        /** Rename and/or move a file */
+        /**
+         * Rename and/or move a file
+         * @description Personal access tokens need the `files:write` scope.
+         */
         patch: operations["updateFile"];
         trace?: never;
     };
@@ -218,7 +227,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A short-lived download URL */
+        /**
+         * A short-lived download URL
+         * @description Personal access tokens need the `files:read` scope.
+         */
         get: operations["downloadFile"];
         put?: never;
         post?: never;
@@ -237,7 +249,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a public share link */
+        /**
+         * Create a public share link
+         * @description Personal access tokens need the `shares:write` scope.
+         */
         post: operations["createShare"];
         delete?: never;
         options?: never;
@@ -252,7 +267,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The file's share links (without tokens) */
+        /**
+         * The file's share links (without tokens)
+         * @description Personal access tokens need the `shares:write` scope.
+         */
         get: operations["listShares"];
         put?: never;
         post?: never;
@@ -272,13 +290,16 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke a share link */
+        /**
+         * Revoke a share link
+         * @description Personal access tokens need the `shares:write` scope.
+         */
         delete: operations["revokeShare"];
         options?: never;
         head?: never;
         /**
          * Change a share link's expiry, download limit or password
-         * @description Absent fields stay as they are; `null` removes the expiry, the limit or the password. `expires_in` counts from now.
+         * @description Absent fields stay as they are; `null` removes the expiry, the limit or the password. `expires_in` counts from now. Personal access tokens need the `shares:write` scope.
          */
         patch: operations["updateShare"];
         trace?: never;
@@ -352,7 +373,7 @@ export interface paths {
         put?: never;
         /**
          * Start a direct upload to the bucket (any size)
-         * @description The Worker reserves the bytes in the quota and signs; the client sends the bytes straight to the bucket: one `PUT` to `url` up to `MULTIPART_THRESHOLD_BYTES`, else each part (of `part_size` bytes, the last one shorter) to its URL in `parts` (the first 100; `GET /files/uploads/{upload_id}/parts` gives more). Then `POST …/complete`. Until then the upload is pending: not listed, not downloadable, not shareable. Browsers need the bucket's CORS rule (see docs/direct-uploads.md).
+         * @description The Worker reserves the bytes in the quota and signs; the client sends the bytes straight to the bucket: one `PUT` to `url` up to `MULTIPART_THRESHOLD_BYTES`, else each part (of `part_size` bytes, the last one shorter) to its URL in `parts` (the first 100; `GET /files/uploads/{upload_id}/parts` gives more). Then `POST …/complete`. Until then the upload is pending: not listed, not downloadable, not shareable. Browsers need the bucket's CORS rule (see docs/direct-uploads.md). Personal access tokens need the `files:write` scope.
          */
         post: operations["createUpload"];
         delete?: never;
@@ -368,11 +389,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What the bucket already has of a pending upload (to resume it) */
+        /**
+         * What the bucket already has of a pending upload (to resume it)
+         * @description Personal access tokens need the `files:write` scope.
+         */
         get: operations["uploadStatus"];
         put?: never;
         post?: never;
-        /** Abort a pending upload and delete what was stored */
+        /**
+         * Abort a pending upload and delete what was stored
+         * @description Personal access tokens need the `files:write` scope.
+         */
         delete: operations["abortUpload"];
         options?: never;
         head?: never;
@@ -386,7 +413,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Fresh presigned part URLs */
+        /**
+         * Fresh presigned part URLs
+         * @description Personal access tokens need the `files:write` scope.
+         */
         get: operations["uploadPartUrls"];
         put?: never;
         post?: never;
@@ -409,7 +439,7 @@ export interface paths {
          * Complete a pending upload: the file appears
          * @description Joins the parts (with the ETags given, or those the bucket reports when `parts` is empty), checks the stored size equals the declared size, and creates the file.
          *
-         *     The upload is claimed first, so that of requests racing on it (a retry on a slow network, an abort, the sweeper) exactly one acts on the bucket. A retry of a complete that succeeded answers 201 with the same file.
+         *     The upload is claimed first, so that of requests racing on it (a retry on a slow network, an abort, the sweeper) exactly one acts on the bucket. A retry of a complete that succeeded answers 201 with the same file. Personal access tokens need the `files:write` scope.
          */
         post: operations["completeUpload"];
         delete?: never;
@@ -427,7 +457,7 @@ export interface paths {
         };
         /**
          * A share link's access log, newest first
-         * @description Every visit to the link, with what it got, within bounds: only the newest `ACCESS_LOG_MAX_ENTRIES` (1000 by default) are kept, and a client that gets the same outcome from the link again within a minute is logged once. The share's `download_count` counts every download all the same.
+         * @description Every visit to the link, with what it got, within bounds: only the newest `ACCESS_LOG_MAX_ENTRIES` (1000 by default) are kept, and a client that gets the same outcome from the link again within a minute is logged once. The share's `download_count` counts every download all the same. Personal access tokens need the `shares:write` scope.
          */
         get: operations["shareAccesses"];
         put?: never;
@@ -541,6 +571,50 @@ export interface paths {
          * @description It can no longer be used. Admins only (`ADMIN_EMAILS`): anyone else gets 404 `not_found`.
          */
         delete: operations["revokeInvite"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your personal access tokens (without secrets)
+         * @description Newest first. `last_used_at` is updated at most once a minute.
+         */
+        get: operations["listTokens"];
+        put?: never;
+        /**
+         * Create a personal access token (shown once)
+         * @description Creates a token for scripts and the `edgedrop` command line: send it as `Authorization: Bearer edp_…`. It is 256 random bits behind the `edp_` prefix, stored only as its SHA-256: this answer is the only time it is shown. It may call only the routes of its `scopes` (403 `insufficient_scope` elsewhere) and never manages tokens, sessions or the account. It ends when revoked, when it expires, on logging out everywhere and on a password change. At most 100 per account. With the session cookie, `X-Edgedrop-Csrf: 1` is required like for any change.
+         */
+        post: operations["createToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a personal access token
+         * @description The token gets 401 from its next request on. With the session cookie, `X-Edgedrop-Csrf: 1` is required like for any change.
+         */
+        delete: operations["revokeToken"];
         options?: never;
         head?: never;
         patch?: never;
@@ -887,6 +961,36 @@ export interface components {
         InviteList: {
             /** @description The invites that have not expired (used ones too), the longest-lived first. */
             items: components["schemas"]["Invite"][];
+        };
+        TokenRequest: {
+            /** @description What the token is for: 1 to 100 characters, no control characters, no bidirectional formatting characters. */
+            name: string;
+            /** @description `files:read`: list, get and download files. `files:write`: upload (also directly), rename, move and delete. `shares:write`: create, list, edit and revoke share links, read their access logs. */
+            scopes: ("files:read" | "files:write" | "shares:write")[];
+            /** @description Seconds until it expires; absent or null: never. */
+            expires_in?: number | null;
+        };
+        AccessToken: {
+            id: string;
+            name: string;
+            /** @description The secret (`edp_…`), only in the answer to its creation. */
+            token?: string;
+            scopes: ("files:read" | "files:write" | "shares:write")[];
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Null: never expires.
+             */
+            expires_at: string | null;
+            /**
+             * Format: date-time
+             * @description Updated at most once a minute.
+             */
+            last_used_at: string | null;
+        };
+        AccessTokenList: {
+            items: components["schemas"]["AccessToken"][];
         };
     };
     responses: never;
@@ -1253,7 +1357,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request rides on the session cookie without `X-Edgedrop-Csrf: 1`, or came from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
+            /** @description The request rides on the session cookie without `X-Edgedrop-Csrf: 1`, or came from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`); or a personal access token (`insufficient_scope`): only a password session may call this. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1300,7 +1404,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The account was disabled by an admin (`account_disabled`). */
+            /** @description The account was disabled by an admin (`account_disabled`); or a personal access token (`insufficient_scope`): only a password session may call this. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1453,7 +1557,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
+            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`); or a personal access token without the `files:write` scope (`insufficient_scope`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1557,7 +1661,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The account was disabled by an admin (`account_disabled`). */
+            /** @description The account was disabled by an admin (`account_disabled`); or a personal access token without the `files:read` scope (`insufficient_scope`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1616,7 +1720,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The account was disabled by an admin (`account_disabled`). */
+            /** @description The account was disabled by an admin (`account_disabled`); or a personal access token without the `files:read` scope (`insufficient_scope`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1675,7 +1779,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The account was disabled by an admin (`account_disabled`). */
+            /** @description The account was disabled by an admin (`account_disabled`); or a personal access token without the `files:read` scope (`insufficient_scope`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1732,7 +1836,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
+            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`); or a personal access token without the `files:write` scope (`insufficient_scope`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1804,7 +1908,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
+            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`); or a personal access token without the `files:write` scope (`insufficient_scope`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1892,7 +1996,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The account was disabled by an admin (`account_disabled`). */
+            /** @description The account was disabled by an admin (`account_disabled`); or a personal access token without the `files:read` scope (`insufficient_scope`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1973,7 +2077,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
+            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`); or a personal access token without the `shares:write` scope (`insufficient_scope`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2050,7 +2154,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The account was disabled by an admin (`account_disabled`). */
+            /** @description The account was disabled by an admin (`account_disabled`); or a personal access token without the `shares:write` scope (`insufficient_scope`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2108,7 +2212,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
+            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`); or a personal access token without the `shares:write` scope (`insufficient_scope`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2181,7 +2285,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
+            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`); or a personal access token without the `shares:write` scope (`insufficient_scope`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2507,7 +2611,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
+            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`); or a personal access token without the `files:write` scope (`insufficient_scope`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2584,7 +2688,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The account was disabled by an admin (`account_disabled`). */
+            /** @description The account was disabled by an admin (`account_disabled`); or a personal access token without the `files:write` scope (`insufficient_scope`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2659,7 +2763,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
+            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`); or a personal access token without the `files:write` scope (`insufficient_scope`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2732,7 +2836,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The account was disabled by an admin (`account_disabled`). */
+            /** @description The account was disabled by an admin (`account_disabled`); or a personal access token without the `files:write` scope (`insufficient_scope`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2822,7 +2926,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
+            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`); or a personal access token without the `files:write` scope (`insufficient_scope`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2933,7 +3037,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The account was disabled by an admin (`account_disabled`). */
+            /** @description The account was disabled by an admin (`account_disabled`); or a personal access token without the `shares:write` scope (`insufficient_scope`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3372,6 +3476,179 @@ export interface operations {
                 content?: never;
             };
             /** @description No such invite (`invite_not_found`); or, to anyone but an admin, the route does not exist (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tokens. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessTokenList"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A personal access token (`insufficient_scope`): only a password session may manage tokens; or, with the session cookie, no `X-Edgedrop-Csrf: 1` or another site (`csrf_rejected`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenRequest"];
+            };
+        };
+        responses: {
+            /** @description The token, with its secret (`token`), shown this once. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessToken"];
+                };
+            };
+            /** @description The body is not JSON (`malformed_json`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A personal access token (`insufficient_scope`): only a password session may manage tokens; or, with the session cookie, no `X-Edgedrop-Csrf: 1` or another site (`csrf_rejected`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is missing or invalid, or the account holds 100 tokens already (`validation_error`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A personal access token (`insufficient_scope`): only a password session may manage tokens; or, with the session cookie, no `X-Edgedrop-Csrf: 1` or another site (`csrf_rejected`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such token among the caller's (`token_not_found`). */
             404: {
                 headers: {
                     [name: string]: unknown;

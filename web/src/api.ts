@@ -21,6 +21,9 @@ type RequestBody<Op extends OperationId> =
 type Query<Op extends OperationId> = NonNullable<operations[Op]['parameters']['query']>;
 
 export type Me = Schemas['Me'];
+export type AccessToken = Schemas['AccessToken'];
+export type Scope = AccessToken['scopes'][number];
+export type NewAccessToken = Schemas['TokenRequest'];
 export type FileRecord = Schemas['File'];
 export type FilePage = Schemas['FilePage'];
 export type FileChanges = Schemas['FileUpdate'];
@@ -228,6 +231,11 @@ export const api = {
       body: invite satisfies RequestBody<'createInvite'>,
     }),
   revokeInvite: (inviteId: string) => request<void>('DELETE', `/admin/invites/${id(inviteId)}`),
+
+  tokens: () => request<Answer<'listTokens', 200>>('GET', '/auth/tokens'),
+  createToken: (token: NewAccessToken) =>
+    request<Answer<'createToken', 201>>('POST', '/auth/tokens', { body: token satisfies RequestBody<'createToken'> }),
+  revokeToken: (tokenId: string) => request<void>('DELETE', `/auth/tokens/${id(tokenId)}`),
 
   folders: (parent: string, signal?: AbortSignal) =>
     request<Answer<'listFolders', 200>>('GET', `/folders${queryString({ parent } satisfies Query<'listFolders'>)}`, {
