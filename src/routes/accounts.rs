@@ -2,7 +2,7 @@
 //! account; listing, changing and deleting users; making, listing and revoking invites.
 
 use super::base_url;
-use super::request::{caller, header, query_pairs, query_param, read_json};
+use super::request::{caller, header, query_number, query_pairs, query_param, read_json};
 use super::respond::{internal, json, no_content};
 use crate::db::sessions::SessionKind;
 use crate::db::users::UserChange;
@@ -47,14 +47,7 @@ fn user_id(raw: &str) -> Result<Id, ApiError> {
 /// `GET /admin/users?limit=&cursor=&q=`.
 pub async fn users(req: &Request, app: &App, admin: &Id) -> Result<Response, ApiError> {
     let pairs = query_pairs(req)?;
-    let limit = match query_param(&pairs, "limit") {
-        None => 50,
-        Some(raw) => raw
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=1000).contains(n))
-            .ok_or_else(|| ApiError::invalid("limit", "must be a whole number from 1 to 1000"))?,
-    };
+    let limit = query_number(&pairs, "limit", 50, 1000)?;
     let cursor = query_param(&pairs, "cursor").filter(|c| !c.is_empty());
     let q = query_param(&pairs, "q").filter(|q| !q.is_empty());
     if q.as_ref().is_some_and(|q| q.len() > 254) {

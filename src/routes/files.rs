@@ -1,7 +1,7 @@
 //! The routes of one's own files: uploads (through the Worker and direct), listing,
 //! renaming and moving, downloading.
 
-use super::request::{header, query_pairs, query_param, read_json};
+use super::request::{header, query_number, query_pairs, query_param, read_json};
 use super::respond::{internal, json, redirect};
 use crate::domain::files::{FileMeta, FormDefaults};
 use crate::error::ApiError;
@@ -106,16 +106,8 @@ pub async fn create_upload(req: &mut Request, app: &App, user: &Id) -> Result<Re
 /// `GET /files/uploads/{id}/parts?from=&count=`: fresh part URLs.
 pub async fn part_urls(req: &Request, app: &App, user: &Id, id: &Id) -> Result<Response, ApiError> {
     let pairs = query_pairs(req)?;
-    let number = |name: &str, default: u32, max: u32| match query_param(&pairs, name) {
-        None => Ok(default),
-        Some(raw) => raw
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=max).contains(n))
-            .ok_or_else(|| ApiError::invalid(name, format!("must be a whole number from 1 to {max}"))),
-    };
-    let from = number("from", 1, 10_000)?;
-    let count = number("count", 100, 1000)?;
+    let from = query_number(&pairs, "from", 1, 10_000)?;
+    let count = query_number(&pairs, "count", 100, 1000)?;
     json(200, &app.upload_part_urls(user, id, from, count).await?)
 }
 

@@ -49,6 +49,19 @@ pub fn query_param(pairs: &[(String, String)], name: &str) -> Option<String> {
     pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone())
 }
 
+/// Query parameter `name` as a whole number from 1 to `max`, `default` when absent; 422
+/// naming the parameter otherwise.
+pub fn query_number(pairs: &[(String, String)], name: &str, default: u32, max: u32) -> Result<u32, ApiError> {
+    match query_param(pairs, name) {
+        None => Ok(default),
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| ApiError::invalid(name, format!("must be a whole number from 1 to {max}"))),
+    }
+}
+
 /// Reads at most `limit` bytes of body, refusing larger ones before buffering them.
 pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, ApiError> {
     let too_large = ApiError::PayloadTooLarge { limit: limit as u64 };

@@ -3,7 +3,9 @@
 //! landing page for browsers).
 
 use super::base_url;
-use super::request::{caller, is_form, query_pairs, query_param, read_json, read_json_or_form, wants_html, wants_json};
+use super::request::{
+    caller, is_form, query_number, query_pairs, query_param, read_json, read_json_or_form, wants_html, wants_json,
+};
 use super::respond::{html, json, redirect};
 use crate::error::ApiError;
 use crate::input::{nullable_str, optional_int, patch_field, patch_int, Object};
@@ -52,14 +54,7 @@ pub async fn update(req: &mut Request, app: &App, user: &Id, file: &Id, share: &
 /// `GET /files/{id}/shares/{share_id}/accesses?cursor=&limit=`.
 pub async fn accesses(req: &Request, app: &App, user: &Id, file: &Id, share: &Id) -> Result<Response, ApiError> {
     let pairs = query_pairs(req)?;
-    let limit = match query_param(&pairs, "limit") {
-        None => 50,
-        Some(raw) => raw
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=1000).contains(n))
-            .ok_or_else(|| ApiError::invalid("limit", "must be a whole number from 1 to 1000"))?,
-    };
+    let limit = query_number(&pairs, "limit", 50, 1000)?;
     let cursor = query_param(&pairs, "cursor").filter(|c| !c.is_empty());
     json(200, &app.share_accesses(user, file, share, cursor.as_deref(), limit).await?)
 }
