@@ -37,8 +37,8 @@ pub enum Command {
     /// Upload files and directories (recursively, keeping their structure).
     ///
     /// Files up to 5 MiB go in one request; larger ones straight to the bucket, in parts
-    /// sent in parallel. An interrupted upload resumes: run the same command again and only
-    /// the missing parts are sent.
+    /// sent in parallel (a file no larger than one part in one PUT). An interrupted upload
+    /// resumes: run the same command again and only the missing parts are sent.
     Upload {
         /// Files and directories to upload.
         #[arg(required = true)]
@@ -49,6 +49,13 @@ pub enum Command {
         /// Parts sent at once.
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
         parallel: u16,
+        /// The size of each part in MiB, 5 to 1024 [default: 8]. A file larger than one part
+        /// is sent in parts, so that it can resume; one no larger goes in one PUT.
+        #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u32).range(5..=1024))]
+        part_size: Option<u32>,
+        /// Print how long each phase of each file took (create, parts, complete) on stderr.
+        #[arg(short, long)]
+        verbose: bool,
         #[command(flatten)]
         output: Output,
     },

@@ -39,8 +39,9 @@ async fn run(command: Command) -> Result<()> {
     match command {
         Command::Login { server, email, password_stdin } => account::login(server, email, password_stdin).await,
         Command::Logout => account::logout().await,
-        Command::Upload { paths, folder, parallel, output } => {
-            let options = upload::Options { parallel: parallel.into(), quiet: false };
+        Command::Upload { paths, folder, parallel, part_size, verbose, output } => {
+            let part_size = part_size.map(|mib| u64::from(mib) * 1024 * 1024);
+            let options = upload::Options { parallel: parallel.into(), quiet: false, part_size, verbose };
             files::upload(&paths, &folder, options, &output).await
         }
         Command::Ls { folder, recursive, query, output } => files::ls(folder, recursive, query, &output).await,

@@ -57,10 +57,17 @@ impl App {
         }
     }
 
-    /// Starts a direct upload of `size` bytes: reserves them in the quota, starts the
-    /// multipart upload when the file is large, and hands out the presigned URLs.
-    pub async fn create_upload(&self, owner: &Id, meta: FileMeta, size: u64) -> Result<UploadTicket, ApiError> {
-        let plan = UploadPlan::for_size(size, self.config.multipart_threshold_bytes)?;
+    /// Starts a direct upload of `size` bytes (in parts of `part_size` when the client asks
+    /// for them): reserves them in the quota, starts the multipart upload when the file is
+    /// large, and hands out the presigned URLs.
+    pub async fn create_upload(
+        &self,
+        owner: &Id,
+        meta: FileMeta,
+        size: u64,
+        part_size: Option<u64>,
+    ) -> Result<UploadTicket, ApiError> {
+        let plan = UploadPlan::for_size(size, self.config.multipart_threshold_bytes, part_size)?;
         let (upload_id, file) = (Id::generate()?, Id::generate()?);
         let key = object_key(owner, &file);
         let expires_at = self.now.saturating_add(self.config.pending_upload_ttl_millis);

@@ -245,3 +245,46 @@ async fn an_upload_killed_half_way_resumes_and_sends_only_the_missing_parts() {
     assert!(std::fs::read(terminal.path("video.copy")).unwrap() == bytes, "identical bytes");
     stack.audit();
 }
+
+#[tokio::test]
+async fn a_mid_size_file_below_the_servers_threshold_goes_in_parts_and_resumes_too() {
+    // The server's default threshold (64 MiB): the CLI asks for 8 MiB parts itself, so a
+    // file larger than one part is resumable whatever the threshold.
+    let stack = Stack::start(&[]);
+    let user = stack.user().await;
+    let terminal = Terminal::signed_in(&stack, &user).await;
+    let bytes = content(20 * MIB + 5, 13);
+    write(&terminal.path("mid.bin"), &bytes);
+    let local = terminal.path("mid.bin");
+    let args = ["upload", local.to_str().unwrap(), "--folder", "/mid", "--parallel", "1", "--json", "--verbose"];
+
+    let killed = terminal.run(&args, &[("EDGEDROP_TEST_ABORT_AFTER_PARTS", "1")]);
+    assert!(!killed.status.success(), "the first run dies");
+    let remembered = terminal.remembered();
+    assert_eq!(remembered.len(), 1, "the upload is remembered: {remembered:?}");
+    let upload_id = remembered[0]["upload_id"].as_str().unwrap();
+    let status = user.client.get(&format!("/files/uploads/{upload_id}")).await.json();
+    assert_eq!((status["method"].as_str(), status["part_count"].as_u64()), (Some("multipart"), Some(3)), "{status}");
+    let stored: Vec<u64> =
+        status["parts"].as_array().unwrap().iter().map(|p| p["part_number"].as_u64().unwrap()).collect();
+    assert_eq!(stored, [1], "{status}");
+
+    let resumed = terminal.run(&args, &[]);
+    assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
+    let stderr = String::from_utf8(resumed.stderr).unwrap();
+    assert!(
+        stderr.contains("mid.bin: status=") && stderr.contains(" parts=") && stderr.contains(" complete="),
+        "{stderr}"
+    );
+    let resumed: Value = serde_json::from_slice(&resumed.stdout).unwrap();
+    assert_eq!((resumed[0]["parts_total"].as_u64(), resumed[0]["parts_sent"].as_u64()), (Some(3), Some(2)));
+    assert!(terminal.remembered().is_empty());
+    terminal.ok(&["download", "/mid/mid.bin", "-o", "mid.copy"]);
+    assert!(std::fs::read(terminal.path("mid.copy")).unwrap() == bytes, "identical bytes");
+
+    // A file no larger than one part goes in one PUT.
+    write(&terminal.path("one-part.bin"), &content(7 * MIB, 17));
+    let one = terminal.json(&["upload", terminal.path("one-part.bin").to_str().unwrap(), "--json"]);
+    assert_eq!((one[0]["parts_total"].as_u64(), one[0]["file"]["size"].as_u64()), (Some(0), Some(7 * MIB as u64)));
+    stack.audit();
+}

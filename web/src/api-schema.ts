@@ -373,7 +373,7 @@ export interface paths {
         put?: never;
         /**
          * Start a direct upload to the bucket (any size)
-         * @description The Worker reserves the bytes in the quota and signs; the client sends the bytes straight to the bucket: one `PUT` to `url` up to `MULTIPART_THRESHOLD_BYTES`, else each part (of `part_size` bytes, the last one shorter) to its URL in `parts` (the first 100; `GET /files/uploads/{upload_id}/parts` gives more). Then `POST …/complete`. Until then the upload is pending: not listed, not downloadable, not shareable. Browsers need the bucket's CORS rule (see docs/direct-uploads.md). Personal access tokens need the `files:write` scope.
+         * @description The Worker reserves the bytes in the quota and signs; the client sends the bytes straight to the bucket: one `PUT` to `url` up to `MULTIPART_THRESHOLD_BYTES` (or up to `part_size` when the request asks for parts), else each part (of `part_size` bytes, the last one shorter) to its URL in `parts` (the first 100; `GET /files/uploads/{upload_id}/parts` gives more). Then `POST …/complete`. Until then the upload is pending: not listed, not downloadable, not shareable. Browsers need the bucket's CORS rule (see docs/direct-uploads.md). Personal access tokens need the `files:write` scope.
          */
         post: operations["createUpload"];
         delete?: never;
@@ -763,6 +763,8 @@ export interface components {
             size: number;
             /** @default application/octet-stream */
             content_type?: string;
+            /** @description Ask for a multipart upload in parts of this many bytes (5 MiB to 1 GiB): then any file larger than one part is sent in parts, even below `MULTIPART_THRESHOLD_BYTES` (so it can be resumed part by part), and a file that fits in one part gets one `PUT`. Parts grow in whole MiB if the file would not fit in 10,000. Without it, the server decides (one `PUT` up to the threshold, parts of at least 8 MiB above). */
+            part_size?: number;
         };
         PartUrl: {
             part_number: number;
