@@ -1,6 +1,6 @@
 //! `edgedrop upload`: files and directory trees. Small files go in one request through the
-//! Worker; larger ones straight to the bucket (a presigned PUT, or a multipart upload whose
-//! parts go up several at a time). A multipart upload is remembered in the state directory
+//! Worker; larger ones straight to the bucket (a presigned PUT for a file of up to one part,
+//! else a multipart upload whose parts go up several at a time). A multipart upload is remembered in the state directory
 //! until it completes, so the same command after an interruption sends only the parts the
 //! bucket does not hold yet (`GET /files/uploads/{id}` says which).
 
