@@ -66,6 +66,9 @@ pub struct Config {
     pub admin_emails: AdminEmails,
     /// Who may register (`SIGNUP`).
     pub signup: SignupPolicy,
+    /// Tests only (`TEST_REDELIVER_EVENTS`): the events consumer has each batch delivered
+    /// once more after writing it, as the queue may when an acknowledgement is lost.
+    pub redeliver_events_once: bool,
 }
 
 /// The longest lifetime a SigV4 presigned URL may have (7 days).
@@ -131,6 +134,7 @@ impl Config {
             access_log_max_entries: number(&var, "ACCESS_LOG_MAX_ENTRIES", ACCESS_LOG_MAX_ENTRIES, 1..=100_000)?,
             admin_emails: AdminEmails::parse(var("ADMIN_EMAILS").as_deref())?,
             signup: SignupPolicy::parse(var("SIGNUP").as_deref())?,
+            redeliver_events_once: flag(&var, "TEST_REDELIVER_EVENTS")?,
         })
     }
 }
@@ -139,6 +143,15 @@ fn required(var: &impl Fn(&str) -> Option<String>, name: &str) -> Result<String,
     match var(name) {
         Some(value) if !value.trim().is_empty() => Ok(value.trim().to_owned()),
         _ => Err(format!("{name} is not set")),
+    }
+}
+
+/// An on/off setting: `1`/`true` or `0`/`false` (absent: off).
+fn flag(var: &impl Fn(&str) -> Option<String>, name: &str) -> Result<bool, String> {
+    match var(name).as_deref().map(str::trim) {
+        None | Some("" | "0" | "false") => Ok(false),
+        Some("1" | "true") => Ok(true),
+        Some(other) => Err(format!("{name} {other:?} is not one of 1, true, 0, false")),
     }
 }
 
@@ -216,6 +229,7 @@ mod tests {
         assert_eq!(config.max_share_ttl_seconds, 604_800);
         assert_eq!(config.default_share_ttl_seconds, None);
         assert_eq!(config.access_log_max_entries, 1000);
+        assert!(!config.redeliver_events_once);
     }
 
     #[test]
@@ -264,6 +278,7 @@ mod tests {
             ("SESSION_EXPIRE_HOURS", "0"),
             ("ACCESS_LOG_MAX_ENTRIES", "0"),
             ("ACCESS_LOG_MAX_ENTRIES", "100001"),
+            ("TEST_REDELIVER_EVENTS", "yes"),
         ] {
             let err = Config::from_lookup(lookup(&[(name, value)])).unwrap_err();
             assert!(err.contains(name), "{err}");

@@ -11,6 +11,7 @@
 //! | [`ledger`] | `orphan_objects`: objects no file row owns, for the sweeper |
 //! | [`limits`] | `rate_limits`: brute-force counters |
 //! | [`invites`] | `invites`: single-use sign-up invites |
+//! | [`visits`] | `visit_receipts`: the events consumer's batches of share visits (log entries, counts) |
 //!
 //! The schema lives in `migrations/`. Statements that belong together go out as one D1
 //! batch, which D1 runs as a single transaction in a single round trip. Every statement on
@@ -45,6 +46,7 @@ pub mod sessions;
 pub mod shares;
 pub mod uploads;
 pub mod users;
+pub mod visits;
 
 /// A value bound to a statement parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]

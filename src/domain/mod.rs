@@ -5,6 +5,7 @@
 //! natively; the service layer calls these and does the I/O around them.
 
 pub mod accounts;
+pub mod events;
 pub mod files;
 pub mod limits;
 pub mod shares;

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod assets;
+mod events;
 mod files;
 mod request;
 mod respond;
@@ -18,6 +19,7 @@ use crate::model::{Email, Id, Password};
 use crate::router::{route, Access, Route};
 use crate::service::App;
 use crate::session::{check_csrf, Credential, CSRF_HEADER};
+pub use events::queue;
 use request::{caller, header, read_json, read_login};
 use respond::{html, internal, json};
 use std::cell::RefCell;
@@ -74,6 +76,7 @@ fn app(env: &Env) -> Result<App, ApiError> {
     Ok(App {
         config: config(env)?,
         db: Db::new(env.d1("DB").map_err(|e| ApiError::Config(format!("D1 binding DB: {e}")))?),
+        events: env.queue("EVENTS").ok(),
         now: js_sys::Date::now() as i64,
     })
 }

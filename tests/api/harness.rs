@@ -415,6 +415,24 @@ pub fn fresh_ip() -> String {
     format!("10.{}.{}.{}", (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff)
 }
 
+/// Polls `probe` every 100 ms until it answers `Some`, for up to a minute (then panics
+/// naming `what`): for what the events queue's consumer writes a moment after the request
+/// that sent it. Tests wait for an outcome this way, never for a fixed time.
+pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "{what} did not happen within a minute");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// A user with an account and a signed-in client.
 pub struct User {
     pub id: String,

@@ -9,6 +9,7 @@ mod cleanup;
 mod cli;
 mod direct;
 mod docs;
+mod events;
 mod faults;
 mod files;
 mod found_by_fuzzing;
