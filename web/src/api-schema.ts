@@ -313,7 +313,7 @@ export interface paths {
         };
         /**
          * Open a share link (public)
-         * @description Counts one download, atomically, logs the visit, and answers with a presigned URL (TTL `SHARE_URL_TTL_SECONDS`): 302 to it by default, or JSON with `Accept: application/json`. A browser (`Accept: text/html`) gets a small landing page instead, which counts nothing (so link previews do not use up downloads); its Download button POSTs. A protected link discloses nothing of its file before the password: its landing page has only a password field, and its 401 names neither the file nor its size. Never cached.
+         * @description Counts one download and logs the visit (on a link with `max_downloads` at once and atomically; on one without, within seconds, through the events queue, exactly once), and answers with a presigned URL (TTL `SHARE_URL_TTL_SECONDS`): 302 to it by default, or JSON with `Accept: application/json`. A browser (`Accept: text/html`) gets a small landing page instead, which counts nothing (so link previews do not use up downloads); its Download button POSTs. A protected link discloses nothing of its file before the password: its landing page has only a password field, and its 401 names neither the file nor its size. Never cached.
          */
         get: operations["resolveShare"];
         put?: never;
@@ -457,7 +457,7 @@ export interface paths {
         };
         /**
          * A share link's access log, newest first
-         * @description Every visit to the link, with what it got, within bounds: only the newest `ACCESS_LOG_MAX_ENTRIES` (1000 by default) are kept, and a client that gets the same outcome from the link again within a minute is logged once. The share's `download_count` counts every download all the same. Personal access tokens need the `shares:write` scope.
+         * @description Every visit to the link, with what it got, within bounds: only the newest `ACCESS_LOG_MAX_ENTRIES` (1000 by default) are kept, and a client that gets the same outcome from the link again within a minute is logged once. The share's `download_count` counts every download all the same. Visits to links without `max_downloads` appear within seconds. Personal access tokens need the `shares:write` scope.
          */
         get: operations["shareAccesses"];
         put?: never;
