@@ -21,3 +21,22 @@ CREATE TABLE visit_receipts (
 
 -- The receipts past their hour, oldest first.
 CREATE INDEX visit_receipts_by_age ON visit_receipts (at);
+
+-- Webhooks: an account's subscriptions to its events (share.accessed, file.uploaded,
+-- file.deleted), delivered through the same queue, signed with a secret of each webhook.
+-- The secret is not stored: the row keeps a random seed, and the Worker derives the secret
+-- from it and SECRET_KEY (HMAC) for each delivery, so the database alone cannot sign.
+-- A webhook whose deliveries kept failing for a day is disabled, with the reason.
+CREATE TABLE webhooks (
+    id              TEXT    NOT NULL PRIMARY KEY,
+    owner_id        TEXT    NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    url             TEXT    NOT NULL,
+    events          TEXT    NOT NULL, -- space-separated event names
+    secret_seed     TEXT    NOT NULL,
+    created_at      INTEGER NOT NULL,
+    disabled_at     INTEGER,
+    disabled_reason TEXT
+) STRICT;
+
+-- An account's webhooks, oldest first; and who hears an account's events.
+CREATE INDEX webhooks_by_owner ON webhooks (owner_id, created_at);

@@ -69,6 +69,14 @@ pub struct Config {
     /// Tests only (`TEST_REDELIVER_EVENTS`): the events consumer has each batch delivered
     /// once more after writing it, as the queue may when an acknowledgement is lost.
     pub redeliver_events_once: bool,
+    /// `WEBHOOK_ALLOW_LOOPBACK`: webhooks may be `http://` URLs on the loopback interface
+    /// (local development only; never private or link-local addresses).
+    pub webhook_allow_loopback: bool,
+    /// `WEBHOOK_RETRY_BASE_SECONDS`: the wait after a webhook delivery's first failure,
+    /// doubled after each further one (at most an hour).
+    pub webhook_retry_base_seconds: u64,
+    /// `WEBHOOK_RETRY_HOURS`: how long a delivery is retried before its webhook is disabled.
+    pub webhook_retry_millis: i64,
 }
 
 /// The longest lifetime a SigV4 presigned URL may have (7 days).
@@ -135,6 +143,9 @@ impl Config {
             admin_emails: AdminEmails::parse(var("ADMIN_EMAILS").as_deref())?,
             signup: SignupPolicy::parse(var("SIGNUP").as_deref())?,
             redeliver_events_once: flag(&var, "TEST_REDELIVER_EVENTS")?,
+            webhook_allow_loopback: flag(&var, "WEBHOOK_ALLOW_LOOPBACK")?,
+            webhook_retry_base_seconds: number(&var, "WEBHOOK_RETRY_BASE_SECONDS", 30, 0..=3600)?,
+            webhook_retry_millis: hours(&var, "WEBHOOK_RETRY_HOURS", 24.0)?,
         })
     }
 }
@@ -230,6 +241,8 @@ mod tests {
         assert_eq!(config.default_share_ttl_seconds, None);
         assert_eq!(config.access_log_max_entries, 1000);
         assert!(!config.redeliver_events_once);
+        assert!(!config.webhook_allow_loopback);
+        assert_eq!((config.webhook_retry_base_seconds, config.webhook_retry_millis), (30, 24 * 3_600_000));
     }
 
     #[test]
@@ -279,6 +292,9 @@ mod tests {
             ("ACCESS_LOG_MAX_ENTRIES", "0"),
             ("ACCESS_LOG_MAX_ENTRIES", "100001"),
             ("TEST_REDELIVER_EVENTS", "yes"),
+            ("WEBHOOK_ALLOW_LOOPBACK", "on"),
+            ("WEBHOOK_RETRY_BASE_SECONDS", "3601"),
+            ("WEBHOOK_RETRY_HOURS", "0"),
         ] {
             let err = Config::from_lookup(lookup(&[(name, value)])).unwrap_err();
             assert!(err.contains(name), "{err}");

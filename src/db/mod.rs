@@ -11,6 +11,7 @@
 //! | [`ledger`] | `orphan_objects`: objects no file row owns, for the sweeper |
 //! | [`limits`] | `rate_limits`: brute-force counters |
 //! | [`invites`] | `invites`: single-use sign-up invites |
+//! | [`webhooks`] | `webhooks`: accounts' subscriptions to their events |
 //! | [`visits`] | `visit_receipts`: the events consumer's batches of share visits (log entries, counts) |
 //!
 //! The schema lives in `migrations/`. Statements that belong together go out as one D1
@@ -47,6 +48,7 @@ pub mod shares;
 pub mod uploads;
 pub mod users;
 pub mod visits;
+pub mod webhooks;
 
 /// A value bound to a statement parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -100,7 +100,8 @@ pub(super) mod sql {
 const FORGET_PER_BATCH: i64 = 1000;
 
 /// The statements of one consumer batch, in order: the receipts (result 0: the new ids),
-/// each visit's log entry, the counts, each link's log trimmed, old receipts forgotten.
+/// each visit's log entry, the counts, each link's log trimmed, old receipts forgotten, and
+/// (last result) the webhooks that hear of the new visits.
 pub(super) fn consume_statements(
     batch: &str,
     visits: &[VisitEvent],
@@ -116,12 +117,14 @@ pub(super) fn consume_statements(
     statements.extend(shares.into_iter().map(|share| sql::trim_log(share, log.max_entries)));
     let cutoff = now.saturating_sub(crate::domain::events::RECEIPT_RETENTION_MILLIS);
     statements.push(sql::forget_receipts(cutoff, FORGET_PER_BATCH));
+    statements.push(super::webhooks::sql::visit_subscribers(batch, ids_json(visits)));
     statements
 }
 
 #[cfg(target_arch = "wasm32")]
 mod calls {
     use crate::db::runner::at;
+    use crate::db::webhooks::VisitSubscriber;
     use crate::db::Db;
     use crate::domain::events::VisitEvent;
     use crate::domain::shares::AccessLogPolicy;
@@ -130,19 +133,22 @@ mod calls {
     impl Db {
         /// Writes a queue batch of visits in one transaction (see the module's doc): logs
         /// them, adds their downloads to the counts, and keeps every log bounded. Returns
-        /// how many of them were new (the others had been written by an earlier delivery).
+        /// how many of them were new (the others had been written by an earlier delivery),
+        /// and the webhooks that hear of the new ones.
         pub async fn record_visits(
             &self,
             batch: &str,
             visits: &[VisitEvent],
             log: AccessLogPolicy,
             now: i64,
-        ) -> Result<usize, ApiError> {
+        ) -> Result<(usize, Vec<VisitSubscriber>), ApiError> {
             if visits.is_empty() {
-                return Ok(0);
+                return Ok((0, Vec::new()));
             }
             let results = self.batch(super::consume_statements(batch, visits, log, now)).await?;
-            Ok(at(&results, 0)?.all::<serde_json::Value>()?.len())
+            let new = at(&results, 0)?.all::<serde_json::Value>()?.len();
+            let last = results.len().saturating_sub(1);
+            Ok((new, at(&results, last)?.all()?))
         }
     }
 }

@@ -10,6 +10,53 @@ pub enum Event {
     /// A visit to a share link without a download limit, to log and (if it got the file) count.
     #[serde(rename = "share.visit")]
     Visit(VisitEvent),
+    /// Something happened that an account's webhooks may hear.
+    #[serde(rename = "webhook.notice")]
+    Notice(Notice),
+    /// One try of sending an event to one webhook.
+    #[serde(rename = "webhook.delivery")]
+    Delivery(Delivery),
+}
+
+/// An event of an account, for its webhooks: the consumer finds who hears it and sends a
+/// [`Delivery`] to each.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// The account, or (when the request did not know it) the share link whose owner it is.
+    pub owner_id: Option<String>,
+    pub share_id: Option<String>,
+    /// The event's name (`file.uploaded`, …).
+    pub event: String,
+    /// The body every webhook receives, exactly as signed ([`payload`]).
+    pub payload: String,
+}
+
+/// One try of sending `payload` to webhook `webhook_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub webhook_id: String,
+    pub event: String,
+    pub payload: String,
+    /// When the first try was made (Unix ms): retries stop a day after it.
+    pub first_tried_at: Option<i64>,
+    /// Tries made before this one.
+    pub attempt: u32,
+}
+
+/// The JSON body of a webhook delivery: `{id, type, created_at, data}`; `id` is the same
+/// on every try, so receivers can drop repeats.
+pub fn payload(id: &str, event: &str, at: i64, data: serde_json::Value) -> String {
+    serde_json::json!({ "id": id, "type": event, "created_at": crate::model::rfc3339(at), "data": data }).to_string()
+}
+
+impl VisitEvent {
+    /// The `share.accessed` body of this visit, for a webhook of the link's owner: the
+    /// file, the link, the outcome and the time, never the visitor's address.
+    pub fn accessed_payload(&self, file_id: &str) -> String {
+        let data =
+            serde_json::json!({ "file_id": file_id, "share_id": self.share_id, "outcome": self.outcome.as_str() });
+        payload(&self.id, "share.accessed", self.at, data)
+    }
 }
 
 /// A visit to a share link, as the request that served it saw it.
@@ -62,6 +109,24 @@ pub const RECEIPT_RETENTION_MILLIS: i64 = 3_600_000;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_share_accessed_body_names_the_file_link_and_outcome_and_never_the_visitor() {
+        let visit = VisitEvent {
+            id: "v1".into(),
+            share_id: "s1".into(),
+            at: 0,
+            ip_hash: "secret-pseudonym".into(),
+            user_agent: "curl/8".into(),
+            outcome: VisitOutcome::Ok,
+        };
+        let body: serde_json::Value = serde_json::from_str(&visit.accessed_payload("f1")).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({ "id": "v1", "type": "share.accessed", "created_at": "1970-01-01T00:00:00.000Z",
+                                "data": { "file_id": "f1", "share_id": "s1", "outcome": "ok" } })
+        );
+    }
 
     #[test]
     fn a_visit_travels_as_tagged_json_and_comes_back_the_same() {

@@ -11,6 +11,7 @@ pub mod limits;
 pub mod shares;
 pub mod tokens;
 pub mod uploads;
+pub mod webhooks;
 
 /// Bytes in a mebibyte and a gibibyte: the one definition of each.
 pub const MIB: u64 = 1024 * 1024;

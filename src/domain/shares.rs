@@ -92,6 +92,18 @@ impl ShareState {
         }
     }
 
+    /// The outcome a refused visit is logged with (as the SQL that logs it decides, in
+    /// the same order): gone, used up, or locked.
+    pub fn refused_outcome(&self, now: i64) -> &'static str {
+        if self.owner_disabled || self.expires_at.is_some_and(|at| at <= now) {
+            "expired"
+        } else if self.max_downloads.is_some_and(|max| self.download_count >= max) {
+            "limit_reached"
+        } else {
+            "password_required"
+        }
+    }
+
     /// Why a visit that was not counted was refused, checked in the same order as the SQL
     /// that counts: gone first (so a wrong or missing password on a dead link says nothing
     /// about the password), then the password.
@@ -189,6 +201,9 @@ mod tests {
         assert_eq!(disabled.deferred_visit(10), Some(VisitOutcome::Expired));
         assert_eq!(state(None, Some(100), 0, false).deferred_visit(10), None, "a limited link counts at once");
         assert_eq!(state(None, Some(1), 1, false).deferred_visit(10), None);
+        assert_eq!(state(None, Some(1), 1, true).refused_outcome(10), "limit_reached");
+        assert_eq!(state(Some(10), Some(1), 1, true).refused_outcome(10), "expired");
+        assert_eq!(state(None, Some(2), 1, true).refused_outcome(10), "password_required");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! write them, and acknowledges them, or has them retried when the write failed.
 
 use super::app;
-use crate::domain::events::Event;
+use crate::domain::events::{Event, VisitEvent};
+use crate::service::App;
 use serde_json::json;
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -14,10 +15,11 @@ thread_local! {
     static REDELIVERED: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
 }
 
-/// One batch of the `EVENTS` queue: every readable message is written in one D1 batch and
-/// then acknowledged; a message that cannot be read is logged and acknowledged (it could
-/// never succeed); when the write fails, the batch is retried by the queue, and written at
-/// most once however often it comes.
+/// One batch of the `EVENTS` queue: its visits are written in one D1 batch and then
+/// acknowledged (retried together when the write fails, and written at most once however
+/// often they come); each other message (a webhook notice or delivery) is handled on its
+/// own, beside them, and acknowledged or retried alone; a message that cannot be read is
+/// logged and acknowledged (it could never succeed).
 pub async fn queue(batch: MessageBatch<String>, env: Env) {
     let mut readable: Vec<(RawMessage, Event)> = Vec::new();
     for message in batch.raw_iter() {
@@ -33,22 +35,63 @@ pub async fn queue(batch: MessageBatch<String>, env: Env) {
             }
         }
     }
-    let (messages, events): (Vec<RawMessage>, Vec<Event>) = readable.into_iter().unzip();
-    let outcome = match app(&env) {
-        Ok(app) => app.consume_events(events).await.map(|report| (report, app.config.redeliver_events_once)),
-        Err(e) => Err(e),
+    let app = match app(&env) {
+        Ok(app) => app,
+        Err(e) => {
+            console_error!(
+                "{}",
+                json!({ "queue": "events", "retried": e.log_line().unwrap_or_else(|| e.to_string()) })
+            );
+            readable.iter().for_each(|(message, _)| message.retry());
+            return;
+        }
     };
-    match outcome {
-        Ok((report, redeliver_once)) => {
+    let (visits, others): (Vec<_>, Vec<_>) = readable.into_iter().partition(|(_, e)| matches!(e, Event::Visit(_)));
+    let (visit_messages, visits): (Vec<RawMessage>, Vec<VisitEvent>) = visits
+        .into_iter()
+        .filter_map(|(message, event)| match event {
+            Event::Visit(visit) => Some((message, visit)),
+            _ => None,
+        })
+        .unzip();
+    let (_, handled) = futures_util::future::join(
+        consume_visits(&app, &visit_messages, visits),
+        futures_util::future::join_all(others.iter().map(|(_, event)| app.handle_event(event))),
+    )
+    .await;
+    for ((message, event), outcome) in others.iter().zip(handled) {
+        match outcome {
+            Ok(()) => message.ack(),
+            Err(e) => {
+                let kind = match event {
+                    Event::Notice(_) => "notice",
+                    _ => "delivery",
+                };
+                let why = e.log_line().unwrap_or_else(|| e.to_string());
+                console_error!("{}", json!({ "queue": "events", "retried": kind, "error": why }));
+                message.retry();
+            }
+        }
+    }
+}
+
+/// The batch's visits, written together; acknowledged, or retried when the write failed.
+async fn consume_visits(app: &App, messages: &[RawMessage], visits: Vec<VisitEvent>) {
+    if visits.is_empty() {
+        return;
+    }
+    match app.consume_visits(visits).await {
+        Ok(report) => {
             // Tests only: the batch is written, then delivered once more, as the queue may
             // do whenever an acknowledgement is lost.
-            let again = redeliver_once && REDELIVERED.with(|seen| first_time(&mut seen.borrow_mut(), &messages));
+            let again = app.config.redeliver_events_once
+                && REDELIVERED.with(|seen| first_time(&mut seen.borrow_mut(), messages));
             console_log!(
                 "{}",
-                json!({ "queue": "events", "messages": messages.len(), "visits": report.visits,
-                        "new_visits": report.new_visits, "redelivered_on_purpose": again })
+                json!({ "queue": "events", "visits": report.visits, "new_visits": report.new_visits,
+                        "deliveries": report.deliveries, "redelivered_on_purpose": again })
             );
-            for message in &messages {
+            for message in messages {
                 if again {
                     message.retry();
                 } else {
@@ -58,7 +101,7 @@ pub async fn queue(batch: MessageBatch<String>, env: Env) {
         }
         Err(e) => {
             let why = e.log_line().unwrap_or_else(|| e.to_string());
-            console_error!("{}", json!({ "queue": "events", "messages": messages.len(), "retried": why }));
+            console_error!("{}", json!({ "queue": "events", "visits": messages.len(), "retried": why }));
             messages.iter().for_each(MessageExt::retry);
         }
     }

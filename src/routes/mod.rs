@@ -10,6 +10,7 @@ mod respond;
 mod session;
 mod shares;
 mod tokens;
+mod webhooks;
 
 use crate::config::Config;
 use crate::db::Db;
@@ -173,6 +174,9 @@ async fn dispatch(route: Route<'_>, method: &str, mut req: Request, env: &Env) -
             app()?.revoke_token(user()?, &Id::parse(id).ok_or(ApiError::TokenNotFound)?).await?;
             respond::no_content()
         }
+        Route::CreateWebhook => webhooks::create(&mut req, app()?, user()?).await,
+        Route::ListWebhooks => json(200, &app()?.webhooks(user()?).await?),
+        Route::DeleteWebhook(id) => webhooks::delete(app()?, user()?, id).await,
         Route::Folders => files::folders(&req, app()?, user()?).await,
         Route::Upload => files::upload(&mut req, app()?, user()?).await,
         Route::ListFiles => files::list(&req, app()?, user()?).await,

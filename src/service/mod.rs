@@ -10,11 +10,13 @@ mod shares;
 mod sweeper;
 mod tokens;
 mod uploads;
+mod webhooks;
 
 pub use events::ConsumeReport;
 pub use shares::Landing;
 pub use sweeper::SweepReport;
 pub use tokens::TokenRequest;
+pub use webhooks::Delivered;
 
 use crate::auth::TokenKeys;
 use crate::config::Config;

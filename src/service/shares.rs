@@ -10,11 +10,13 @@ use crate::domain::shares::{
     new_token, token_hash, well_formed_token, AccessLogPolicy, PasswordAttempt, Preview, ShareState, ShareTtlPolicy,
     ACCESS_LOG_REPEAT_WINDOW_MILLIS,
 };
+use crate::domain::webhooks::EventType;
 use crate::domain::{millis_after, page_of};
 use crate::error::ApiError;
 use crate::listing::{Cursor, CursorKey, KeyValue, Order, SortKey};
 use crate::model::{rfc3339, Id, Password, Patch};
 use crate::views::{AccessPage, AccessView, ShareList, ShareView, SharedView};
+use serde_json::json;
 
 /// What a browser's landing page may show of a share, without counting a download.
 pub enum Landing {
@@ -239,11 +241,14 @@ impl App {
 
     /// A visit logged and, if the share is live and `unlocked` brings its password,
     /// counted, in one transaction, the attempts of `unlocked` taken back: the share when
-    /// it counted, its refusal otherwise.
+    /// it counted, its refusal otherwise. The owner's webhooks hear of it (`share.accessed`).
     async fn count_visit(&self, hash: &str, visit: &Visit<'_>, unlocked: &Unlocked) -> Result<SharedFile, ApiError> {
         let forgive: Vec<&str> = unlocked.forgive.iter().map(String::as_str).collect();
         let (counted, share) = self.db.visit_share(hash, visit, unlocked.password_hash.as_deref(), &forgive).await?;
         let share = share.ok_or(ApiError::ShareNotFound)?;
+        let outcome = if counted { "ok" } else { share.state().refused_outcome(self.now) };
+        let data = json!({ "file_id": share.file_id, "share_id": share.share_id, "outcome": outcome });
+        self.notify(None, Some(&share.share_id), EventType::ShareAccessed, data).await;
         if !counted {
             return Err(share.state().refusal(self.now));
         }

@@ -26,6 +26,7 @@ mod tokens;
 mod upload_urls;
 mod uploads;
 mod web;
+mod webhooks;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
