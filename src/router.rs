@@ -114,6 +114,13 @@ impl Route<'_> {
 }
 
 impl Route<'_> {
+    /// The route's name without its parameters (a share token is a secret), for log lines:
+    /// `ResolveShare`, `GetFile`.
+    pub fn name(&self) -> String {
+        let debug = format!("{self:?}");
+        debug.split(['(', ' ']).next().unwrap_or_default().to_owned()
+    }
+
     /// The scope a personal access token needs for this signed-in route; `None` for the
     /// routes only a password session may call (tokens, sessions, the account) and for
     /// routes that are not signed in. The one place that decides what each scope allows.
@@ -301,6 +308,13 @@ mod tests {
         for route in [Route::AdminUsers, Route::CreateInvite, Route::DeleteUser("u")] {
             assert_eq!(route.access(), Access::Admin);
         }
+    }
+
+    #[test]
+    fn route_names_for_logs_carry_no_parameters() {
+        assert_eq!(Route::ResolveShare("secret-token").name(), "ResolveShare");
+        assert_eq!(Route::UpdateShare { file: "f", share: "s" }.name(), "UpdateShare");
+        assert_eq!(Route::Health.name(), "Health");
     }
 
     #[test]

@@ -144,19 +144,21 @@ mod runner {
     use serde::Deserialize;
     use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
-    use worker::{D1Database, D1PreparedStatement};
+    use worker::D1Database;
 
     /// The D1 database, with one method per question the service asks it (in the area
     /// files of this module), and, for a signed-in request, the session it acts in.
     pub struct Db {
         d1: D1Database,
+        /// What statements are prepared on and batched through: the database, or the
+        /// request's D1 session (Sessions API: reads may go to a nearby replica, and every
+        /// read sees the writes before it and those of the bookmark it started from).
+        target: JsValue,
+        /// D1 round trips made for this request (statements and batches), for its log line.
+        round_trips: std::rc::Rc<std::cell::Cell<u32>>,
         session: Option<ActiveSession>,
         /// Whether this request's batches already noted that its access token was used.
         touched: std::cell::Cell<bool>,
-    }
-
-    fn d1_error(e: worker::Error) -> ApiError {
-        ApiError::Internal(format!("D1: {e}"))
     }
 
     fn js_error(e: JsValue) -> ApiError {
@@ -227,7 +229,34 @@ mod runner {
     impl Db {
         /// The database, acting in no session yet.
         pub fn new(d1: D1Database) -> Self {
-            Db { d1, session: None, touched: std::cell::Cell::new(false) }
+            let target: JsValue = d1.as_ref().clone();
+            Db { d1, target, round_trips: Default::default(), session: None, touched: std::cell::Cell::new(false) }
+        }
+
+        /// From now on, this database's round trips are counted in `counter`.
+        pub fn count_round_trips_in(&mut self, counter: std::rc::Rc<std::cell::Cell<u32>>) {
+            self.round_trips = counter;
+        }
+
+        fn round_trip(&self) {
+            self.round_trips.set(self.round_trips.get().saturating_add(1));
+        }
+
+        /// From now on, statements run in a D1 session starting at `constraint`: a
+        /// bookmark, `first-unconstrained` (any replica) or `first-primary`. A constraint D1
+        /// refuses (a stale or forged bookmark) leaves the database as it was, and is logged.
+        pub fn start_session(&mut self, constraint: &str) {
+            match self.d1.with_session(Some(constraint)) {
+                Ok(session) => self.target = JsValue::from(session),
+                Err(e) => worker::console_error!("D1 session not started at {constraint:?}: {e}"),
+            }
+        }
+
+        /// The bookmark of the request's D1 session after its last statement, if it has one.
+        pub fn bookmark(&self) -> Option<String> {
+            let get =
+                Reflect::get(&self.target, &JsValue::from_str("getBookmark")).ok()?.dyn_into::<Function>().ok()?;
+            get.call0(&self.target).ok()?.as_string()
         }
 
         /// From now on, every signed-in batch checks first that session `id` is alive at
@@ -255,23 +284,31 @@ mod runner {
             self.session.as_ref().ok_or_else(|| ApiError::Internal("a signed-in statement without a session".into()))
         }
 
-        fn prepare(&self, statement: Statement) -> Result<D1PreparedStatement, ApiError> {
-            let args: Vec<JsValue> = statement.args.iter().map(to_js).collect();
-            self.d1.prepare(statement.sql).bind(&args).map_err(d1_error)
+        fn prepare(&self, statement: Statement) -> Result<JsValue, ApiError> {
+            let args: Array = statement.args.iter().map(to_js).collect();
+            let prepare: Function = Reflect::get(&self.target, &JsValue::from_str("prepare"))
+                .map_err(js_error)?
+                .dyn_into()
+                .map_err(js_error)?;
+            let prepared = prepare.call1(&self.target, &JsValue::from_str(&statement.sql)).map_err(js_error)?;
+            let bind: Function =
+                Reflect::get(&prepared, &JsValue::from_str("bind")).map_err(js_error)?.dyn_into().map_err(js_error)?;
+            bind.apply(&prepared, &args).map_err(js_error)
         }
 
         /// Runs one statement.
         pub(super) async fn run(&self, statement: Statement) -> Result<Rows, ApiError> {
             let prepared = self.prepare(statement)?;
-            Rows::of(&call(prepared.inner(), "all", &Array::new()).await?)
+            self.round_trip();
+            Rows::of(&call(&prepared, "all", &Array::new()).await?)
         }
 
         /// Runs `statements` as one transaction, in one round trip.
         pub(super) async fn batch(&self, statements: Vec<Statement>) -> Result<Vec<Rows>, ApiError> {
             let prepared = statements.into_iter().map(|s| self.prepare(s)).collect::<Result<Vec<_>, _>>()?;
-            let list: Array = prepared.iter().map(|p| JsValue::from(p.inner().clone())).collect();
-            let results: Array =
-                call(self.d1.as_ref(), "batch", &Array::of1(&list)).await?.dyn_into().map_err(js_error)?;
+            let list: Array = prepared.into_iter().collect();
+            self.round_trip();
+            let results: Array = call(&self.target, "batch", &Array::of1(&list)).await?.dyn_into().map_err(js_error)?;
             results.iter().map(|result| Rows::of(&result)).collect()
         }
 

@@ -84,11 +84,12 @@ async fn a_batch_delivered_again_after_it_was_written_counts_nothing_twice() {
     let path = format!("/share/{}", share["token"].as_str().unwrap());
     let statuses = visit_from_everywhere(&stack, &path, 30, 10).await;
     assert!(statuses.iter().all(|s| *s == 302), "{statuses:?}");
-    // Wait until every visit was acknowledged, some of them on their second delivery.
-    let batches = eventually("every visit acknowledged", || async {
+    // Wait until every message was acknowledged, some of them on their second delivery:
+    // the 30 visits and the upload's notice for webhooks.
+    let batches = eventually("every message acknowledged", || async {
         let batches = deliveries(&stack.worker_log_with("QUEUE edgedrop-events").await);
         let acked: i64 = batches.iter().map(|b| b.0).sum();
-        (acked == 30).then_some(batches)
+        (acked == 31).then_some(batches)
     })
     .await;
     let delivered_again: i64 = batches.iter().map(|b| b.1 - b.0).sum();

@@ -163,7 +163,10 @@ impl Stack {
             .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string(), "--inspector-port", "0"])
             .args(["--show-interactive-dev-session=false", "--log-level", "info", "--test-scheduled", "--persist-to"])
             .arg(dir.join("d1"))
-            .env("CI", "true");
+            .env("CI", "true")
+            // The bundle is built before the tests (wrangler.toml's [build] would build it
+            // again in every stack started at once).
+            .env("EDGEDROP_PREBUILT", "1");
         for (name, value) in settings {
             if let Some(value) = value {
                 command.arg("--var").arg(format!("{name}:{value}"));

@@ -18,6 +18,7 @@ mod harness;
 mod integrity;
 mod limits;
 mod races;
+mod replicas;
 mod security;
 mod sessions;
 mod share_controls;
