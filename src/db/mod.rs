@@ -133,11 +133,20 @@ fn qualified(columns: &str, table: &str) -> String {
 #[cfg(target_arch = "wasm32")]
 pub use self::runner::{Db, Rows};
 
+/// What one request asked of D1: round trips (statements and batches), and the rows D1
+/// reports it read and wrote (index entries included, as D1 bills them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct D1Usage {
+    pub round_trips: u32,
+    pub rows_read: u64,
+    pub rows_written: u64,
+}
+
 /// The D1 calls: preparing, binding, batching, and reading rows back (wasm32 only).
 #[cfg(target_arch = "wasm32")]
 mod runner {
     use super::sessions::{self, ActiveSession};
-    use super::{SqlArg, Statement};
+    use super::{D1Usage, SqlArg, Statement};
     use crate::error::ApiError;
     use crate::model::Id;
     use js_sys::{Array, Function, Promise, Reflect, JSON};
@@ -154,8 +163,8 @@ mod runner {
         /// request's D1 session (Sessions API: reads may go to a nearby replica, and every
         /// read sees the writes before it and those of the bookmark it started from).
         target: JsValue,
-        /// D1 round trips made for this request (statements and batches), for its log line.
-        round_trips: std::rc::Rc<std::cell::Cell<u32>>,
+        /// What this request asked of D1, for its log line.
+        usage: std::rc::Rc<std::cell::Cell<D1Usage>>,
         session: Option<ActiveSession>,
         /// Whether this request's batches already noted that its access token was used.
         touched: std::cell::Cell<bool>,
@@ -230,16 +239,32 @@ mod runner {
         /// The database, acting in no session yet.
         pub fn new(d1: D1Database) -> Self {
             let target: JsValue = d1.as_ref().clone();
-            Db { d1, target, round_trips: Default::default(), session: None, touched: std::cell::Cell::new(false) }
+            Db { d1, target, usage: Default::default(), session: None, touched: std::cell::Cell::new(false) }
         }
 
-        /// From now on, this database's round trips are counted in `counter`.
-        pub fn count_round_trips_in(&mut self, counter: std::rc::Rc<std::cell::Cell<u32>>) {
-            self.round_trips = counter;
+        /// What this database was asked so far.
+        pub fn usage(&self) -> D1Usage {
+            self.usage.get()
         }
 
-        fn round_trip(&self) {
-            self.round_trips.set(self.round_trips.get().saturating_add(1));
+        /// From now on, this database's use is counted in `counter`.
+        pub fn count_usage_in(&mut self, counter: std::rc::Rc<std::cell::Cell<D1Usage>>) {
+            self.usage = counter;
+        }
+
+        /// Counts one round trip and the rows its `results` say D1 read and wrote.
+        fn count(&self, results: &[&JsValue]) {
+            let mut usage = self.usage.get();
+            usage.round_trips = usage.round_trips.saturating_add(1);
+            for result in results {
+                let meta = Reflect::get(result, &JsValue::from_str("meta")).unwrap_or(JsValue::UNDEFINED);
+                let field = |name: &str| {
+                    Reflect::get(&meta, &JsValue::from_str(name)).ok().and_then(|v| v.as_f64()).unwrap_or(0.0) as u64
+                };
+                usage.rows_read = usage.rows_read.saturating_add(field("rows_read"));
+                usage.rows_written = usage.rows_written.saturating_add(field("rows_written"));
+            }
+            self.usage.set(usage);
         }
 
         /// From now on, statements run in a D1 session starting at `constraint`: a
@@ -299,17 +324,19 @@ mod runner {
         /// Runs one statement.
         pub(super) async fn run(&self, statement: Statement) -> Result<Rows, ApiError> {
             let prepared = self.prepare(statement)?;
-            self.round_trip();
-            Rows::of(&call(&prepared, "all", &Array::new()).await?)
+            let result = call(&prepared, "all", &Array::new()).await?;
+            self.count(&[&result]);
+            Rows::of(&result)
         }
 
         /// Runs `statements` as one transaction, in one round trip.
         pub(super) async fn batch(&self, statements: Vec<Statement>) -> Result<Vec<Rows>, ApiError> {
             let prepared = statements.into_iter().map(|s| self.prepare(s)).collect::<Result<Vec<_>, _>>()?;
             let list: Array = prepared.into_iter().collect();
-            self.round_trip();
             let results: Array = call(&self.target, "batch", &Array::of1(&list)).await?.dyn_into().map_err(js_error)?;
-            results.iter().map(|result| Rows::of(&result)).collect()
+            let results: Vec<JsValue> = results.iter().collect();
+            self.count(&results.iter().collect::<Vec<_>>());
+            results.iter().map(Rows::of).collect()
         }
 
         /// Runs `statements` in one transaction after checking that the request's session is

@@ -89,7 +89,8 @@ async fn consume_visits(app: &App, messages: &[RawMessage], visits: Vec<VisitEve
             console_log!(
                 "{}",
                 json!({ "queue": "events", "visits": report.visits, "new_visits": report.new_visits,
-                        "deliveries": report.deliveries, "redelivered_on_purpose": again })
+                        "deliveries": report.deliveries, "redelivered_on_purpose": again,
+                        "d1_round_trips": app.db.usage().round_trips, "d1_rows_written": app.db.usage().rows_written })
             );
             for message in messages {
                 if again {

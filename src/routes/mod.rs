@@ -13,7 +13,7 @@ mod tokens;
 mod webhooks;
 
 use crate::config::Config;
-use crate::db::Db;
+use crate::db::{D1Usage, Db};
 use crate::error::ApiError;
 use crate::input::{optional_str, required_str};
 use crate::model::{Email, Id, Password};
@@ -43,9 +43,9 @@ pub async fn handle(req: Request, env: Env) -> Response {
     // The raw method: workers-rs maps methods it does not know (QUERY, …) to GET.
     let method = req.inner().method();
     let path = req.path();
-    let round_trips = Rc::new(Cell::new(0));
+    let usage = Rc::new(Cell::new(D1Usage::default()));
     let (name, answer) = match route(&method, &path) {
-        Ok(route) => (route.name(), dispatch(route, &method, req, &env, &round_trips).await),
+        Ok(route) => (route.name(), dispatch(route, &method, req, &env, &usage).await),
         Err(ApiError::RouteNotFound) if matches!(method.as_str(), "GET" | "HEAD") => match config(&env) {
             Ok(config) => ("Asset".to_owned(), assets::serve(req, &env, &config, &path).await),
             Err(error) => ("Asset".to_owned(), Err(error)),
@@ -66,7 +66,8 @@ pub async fn handle(req: Request, env: Env) -> Response {
         "{}",
         serde_json::json!({
             "route": name, "method": method, "status": response.status_code(),
-            "ms": js_sys::Date::now() - started, "d1_round_trips": round_trips.get(), "code": code,
+            "ms": js_sys::Date::now() - started, "d1_round_trips": usage.get().round_trips,
+            "d1_rows_read": usage.get().rows_read, "d1_rows_written": usage.get().rows_written, "code": code,
         })
     );
     response
@@ -131,12 +132,12 @@ async fn dispatch(
     method: &str,
     mut req: Request,
     env: &Env,
-    round_trips: &Rc<Cell<u32>>,
+    usage: &Rc<Cell<D1Usage>>,
 ) -> Result<Response, ApiError> {
     let access = route.access();
     let mut app = if access == Access::Document { None } else { Some(app(env)?) };
     if let Some(app) = app.as_mut() {
-        app.db.count_round_trips_in(round_trips.clone());
+        app.db.count_usage_in(usage.clone());
     }
     let cookie = header(&req, "cookie");
     let sent_bookmark = header(&req, BOOKMARK_HEADER);
