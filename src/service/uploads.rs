@@ -16,9 +16,11 @@ use crate::domain::millis_after;
 use crate::domain::uploads::{
     check_arrived, join_etags, part_count, part_length, parts_in_range, url_ttl_seconds, StoredPart, UploadPlan,
 };
+use crate::domain::webhooks::EventType;
 use crate::error::ApiError;
 use crate::model::{object_key, rfc3339, ContentType, FileName, FolderPath, Id};
 use crate::views::{FileView, PartUrl, PartUrls, UploadStatus, UploadTicket};
+use serde_json::json;
 
 /// How many part URLs one answer carries at most; `GET …/parts` hands out the rest.
 const MAX_URLS_PER_ANSWER: u32 = 100;
@@ -225,7 +227,10 @@ impl App {
         };
         let upload_id = Id::from_trusted(upload.id.clone());
         match self.complete_claimed(owner, &upload, &claim, etags).await {
-            Ok(file) => Ok(file),
+            Ok(file) => {
+                self.notify(Some(owner.as_str()), None, EventType::FileUploaded, json!({ "file": file })).await;
+                Ok(file)
+            }
             Err(Refusal::GiveUp(e)) => {
                 self.give_up(&upload_id, &claim).await;
                 Err(e)
