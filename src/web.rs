@@ -11,13 +11,14 @@ pub fn is_app_path(path: &str) -> bool {
     APP_PATHS.contains(&path)
 }
 
-/// The Content-Security-Policy of the app's pages: only its own scripts and styles, and
-/// network access to this origin plus the bucket that direct uploads `PUT` their parts to.
+/// The Content-Security-Policy of the app's pages: only its own scripts and styles, network
+/// access to this origin plus the bucket that direct uploads `PUT` their parts to, and
+/// previews (images, audio, video, PDF in a frame) from exactly the bucket's origin.
 pub fn app_csp(bucket_origin: &str) -> String {
     format!(
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
-         connect-src 'self' {bucket_origin}; object-src 'none'; base-uri 'none'; form-action 'self'; \
-         frame-ancestors 'none'"
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: {bucket_origin}; \
+         media-src {bucket_origin}; frame-src {bucket_origin}; connect-src 'self' {bucket_origin}; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 }
 
@@ -62,6 +63,10 @@ mod tests {
     fn the_app_may_reach_its_bucket_but_nothing_else_and_cannot_be_framed() {
         let csp = app_csp("https://s3.us-west-004.backblazeb2.com");
         assert!(csp.contains("connect-src 'self' https://s3.us-west-004.backblazeb2.com;"), "{csp}");
+        for media in ["media-src", "frame-src"] {
+            assert!(csp.contains(&format!("{media} https://s3.us-west-004.backblazeb2.com;")), "{csp}");
+        }
+        assert!(csp.contains("img-src 'self' data: blob: https://s3.us-west-004.backblazeb2.com;"), "{csp}");
         assert!(csp.contains("script-src 'self';"));
         assert!(!csp.contains("unsafe"), "{csp}");
         assert!(csp.ends_with("frame-ancestors 'none'"));

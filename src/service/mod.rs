@@ -4,13 +4,15 @@
 
 mod accounts;
 mod admin;
+mod collections;
 mod files;
 mod shares;
 mod sweeper;
 mod tokens;
 mod uploads;
 
-pub use shares::Landing;
+pub use collections::{CollectionAccess, PAGE as COLLECTION_PAGE};
+pub use shares::{previewable, Landing, Resolved};
 pub use sweeper::SweepReport;
 pub use tokens::TokenRequest;
 
