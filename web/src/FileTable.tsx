@@ -2,6 +2,7 @@ import { api, type FileRecord } from './api';
 import { folderHref, type BrowseState } from './browseState';
 import { formatBytes, formatDate } from './format';
 import { FileIcon } from './icons';
+import { previewable } from './preview';
 import { followLink } from './router';
 
 export type FileAction = 'rename' | 'move' | 'share' | 'delete';
@@ -70,6 +71,17 @@ function FileRow({ file, state, searching, onAction }: RowProps) {
         <a class="button small" href={api.downloadUrl(file.id)} download={name} aria-label={`Download ${name}`}>
           Download
         </a>
+        {previewable(file.content_type) && (
+          <a
+            class="button small"
+            href={api.previewUrl(file.id)}
+            target="_blank"
+            rel="noopener noreferrer"
+            aria-label={`Preview ${name}`}
+          >
+            Preview
+          </a>
+        )}
         <button type="button" class="small" aria-label={`Share ${name}`} onClick={() => onAction('share', file)}>
           Share
         </button>

@@ -256,6 +256,9 @@ export const api = {
   /** Where a plain link downloads the file: the API redirects to a short-lived bucket URL. */
   downloadUrl: (fileId: string) =>
     `/files/${id(fileId)}/download${queryString({ redirect: true } satisfies Query<'downloadFile'>)}`,
+  /** Where a plain link previews the file: the same, shown by the browser (`inline`). */
+  previewUrl: (fileId: string) =>
+    `/files/${id(fileId)}/download${queryString({ redirect: true, disposition: 'inline' } satisfies Query<'downloadFile'>)}`,
 
   shares: (fileId: string) => request<Answer<'listShares', 200>>('GET', `/files/${id(fileId)}/shares`),
   createShare: (fileId: string, share: NewShare) =>

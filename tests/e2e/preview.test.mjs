@@ -1,0 +1,67 @@
+// Previews in the browser: the app offers a Preview for the types the API serves inline, and
+// it opens the file itself, shown by the browser rather than saved.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { startStack } from "./stack.mjs";
+import { launchBrowser, watchCspViolations } from "./browser.mjs";
+
+let stack;
+let browser;
+
+before(async () => {
+  stack = await startStack();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  stack?.stop();
+});
+
+/** A 1×1 PNG. */
+const PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+
+/** Uploads `base64` bytes of `type` through the app's own session, as the app does. */
+function upload(page, name, type, base64) {
+  return page.evaluate(
+    async ({ name, type, base64 }) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const answer = await fetch(`/files/upload?${new URLSearchParams({ name })}`, {
+        method: "POST",
+        headers: { "x-edgedrop-csrf": "1", "content-type": type },
+        body: bytes,
+      });
+      if (answer.status !== 201) throw new Error(await answer.text());
+    },
+    { name, type, base64 },
+  );
+}
+
+test("an image previews in a new tab, shown by the browser; other files offer no preview", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  const csp = watchCspViolations(page);
+  page.on("pageerror", (error) => assert.fail(`script error on the page: ${error.message}`));
+  await page.goto(`${stack.base}/register`);
+  await page.getByLabel("Email").fill(`e2e-${randomBytes(6).toString("hex")}@example.com`);
+  await page.getByLabel("Password").fill("a long enough password");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("button", { name: "Log out" }).waitFor();
+  await upload(page, "pixel.png", "image/png", PIXEL);
+  await upload(page, "data.bin", "application/octet-stream", PIXEL);
+  await page.reload();
+  await page.getByRole("link", { name: "Preview pixel.png" }).waitFor();
+  assert.equal(await page.getByRole("link", { name: "Preview data.bin" }).count(), 0, "nothing to show");
+
+  const [preview] = await Promise.all([
+    context.waitForEvent("page"),
+    page.getByRole("link", { name: "Preview pixel.png" }).click(),
+  ]);
+  await preview.waitForLoadState();
+  assert.match(preview.url(), /response-content-disposition=inline/, preview.url());
+  assert.equal(await preview.evaluate(() => document.contentType), "image/png", "shown as an image, not saved");
+  assert.equal(await preview.evaluate(() => document.images[0]?.naturalWidth), 1);
+  assert.deepEqual(csp, []);
+  await context.close();
+});
