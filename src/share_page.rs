@@ -101,9 +101,23 @@ fn collection(token: &str, items: &[Item<'_>], more: bool, password: Option<&str
             )
         })
         .collect();
-    let note = if more { "<p class=\"muted\">More files follow; the API lists them all.</p>" } else { "" };
+    let note = if more { "<p class=\"muted\">More files follow; Download all takes them all.</p>" } else { "" };
     let empty = if items.is_empty() { "<p class=\"muted\">Nothing is shared here yet.</p>" } else { "" };
     format!("{empty}<ul class=\"share-items\">{rows}</ul>{note}")
+}
+
+/// The Download all button: `/share-zip.js` (the page's only script) builds one .zip of
+/// every file in the browser, counted as one download of the link.
+fn download_all(token: &str, name: &str) -> String {
+    format!(
+        "<p><button type=\"button\" class=\"primary\" id=\"download-all\" data-token=\"{token}\" \
+         data-name=\"{name}\">Download all (.zip)</button></p>\
+         <progress id=\"download-all-progress\" aria-label=\"Download all\" hidden></progress>\
+         <p id=\"download-all-status\" class=\"muted\" role=\"status\"></p>\
+         <script src=\"/share-zip.js\" defer></script>",
+        token = escape(token),
+        name = escape(name),
+    )
 }
 
 /// A Preview button: POSTs to `action` (with `fields`) asking for the file inline, which
@@ -142,9 +156,10 @@ pub fn render(page: &SharePage<'_>) -> String {
             ("Protected file — shared file".to_owned(), body)
         }
         SharePage::Collection { token, name, items, more, password } => {
+            let all = if items.is_empty() { String::new() } else { download_all(token, name) };
             let body = format!(
-                "<h1>{name}</h1>{list}",
-                name = escape(name),
+                "<h1>{heading}</h1>{all}{list}",
+                heading = escape(name),
                 list = collection(token, items, *more, *password)
             );
             (format!("{} — shared files", escape(name)), body)
@@ -206,6 +221,8 @@ mod tests {
         assert!(html.contains("<h1>Trip &amp; co</h1>") && html.contains("&lt;b&gt;.txt"), "{html}");
         assert!(html.contains("action=\"/share/t/files/f1\"") && html.contains("action=\"/share/t/files/f2\""));
         assert!(html.contains("/a/&quot;x&quot;") && html.contains("1.5 KB") && html.contains("More files"));
+        assert!(html.contains("id=\"download-all\" data-token=\"t\" data-name=\"Trip &amp; co\""), "{html}");
+        assert!(html.contains("<script src=\"/share-zip.js\" defer></script>"));
         assert!(!html.contains("name=\"password\""), "no password given, none sent");
         let locked =
             SharePage::Collection { token: "t", name: "n", items: &items, more: false, password: Some("p\"w") };

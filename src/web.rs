@@ -31,6 +31,18 @@ pub fn share_page_csp(bucket_origin: &str) -> String {
     )
 }
 
+/// The Content-Security-Policy of a collection's landing page: the share page's, plus the
+/// one script of Download all (`/share-zip.js`, from this origin), which reads the files from
+/// the bucket (and nothing else) and streams the zip through its service worker, started by
+/// a hidden frame of this origin.
+pub fn collection_page_csp(bucket_origin: &str) -> String {
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self' {bucket_origin}; worker-src 'self'; frame-src 'self'; \
+         form-action 'self' {bucket_origin}; base-uri 'none'; frame-ancestors 'none'"
+    )
+}
+
 /// Headers every page and asset carries, besides its CSP.
 pub const SECURITY_HEADERS: [(&str, &str); 3] =
     [("x-content-type-options", "nosniff"), ("referrer-policy", "no-referrer"), ("x-frame-options", "DENY")];
@@ -72,7 +84,11 @@ mod tests {
         assert!(csp.ends_with("frame-ancestors 'none'"));
         let share = share_page_csp("https://b2.example");
         assert!(!share.contains("script-src") && share.starts_with("default-src 'none'"), "{share}");
+        let collection = collection_page_csp("https://b2.example");
+        assert!(collection.starts_with("default-src 'none'; script-src 'self';") && !collection.contains("unsafe"));
+        assert!(collection.contains("connect-src 'self' https://b2.example;"), "{collection}");
         assert!(share.contains("form-action 'self' https://b2.example;"), "{share}");
+        assert!(collection.contains("form-action 'self' https://b2.example;"), "{collection}");
     }
 
     #[test]

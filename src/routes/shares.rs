@@ -122,7 +122,12 @@ pub async fn accesses(
 }
 
 fn page(app: &App, status: u16, page: &SharePage<'_>) -> Result<Response, ApiError> {
-    html(status, &render(page), &crate::web::share_page_csp(&app.config.bucket.endpoint))
+    let bucket = &app.config.bucket.endpoint;
+    let csp = match page {
+        SharePage::Collection { .. } => crate::web::collection_page_csp(bucket),
+        _ => crate::web::share_page_csp(bucket),
+    };
+    html(status, &render(page), &csp)
 }
 
 /// The file a public route names (`/share/{token}/files/{file_id}`); one that cannot exist
