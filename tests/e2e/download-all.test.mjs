@@ -111,3 +111,43 @@ test("download all: one zip of the folder link, built in the browser, counted on
   assert.deepEqual(csp, []);
   await context.close();
 });
+
+test("the owner shares a folder from the app and a visitor gets its files' page", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  const csp = watchCspViolations(page);
+  page.on("pageerror", (error) => assert.fail(`script error on the page: ${error.message}`));
+  await page.goto(`${stack.base}/register`);
+  await page.getByLabel("Email").fill(`e2e-${randomBytes(6).toString("hex")}@example.com`);
+  await page.getByLabel("Password").fill("a long enough password");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("button", { name: "Log out" }).waitFor();
+  await page.evaluate(async () => {
+    for (const [name, folder] of [["beach.txt", "/trip"], ["map.txt", "/trip/day 1"], ["other.txt", "/"]]) {
+      const query = new URLSearchParams({ name, folder });
+      const answer = await fetch(`/files/upload?${query}`, {
+        method: "POST",
+        headers: { "x-edgedrop-csrf": "1", "content-type": "text/plain" },
+        body: name,
+      });
+      if (answer.status !== 201) throw new Error(await answer.text());
+    }
+  });
+  await page.goto(`${stack.base}/?folder=${encodeURIComponent("/trip")}`);
+  await page.getByRole("button", { name: "Share folder" }).click();
+  const dialog = page.getByRole("dialog", { name: "Share trip" });
+  await dialog.getByRole("button", { name: "Create link" }).click();
+  const url = await dialog.getByLabel("Share link").inputValue();
+  assert.match(url, /\/share\/[A-Za-z0-9_-]{43}$/);
+  assert.deepEqual(csp, []);
+
+  const visitor = await browser.newContext();
+  const landing = await visitor.newPage();
+  await landing.goto(url);
+  await landing.getByRole("heading", { name: "trip" }).waitFor();
+  const text = await landing.textContent("body");
+  assert.ok(text.includes("beach.txt") && text.includes("map.txt") && !text.includes("other.txt"), text);
+  await landing.getByRole("button", { name: "Download all (.zip)" }).waitFor();
+  await visitor.close();
+  await context.close();
+});

@@ -14,6 +14,7 @@ import { folderName, isInside, ROOT } from './paths';
 import { RenameDialog } from './RenameDialog';
 import { followLink, navigate } from './router';
 import { SearchBox } from './SearchBox';
+import { FolderShareDialog } from './FolderShareDialog';
 import { ShareDialog } from './ShareDialog';
 import { SortSelect } from './SortSelect';
 import { UploadButton } from './UploadButton';
@@ -23,7 +24,7 @@ import { useFileDrop } from './useFileDrop';
 import { useFileList } from './useFileList';
 import { useFolders } from './useFolders';
 
-type OpenDialog = { kind: FileAction; file: FileRecord } | { kind: 'new-folder' } | null;
+type OpenDialog = { kind: FileAction; file: FileRecord } | { kind: 'new-folder' } | { kind: 'share-folder' } | null;
 
 interface Props {
   state: BrowseState;
@@ -115,6 +116,11 @@ export function Browser({ state, queue, onUsageChanged }: Props) {
           <button type="button" onClick={() => setDialog({ kind: 'new-folder' })}>
             New folder
           </button>
+          {!searching && (
+            <button type="button" onClick={() => setDialog({ kind: 'share-folder' })}>
+              Share folder
+            </button>
+          )}
           <UploadButton onFiles={upload} />
         </div>
       </div>
@@ -170,6 +176,7 @@ export function Browser({ state, queue, onUsageChanged }: Props) {
       )}
       {dialog?.kind === 'delete' && <DeleteDialog file={dialog.file} onDeleted={deleted} onClose={close} />}
       {dialog?.kind === 'share' && <ShareDialog file={dialog.file} onClose={close} />}
+      {dialog?.kind === 'share-folder' && <FolderShareDialog folder={state.folder} onClose={close} />}
     </div>
   );
 }

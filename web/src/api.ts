@@ -261,6 +261,11 @@ export const api = {
     `/files/${id(fileId)}/download${queryString({ redirect: true, disposition: 'inline' } satisfies Query<'downloadFile'>)}`,
 
   shares: (fileId: string) => request<Answer<'listShares', 200>>('GET', `/files/${id(fileId)}/shares`),
+  /** A link to a folder (live: what is in it or below it when it is opened). */
+  shareFolder: (folder: string, share: NewShare) =>
+    request<Answer<'createCollectionShare', 201>>('POST', '/shares', {
+      body: { ...share, folder } satisfies RequestBody<'createCollectionShare'>,
+    }),
   createShare: (fileId: string, share: NewShare) =>
     request<Answer<'createShare', 201>>('POST', `/files/${id(fileId)}/share`, {
       body: share satisfies RequestBody<'createShare'>,
