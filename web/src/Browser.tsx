@@ -6,7 +6,7 @@ import { browseHref, folderHref, type BrowseState } from './browseState';
 import { DeleteDialog } from './DeleteDialog';
 import { FileTable, type FileAction } from './FileTable';
 import { FolderList } from './FolderList';
-import { plural } from './format';
+import { formatDate, plural } from './format';
 import { useInView, useTitle } from './hooks';
 import { MoveDialog } from './MoveDialog';
 import { NewFolderDialog } from './NewFolderDialog';
@@ -14,6 +14,7 @@ import { folderName, isInside, ROOT } from './paths';
 import { RenameDialog } from './RenameDialog';
 import { followLink, navigate } from './router';
 import { SearchBox } from './SearchBox';
+import { ExpiryDialog } from './ExpiryDialog';
 import { FolderShareDialog } from './FolderShareDialog';
 import { ShareDialog } from './ShareDialog';
 import { SortSelect } from './SortSelect';
@@ -91,6 +92,16 @@ export function Browser({ state, queue, onUsageChanged }: Props) {
     // Moving can create a sub-folder here, or empty one.
     folders.reload();
     setNotice(`Moved “${file.name}” to ${file.folder === ROOT ? 'All files' : file.folder}.`);
+    close();
+  };
+
+  const expiryChanged = (file: FileRecord) => {
+    files.replace(file);
+    setNotice(
+      file.expires_at
+        ? `“${file.name}” expires ${formatDate(file.expires_at)}.`
+        : `“${file.name}” no longer expires.`,
+    );
     close();
   };
 
@@ -176,6 +187,7 @@ export function Browser({ state, queue, onUsageChanged }: Props) {
       )}
       {dialog?.kind === 'delete' && <DeleteDialog file={dialog.file} onDeleted={deleted} onClose={close} />}
       {dialog?.kind === 'share' && <ShareDialog file={dialog.file} onClose={close} />}
+      {dialog?.kind === 'expiry' && <ExpiryDialog file={dialog.file} onChanged={expiryChanged} onClose={close} />}
       {dialog?.kind === 'share-folder' && <FolderShareDialog folder={state.folder} onClose={close} />}
     </div>
   );

@@ -5,7 +5,7 @@ import { FileIcon } from './icons';
 import { previewable } from './preview';
 import { followLink } from './router';
 
-export type FileAction = 'rename' | 'move' | 'share' | 'delete';
+export type FileAction = 'rename' | 'move' | 'share' | 'expiry' | 'delete';
 
 interface Props {
   state: BrowseState;
@@ -55,6 +55,7 @@ function FileRow({ file, state, searching, onAction }: RowProps) {
       <th scope="row" class="file-name">
         <FileIcon />
         <span>{name}</span>
+        {file.expires_at && <span class="muted file-expiry"> · expires {formatDate(file.expires_at)}</span>}
       </th>
       {searching && (
         <td class="file-folder">
@@ -90,6 +91,14 @@ function FileRow({ file, state, searching, onAction }: RowProps) {
         </button>
         <button type="button" class="small" aria-label={`Move ${name}`} onClick={() => onAction('move', file)}>
           Move
+        </button>
+        <button
+          type="button"
+          class="small"
+          aria-label={`Expiry of ${name}`}
+          onClick={() => onAction('expiry', file)}
+        >
+          Expiry
         </button>
         <button
           type="button"
