@@ -151,3 +151,42 @@ test("the owner shares a folder from the app and a visitor gets its files' page"
   await visitor.close();
   await context.close();
 });
+
+test("the owner ticks files and shares just those in one link", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  const csp = watchCspViolations(page);
+  page.on("pageerror", (error) => assert.fail(`script error on the page: ${error.message}`));
+  await page.goto(`${stack.base}/register`);
+  await page.getByLabel("Email").fill(`e2e-${randomBytes(6).toString("hex")}@example.com`);
+  await page.getByLabel("Password").fill("a long enough password");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("button", { name: "Log out" }).waitFor();
+  await page.evaluate(async () => {
+    for (const name of ["one.txt", "two.txt", "three.txt"]) {
+      const answer = await fetch(`/files/upload?${new URLSearchParams({ name })}`, {
+        method: "POST",
+        headers: { "x-edgedrop-csrf": "1", "content-type": "text/plain" },
+        body: name,
+      });
+      if (answer.status !== 201) throw new Error(await answer.text());
+    }
+  });
+  await page.reload();
+  await page.getByRole("checkbox", { name: "Select one.txt" }).check();
+  await page.getByRole("checkbox", { name: "Select three.txt" }).check();
+  await page.getByRole("button", { name: "Share 2 files" }).click();
+  const dialog = page.getByRole("dialog", { name: "Share 2 files" });
+  await dialog.getByRole("button", { name: "Create link" }).click();
+  const url = await dialog.getByLabel("Share link").inputValue();
+  assert.deepEqual(csp, []);
+
+  const visitor = await browser.newContext();
+  const landing = await visitor.newPage();
+  await landing.goto(url);
+  await landing.getByRole("heading", { name: "2 files" }).waitFor();
+  const text = await landing.textContent("body");
+  assert.ok(text.includes("one.txt") && text.includes("three.txt") && !text.includes("two.txt"), text);
+  await visitor.close();
+  await context.close();
+});

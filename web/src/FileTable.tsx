@@ -10,17 +10,23 @@ export type FileAction = 'rename' | 'move' | 'share' | 'expiry' | 'delete';
 interface Props {
   state: BrowseState;
   files: FileRecord[];
+  /** The ids of the files ticked for a link to all of them. */
+  selected: ReadonlySet<string>;
+  onSelect(id: string, on: boolean): void;
   onAction(action: FileAction, file: FileRecord): void;
 }
 
 /** The files as a table; on narrow screens each row becomes a card (see app.css). */
-export function FileTable({ state, files, onAction }: Props) {
+export function FileTable({ state, files, selected, onSelect, onAction }: Props) {
   const searching = state.q !== '';
   return (
     <table class="files">
       <caption class="visually-hidden">{searching ? 'Search results' : 'Files'}</caption>
       <thead>
         <tr>
+          <th scope="col">
+            <span class="visually-hidden">Selected</span>
+          </th>
           <th scope="col">Name</th>
           {searching && <th scope="col">Location</th>}
           <th scope="col" class="numeric">
@@ -34,7 +40,15 @@ export function FileTable({ state, files, onAction }: Props) {
       </thead>
       <tbody>
         {files.map((file) => (
-          <FileRow key={file.id} file={file} state={state} searching={searching} onAction={onAction} />
+          <FileRow
+            key={file.id}
+            file={file}
+            state={state}
+            searching={searching}
+            selected={selected.has(file.id)}
+            onSelect={onSelect}
+            onAction={onAction}
+          />
         ))}
       </tbody>
     </table>
@@ -45,13 +59,23 @@ interface RowProps {
   file: FileRecord;
   state: BrowseState;
   searching: boolean;
+  selected: boolean;
+  onSelect(id: string, on: boolean): void;
   onAction(action: FileAction, file: FileRecord): void;
 }
 
-function FileRow({ file, state, searching, onAction }: RowProps) {
+function FileRow({ file, state, searching, selected, onSelect, onAction }: RowProps) {
   const name = file.name;
   return (
     <tr>
+      <td class="file-select">
+        <input
+          type="checkbox"
+          checked={selected}
+          aria-label={`Select ${name}`}
+          onChange={(event) => onSelect(file.id, event.currentTarget.checked)}
+        />
+      </td>
       <th scope="row" class="file-name">
         <FileIcon />
         <span>{name}</span>

@@ -266,6 +266,11 @@ export const api = {
     request<Answer<'createCollectionShare', 201>>('POST', '/shares', {
       body: { ...share, folder } satisfies RequestBody<'createCollectionShare'>,
     }),
+  /** A link to these files (1 to 1000 of the user's). */
+  shareFiles: (fileIds: string[], share: NewShare) =>
+    request<Answer<'createCollectionShare', 201>>('POST', '/shares', {
+      body: { ...share, file_ids: fileIds } satisfies RequestBody<'createCollectionShare'>,
+    }),
   createShare: (fileId: string, share: NewShare) =>
     request<Answer<'createShare', 201>>('POST', `/files/${id(fileId)}/share`, {
       body: share satisfies RequestBody<'createShare'>,
