@@ -1,5 +1,6 @@
-// Previews in the browser: the app offers a Preview for the types the API serves inline, and
-// it opens the file itself, shown by the browser rather than saved.
+// Previews in the browser: the app offers a Preview for the types the API serves inline; it
+// shows the file in a dialog from the bucket (which the CSP allows for media, and nothing
+// else), and in a new tab, shown by the browser rather than saved.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -38,7 +39,7 @@ function upload(page, name, type, base64) {
   );
 }
 
-test("an image previews in a new tab, shown by the browser; other files offer no preview", async () => {
+test("an image previews in the app and in a new tab; other files offer no preview", async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   const csp = watchCspViolations(page);
@@ -51,12 +52,20 @@ test("an image previews in a new tab, shown by the browser; other files offer no
   await upload(page, "pixel.png", "image/png", PIXEL);
   await upload(page, "data.bin", "application/octet-stream", PIXEL);
   await page.reload();
-  await page.getByRole("link", { name: "Preview pixel.png" }).waitFor();
-  assert.equal(await page.getByRole("link", { name: "Preview data.bin" }).count(), 0, "nothing to show");
+  await page.getByRole("button", { name: "Preview pixel.png" }).waitFor();
+  assert.equal(await page.getByRole("button", { name: "Preview data.bin" }).count(), 0, "nothing to show");
+
+  await page.getByRole("button", { name: "Preview pixel.png" }).click();
+  const dialog = page.getByRole("dialog", { name: "Preview pixel.png" });
+  const image = dialog.getByRole("img", { name: "pixel.png" });
+  await image.waitFor();
+  await page.waitForFunction(() => document.querySelector(".preview-media")?.complete);
+  assert.equal(await image.evaluate((img) => img.naturalWidth), 1, "the image loaded from the bucket");
+  assert.match(await image.getAttribute("src"), /response-content-disposition=inline/);
 
   const [preview] = await Promise.all([
     context.waitForEvent("page"),
-    page.getByRole("link", { name: "Preview pixel.png" }).click(),
+    dialog.getByRole("link", { name: "Open in a new tab" }).click(),
   ]);
   await preview.waitForLoadState();
   assert.match(preview.url(), /response-content-disposition=inline/, preview.url());

@@ -16,6 +16,7 @@ import { followLink, navigate } from './router';
 import { SearchBox } from './SearchBox';
 import { ExpiryDialog } from './ExpiryDialog';
 import { CollectionShareDialog } from './CollectionShareDialog';
+import { PreviewDialog } from './PreviewDialog';
 import { ShareDialog } from './ShareDialog';
 import { SortSelect } from './SortSelect';
 import { UploadButton } from './UploadButton';
@@ -213,6 +214,7 @@ export function Browser({ state, queue, onUsageChanged }: Props) {
       )}
       {dialog?.kind === 'delete' && <DeleteDialog file={dialog.file} onDeleted={deleted} onClose={close} />}
       {dialog?.kind === 'share' && <ShareDialog file={dialog.file} onClose={close} />}
+      {dialog?.kind === 'preview' && <PreviewDialog file={dialog.file} onClose={close} />}
       {dialog?.kind === 'expiry' && <ExpiryDialog file={dialog.file} onChanged={expiryChanged} onClose={close} />}
       {dialog?.kind === 'share-folder' && (
         <CollectionShareDialog

@@ -5,7 +5,7 @@ import { FileIcon } from './icons';
 import { previewable } from './preview';
 import { followLink } from './router';
 
-export type FileAction = 'rename' | 'move' | 'share' | 'expiry' | 'delete';
+export type FileAction = 'preview' | 'rename' | 'move' | 'share' | 'expiry' | 'delete';
 
 interface Props {
   state: BrowseState;
@@ -97,15 +97,9 @@ function FileRow({ file, state, searching, selected, onSelect, onAction }: RowPr
           Download
         </a>
         {previewable(file.content_type) && (
-          <a
-            class="button small"
-            href={api.previewUrl(file.id)}
-            target="_blank"
-            rel="noopener noreferrer"
-            aria-label={`Preview ${name}`}
-          >
+          <button type="button" class="small" aria-label={`Preview ${name}`} onClick={() => onAction('preview', file)}>
             Preview
-          </a>
+          </button>
         )}
         <button type="button" class="small" aria-label={`Share ${name}`} onClick={() => onAction('share', file)}>
           Share

@@ -256,6 +256,12 @@ export const api = {
   /** Where a plain link downloads the file: the API redirects to a short-lived bucket URL. */
   downloadUrl: (fileId: string) =>
     `/files/${id(fileId)}/download${queryString({ redirect: true } satisfies Query<'downloadFile'>)}`,
+  /** A short-lived URL that shows the file in the browser (`inline`), for the preview dialog. */
+  previewLink: (fileId: string) =>
+    request<Answer<'downloadFile', 200>>(
+      'GET',
+      `/files/${id(fileId)}/download${queryString({ disposition: 'inline' } satisfies Query<'downloadFile'>)}`,
+    ),
   /** Where a plain link previews the file: the same, shown by the browser (`inline`). */
   previewUrl: (fileId: string) =>
     `/files/${id(fileId)}/download${queryString({ redirect: true, disposition: 'inline' } satisfies Query<'downloadFile'>)}`,
