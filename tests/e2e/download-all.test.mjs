@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startStack } from "./stack.mjs";
-import { launchBrowser, watchCspViolations } from "./browser.mjs";
+import { launchBrowser, signUp, watchCspViolations } from "./browser.mjs";
 
 let stack;
 let browser;
@@ -117,11 +117,7 @@ test("the owner shares a folder from the app and a visitor gets its files' page"
   const page = await context.newPage();
   const csp = watchCspViolations(page);
   page.on("pageerror", (error) => assert.fail(`script error on the page: ${error.message}`));
-  await page.goto(`${stack.base}/register`);
-  await page.getByLabel("Email").fill(`e2e-${randomBytes(6).toString("hex")}@example.com`);
-  await page.getByLabel("Password").fill("a long enough password");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByRole("button", { name: "Log out" }).waitFor();
+  await signUp(page, stack.base);
   await page.evaluate(async () => {
     for (const [name, folder] of [["beach.txt", "/trip"], ["map.txt", "/trip/day 1"], ["other.txt", "/"]]) {
       const query = new URLSearchParams({ name, folder });
@@ -157,11 +153,7 @@ test("the owner ticks files and shares just those in one link", async () => {
   const page = await context.newPage();
   const csp = watchCspViolations(page);
   page.on("pageerror", (error) => assert.fail(`script error on the page: ${error.message}`));
-  await page.goto(`${stack.base}/register`);
-  await page.getByLabel("Email").fill(`e2e-${randomBytes(6).toString("hex")}@example.com`);
-  await page.getByLabel("Password").fill("a long enough password");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByRole("button", { name: "Log out" }).waitFor();
+  await signUp(page, stack.base);
   await page.evaluate(async () => {
     for (const name of ["one.txt", "two.txt", "three.txt"]) {
       const answer = await fetch(`/files/upload?${new URLSearchParams({ name })}`, {

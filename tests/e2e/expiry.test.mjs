@@ -1,9 +1,8 @@
 // A file's expiry, set and cleared from the app: the row says when it goes, and the API agrees.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { startStack } from "./stack.mjs";
-import { accessibilityProblems, launchBrowser, watchCspViolations } from "./browser.mjs";
+import { accessibilityProblems, launchBrowser, signUp, watchCspViolations } from "./browser.mjs";
 
 let stack;
 let browser;
@@ -30,11 +29,7 @@ test("a person sets when a file expires, sees it on its row, and takes it back",
   const page = await context.newPage();
   const csp = watchCspViolations(page);
   page.on("pageerror", (error) => assert.fail(`script error on the page: ${error.message}`));
-  await page.goto(`${stack.base}/register`);
-  await page.getByLabel("Email").fill(`e2e-${randomBytes(6).toString("hex")}@example.com`);
-  await page.getByLabel("Password").fill("a long enough password");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByRole("button", { name: "Log out" }).waitFor();
+  await signUp(page, stack.base);
   await page.evaluate(async () => {
     const answer = await fetch("/files/upload?name=notes.txt", {
       method: "POST",

@@ -3,9 +3,8 @@
 // else), and in a new tab, shown by the browser rather than saved.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { startStack } from "./stack.mjs";
-import { launchBrowser, watchCspViolations } from "./browser.mjs";
+import { launchBrowser, signUp, watchCspViolations } from "./browser.mjs";
 
 let stack;
 let browser;
@@ -44,11 +43,7 @@ test("an image previews in the app and in a new tab; other files offer no previe
   const page = await context.newPage();
   const csp = watchCspViolations(page);
   page.on("pageerror", (error) => assert.fail(`script error on the page: ${error.message}`));
-  await page.goto(`${stack.base}/register`);
-  await page.getByLabel("Email").fill(`e2e-${randomBytes(6).toString("hex")}@example.com`);
-  await page.getByLabel("Password").fill("a long enough password");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByRole("button", { name: "Log out" }).waitFor();
+  await signUp(page, stack.base);
   await upload(page, "pixel.png", "image/png", PIXEL);
   await upload(page, "data.bin", "application/octet-stream", PIXEL);
   await page.reload();
