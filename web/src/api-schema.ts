@@ -895,8 +895,8 @@ export interface components {
             size: number;
             /** @default application/octet-stream */
             content_type?: string;
-            /** @description Seconds the file lives from the upload's completion, at most `MAX_FILE_TTL_SECONDS`; without it, `DEFAULT_FILE_TTL_SECONDS`, or for ever. */
-            expires_in?: number;
+            /** @description Seconds the file lives from the upload's completion: at most `MAX_FILE_TTL_SECONDS` (ten years by default); without it (or null), `DEFAULT_FILE_TTL_SECONDS`, or for ever. */
+            expires_in?: number | null;
         };
         PartUrl: {
             part_number: number;
@@ -2638,13 +2638,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Where to download the shared file (with `Accept: application/json`). */
+            /** @description Where to download the shared file, or a collection's page (with `Accept: application/json`); the landing page's form on a collection gets the page listing its files (HTML). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SharedFile"] | components["schemas"]["Collection"];
+                    "text/html": string;
                 };
             };
             /** @description Redirect to the presigned URL. */
@@ -4523,6 +4524,15 @@ export interface operations {
             };
             /** @description The JSON body is larger than 64 KiB (`payload_too_large`). */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not a JSON object, or `password` is not a string (`validation_error`). */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
