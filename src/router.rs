@@ -40,8 +40,16 @@ pub enum Route<'a> {
     UpdateShare { file: &'a str, share: &'a str },
     RevokeShare { file: &'a str, share: &'a str },
     ShareAccesses { file: &'a str, share: &'a str },
+    CreateLink,
+    ListLinks,
+    UpdateLink(&'a str),
+    RevokeLink(&'a str),
+    LinkAccesses(&'a str),
     ResolveShare(&'a str),
     UnlockShare(&'a str),
+    ResolveSharedFile { token: &'a str, file: &'a str },
+    UnlockSharedFile { token: &'a str, file: &'a str },
+    ZipShare(&'a str),
     CreateUpload,
     UploadStatus(&'a str),
     UploadParts(&'a str),
@@ -75,7 +83,10 @@ impl Route<'_> {
             | Route::StartSession
             | Route::EndSession
             | Route::ResolveShare(_)
-            | Route::UnlockShare(_) => Access::Public,
+            | Route::UnlockShare(_)
+            | Route::ResolveSharedFile { .. }
+            | Route::UnlockSharedFile { .. }
+            | Route::ZipShare(_) => Access::Public,
             Route::AdminUsers
             | Route::UpdateUser(_)
             | Route::DeleteUser(_)
@@ -104,6 +115,11 @@ impl Route<'_> {
             | Route::UpdateShare { .. }
             | Route::RevokeShare { .. }
             | Route::ShareAccesses { .. }
+            | Route::CreateLink
+            | Route::ListLinks
+            | Route::UpdateLink(_)
+            | Route::RevokeLink(_)
+            | Route::LinkAccesses(_)
             | Route::CreateUpload
             | Route::UploadStatus(_)
             | Route::UploadParts(_)
@@ -139,7 +155,12 @@ impl Route<'_> {
             | Route::ListShares(_)
             | Route::UpdateShare { .. }
             | Route::RevokeShare { .. }
-            | Route::ShareAccesses { .. } => Some(Scope::SharesWrite),
+            | Route::ShareAccesses { .. }
+            | Route::CreateLink
+            | Route::ListLinks
+            | Route::UpdateLink(_)
+            | Route::RevokeLink(_)
+            | Route::LinkAccesses(_) => Some(Scope::SharesWrite),
             Route::Health
             | Route::OpenApi
             | Route::Docs
@@ -149,6 +170,9 @@ impl Route<'_> {
             | Route::EndSession
             | Route::ResolveShare(_)
             | Route::UnlockShare(_)
+            | Route::ResolveSharedFile { .. }
+            | Route::UnlockSharedFile { .. }
+            | Route::ZipShare(_)
             | Route::Me
             | Route::EndAllSessions
             | Route::CreateToken
@@ -240,6 +264,19 @@ pub fn route<'a>(method: &str, path: &'a str) -> Result<Route<'a>, ApiError> {
         (["share", token], "GET") if !token.is_empty() => Ok(Route::ResolveShare(token)),
         (["share", token], "POST") if !token.is_empty() => Ok(Route::UnlockShare(token)),
         (["share", token], _) if !token.is_empty() => not_allowed("GET, POST"),
+        (["share", token, "files", file], "GET") if !file.is_empty() => Ok(Route::ResolveSharedFile { token, file }),
+        (["share", token, "files", file], "POST") if !file.is_empty() => Ok(Route::UnlockSharedFile { token, file }),
+        (["share", _, "files", file], _) if !file.is_empty() => not_allowed("GET, POST"),
+        (["share", token, "zip"], "POST") if !token.is_empty() => Ok(Route::ZipShare(token)),
+        (["share", token, "zip"], _) if !token.is_empty() => not_allowed("POST"),
+        (["shares"], "POST") => Ok(Route::CreateLink),
+        (["shares"], "GET") => Ok(Route::ListLinks),
+        (["shares"], _) => not_allowed("GET, POST"),
+        (["shares", id], "PATCH") if !id.is_empty() => Ok(Route::UpdateLink(id)),
+        (["shares", id], "DELETE") if !id.is_empty() => Ok(Route::RevokeLink(id)),
+        (["shares", id], _) if !id.is_empty() => not_allowed("PATCH, DELETE"),
+        (["shares", id, "accesses"], "GET") => Ok(Route::LinkAccesses(id)),
+        (["shares", _, "accesses"], _) => not_allowed("GET"),
         (["openapi.json"], "GET") => Ok(Route::OpenApi),
         (["docs"], "GET") => Ok(Route::Docs),
         (["openapi.json"] | ["docs"], _) => not_allowed("GET"),
@@ -281,6 +318,10 @@ mod tests {
             Ok(Route::RevokeShare { file: id, share: "s1" })
         );
         assert_eq!(route("GET", "/share/tok"), Ok(Route::ResolveShare("tok")));
+        assert_eq!(route("POST", "/share/tok/files/f1"), Ok(Route::UnlockSharedFile { token: "tok", file: "f1" }));
+        assert_eq!(route("POST", "/shares"), Ok(Route::CreateLink));
+        assert_eq!(route("PATCH", "/shares/s1"), Ok(Route::UpdateLink("s1")));
+        assert_eq!(route("GET", "/shares/s1/accesses"), Ok(Route::LinkAccesses("s1")));
         assert_eq!(route("GET", "/openapi.json"), Ok(Route::OpenApi));
         assert_eq!(route("GET", "/docs"), Ok(Route::Docs));
     }
@@ -336,7 +377,7 @@ mod tests {
                 documented += usize::from(routed);
             }
         }
-        assert_eq!(documented, 42, "every operation of the Route enum is documented");
+        assert_eq!(documented, 50, "every operation of the Route enum is documented");
     }
 
     #[test]
@@ -349,6 +390,9 @@ mod tests {
             ("DELETE", "/auth/session"),
             ("GET", "/share/t"),
             ("POST", "/share/t"),
+            ("GET", "/share/t/files/f"),
+            ("POST", "/share/t/files/f"),
+            ("POST", "/share/t/zip"),
         ];
         let doc: serde_json::Value = serde_json::from_str(include_str!("../openapi.json")).unwrap();
         for (path, operations) in doc["paths"].as_object().unwrap() {
@@ -383,7 +427,7 @@ mod tests {
     #[test]
     fn every_signed_in_route_names_its_scope_and_nothing_else_has_one() {
         use Scope::{FilesRead, FilesWrite, SharesWrite};
-        let expected: [(&str, &str, Option<Scope>); 30] = [
+        let expected: [(&str, &str, Option<Scope>); 35] = [
             ("GET", "/auth/me", None),
             ("DELETE", "/auth/sessions", None),
             ("POST", "/auth/tokens", None),
@@ -411,6 +455,11 @@ mod tests {
             ("PATCH", "/files/{id}/shares/{share_id}", Some(SharesWrite)),
             ("DELETE", "/files/{id}/shares/{share_id}", Some(SharesWrite)),
             ("GET", "/files/{id}/shares/{share_id}/accesses", Some(SharesWrite)),
+            ("POST", "/shares", Some(SharesWrite)),
+            ("GET", "/shares", Some(SharesWrite)),
+            ("PATCH", "/shares/{share_id}", Some(SharesWrite)),
+            ("DELETE", "/shares/{share_id}", Some(SharesWrite)),
+            ("GET", "/shares/{share_id}/accesses", Some(SharesWrite)),
             ("GET", "/healthz", None),
             ("POST", "/auth/login", None),
             ("GET", "/share/{token}", None),

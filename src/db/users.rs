@@ -196,14 +196,14 @@ pub(super) mod sql {
             ),
             Statement::new("DELETE FROM uploads WHERE owner_id = ?", args![user]),
             Statement::new(
-                "DELETE FROM share_accesses WHERE share_id IN \
-                 (SELECT s.id FROM files f JOIN shares s ON s.file_id = f.id WHERE f.owner_id = ?)",
+                "DELETE FROM share_accesses WHERE share_id IN (SELECT id FROM shares WHERE owner_id = ?)",
                 args![user],
             ),
             Statement::new(
-                "DELETE FROM shares WHERE file_id IN (SELECT id FROM files WHERE owner_id = ?)",
+                "DELETE FROM share_files WHERE share_id IN (SELECT id FROM shares WHERE owner_id = ?)",
                 args![user],
             ),
+            Statement::new("DELETE FROM shares WHERE owner_id = ?", args![user]),
             Statement::new("DELETE FROM files WHERE owner_id = ?", args![user]),
             Statement::new("DELETE FROM sessions WHERE user_id = ?", args![user]),
             Statement::new("DELETE FROM users WHERE id = ? RETURNING id", args![user]),
@@ -305,7 +305,7 @@ mod calls {
             let results = self.batch_as(actor, sql::delete_account(user, claim, now, until)).await?;
             let mut claimed: Vec<OrphanRow> = at(&results, 0)?.all()?;
             claimed.extend(at(&results, 1)?.all::<OrphanRow>()?);
-            Ok((at(&results, 7)?.any(), claimed))
+            Ok((at(&results, 8)?.any(), claimed))
         }
 
         /// Creates an account; false when the email is taken.

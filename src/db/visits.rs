@@ -177,6 +177,7 @@ mod tests {
         VisitEvent {
             id: id.into(),
             share_id: share.into(),
+            file_id: None,
             at,
             ip_hash: ip.into(),
             user_agent: format!("{ip} at {at}"),
@@ -197,7 +198,7 @@ mod tests {
             db.execute_batch(&format!(
                 "INSERT INTO files (id, owner_id, name, name_folded, folder, size, content_type, object_key, \
                  created_at, updated_at) VALUES ('file {id}', 'u', 'n', 'n', '/', 0, 'text/plain', 'key {id}', 0, 0); \
-                 INSERT INTO shares (id, file_id, token_hash, created_at) VALUES ('{id}', 'file {id}', 'h {id}', 0);"
+                 INSERT INTO shares (id, owner_id, file_id, token_hash, created_at) VALUES ('{id}', 'u', 'file {id}', 'h {id}', 0);"
             ))
             .unwrap();
         }

@@ -30,7 +30,6 @@ pub struct DeliveryTarget {
 pub struct VisitSubscriber {
     pub webhook_id: String,
     pub visit_id: String,
-    pub file_id: String,
 }
 
 /// The values a new webhook row is made of.
@@ -82,8 +81,8 @@ pub(super) mod sql {
     /// The live webhooks that hear `event` of `owner`, or of the owner of share `share`.
     pub fn subscribers(owner: Option<&str>, share: Option<&str>, event: &str) -> Statement {
         Statement::new(
-            "SELECT id FROM webhooks WHERE owner_id = coalesce(?1, (SELECT f.owner_id FROM shares s \
-             JOIN files f ON f.id = s.file_id WHERE s.id = ?2)) AND disabled_at IS NULL \
+            "SELECT id FROM webhooks WHERE owner_id = coalesce(?1, (SELECT s.owner_id FROM shares s WHERE s.id = ?2)) \
+             AND disabled_at IS NULL \
              AND (' ' || events || ' ') LIKE ?3",
             args![owner, share, word(event)],
         )
@@ -93,9 +92,8 @@ pub(super) mod sql {
     /// wrote now, among the visits `?2` (a JSON array of ids).
     pub fn visit_subscribers(batch: &str, ids_json: String) -> Statement {
         Statement::new(
-            "SELECT w.id AS webhook_id, r.id AS visit_id, f.id AS file_id FROM visit_receipts r \
-             JOIN shares s ON s.id = r.share_id JOIN files f ON f.id = s.file_id \
-             JOIN webhooks w ON w.owner_id = f.owner_id \
+            "SELECT w.id AS webhook_id, r.id AS visit_id FROM visit_receipts r \
+             JOIN shares s ON s.id = r.share_id JOIN webhooks w ON w.owner_id = s.owner_id \
              WHERE r.id IN (SELECT value FROM json_each(?2)) AND r.batch = ?1 AND w.disabled_at IS NULL \
              AND (' ' || w.events || ' ') LIKE ?3",
             args![batch, ids_json, word("share.accessed")],
@@ -211,7 +209,7 @@ mod tests {
              ('v', 'v@example.com', 'x', 0); \
              INSERT INTO files (id, owner_id, name, name_folded, folder, size, content_type, object_key, created_at, \
              updated_at) VALUES ('f', 'u', 'n', 'n', '/', 0, 'text/plain', 'k', 0, 0); \
-             INSERT INTO shares (id, file_id, token_hash, created_at) VALUES ('s', 'f', 'h', 0); \
+             INSERT INTO shares (id, owner_id, file_id, token_hash, created_at) VALUES ('s', 'u', 'f', 'h', 0); \
              INSERT INTO webhooks (id, owner_id, url, events, secret_seed, created_at, disabled_at) VALUES \
              ('all', 'u', 'https://a', 'share.accessed file.uploaded file.deleted', 's', 0, NULL), \
              ('files', 'u', 'https://b', 'file.uploaded', 's', 1, NULL), \

@@ -52,9 +52,9 @@ pub fn payload(id: &str, event: &str, at: i64, data: serde_json::Value) -> Strin
 impl VisitEvent {
     /// The `share.accessed` body of this visit, for a webhook of the link's owner: the
     /// file, the link, the outcome and the time, never the visitor's address.
-    pub fn accessed_payload(&self, file_id: &str) -> String {
+    pub fn accessed_payload(&self) -> String {
         let data =
-            serde_json::json!({ "file_id": file_id, "share_id": self.share_id, "outcome": self.outcome.as_str() });
+            serde_json::json!({ "file_id": self.file_id, "share_id": self.share_id, "outcome": self.outcome.as_str() });
         payload(&self.id, "share.accessed", self.at, data)
     }
 }
@@ -66,6 +66,9 @@ pub struct VisitEvent {
     /// queue delivers it.
     pub id: String,
     pub share_id: String,
+    /// The file the visit got (of a one-file link, or one a collection holds).
+    #[serde(default)]
+    pub file_id: Option<String>,
     /// When the visit was served (Unix ms).
     pub at: i64,
     /// The client's pseudonym (never the address).
@@ -115,12 +118,13 @@ mod tests {
         let visit = VisitEvent {
             id: "v1".into(),
             share_id: "s1".into(),
+            file_id: Some("f1".into()),
             at: 0,
             ip_hash: "secret-pseudonym".into(),
             user_agent: "curl/8".into(),
             outcome: VisitOutcome::Ok,
         };
-        let body: serde_json::Value = serde_json::from_str(&visit.accessed_payload("f1")).unwrap();
+        let body: serde_json::Value = serde_json::from_str(&visit.accessed_payload()).unwrap();
         assert_eq!(
             body,
             serde_json::json!({ "id": "v1", "type": "share.accessed", "created_at": "1970-01-01T00:00:00.000Z",
@@ -133,6 +137,7 @@ mod tests {
         let visit = Event::Visit(VisitEvent {
             id: "v1".into(),
             share_id: "s1".into(),
+            file_id: None,
             at: 1_700_000_000_000,
             ip_hash: "ab".into(),
             user_agent: "curl/8".into(),

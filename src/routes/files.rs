@@ -1,12 +1,12 @@
 //! The routes of one's own files: uploads (through the Worker and direct), listing,
 //! renaming and moving, downloading.
 
-use super::request::{header, query_number, query_pairs, query_param, read_json};
+use super::request::{header, query_number, query_pairs, query_param, read_json, wants_inline};
 use super::respond::{internal, json, redirect};
 use crate::domain::files::{FileMeta, FormDefaults};
 use crate::domain::uploads::{MAX_PART_SIZE, MIN_PART_SIZE};
 use crate::error::ApiError;
-use crate::input::{optional_int, optional_str, required_int, required_str};
+use crate::input::{optional_int, optional_str, patch_field, required_int, required_str};
 use crate::listing::ListQuery;
 use crate::model::{ContentType, FileName, FolderPath, Id};
 use crate::service::App;
@@ -14,8 +14,24 @@ use futures_util::StreamExt;
 use serde_json::Value;
 use worker::{Request, Response};
 
+/// A file's lifetime in seconds, as uploads ask for it (the service checks the maximum).
+const LIFETIME: std::ops::RangeInclusive<i64> = 1..=i64::MAX;
+
+/// `?expires_in=`: seconds the uploaded file lives (whole, at least 1).
+fn expires_in_param(pairs: &[(String, String)]) -> Result<Option<u64>, ApiError> {
+    query_param(pairs, "expires_in")
+        .map(|raw| {
+            raw.parse::<u64>()
+                .ok()
+                .filter(|&s| s >= 1)
+                .ok_or_else(|| ApiError::invalid("expires_in", "must be a whole number of seconds, at least 1"))
+        })
+        .transpose()
+}
+
 /// Stores an upload, raw or as a multipart form. `?name=` and `?folder=` apply to both
-/// (a form's own `name` and `folder` fields win); a raw upload needs `?name=`.
+/// (a form's own `name` and `folder` fields win); a raw upload needs `?name=`. `?expires_in=`
+/// makes the file expire that many seconds after it is stored.
 pub async fn upload(req: &mut Request, app: &App, user: &Id) -> Result<Response, ApiError> {
     let content_type = header(req, "content-type").unwrap_or_default();
     let declared = match header(req, "content-length") {
@@ -27,12 +43,13 @@ pub async fn upload(req: &mut Request, app: &App, user: &Id) -> Result<Response,
     let pairs = query_pairs(req)?;
     let name = query_param(&pairs, "name").map(|n| FileName::parse(&n, "name")).transpose()?;
     let folder = query_param(&pairs, "folder").map(|f| FolderPath::parse(&f, "folder")).transpose()?;
+    let expires_in = expires_in_param(&pairs)?;
     if content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
         let boundary = crate::form_upload::form_boundary(&content_type)?;
         let body = req.stream().map_err(internal)?;
         let chunks = body.map(|chunk| chunk.map(bytes::Bytes::from).map_err(|e| e.to_string()));
         let defaults = FormDefaults { name, folder };
-        let file = app.upload_form(user, SendStream(chunks), boundary, declared, defaults).await?;
+        let file = app.upload_form(user, SendStream(chunks), boundary, declared, defaults, expires_in).await?;
         return json(201, &file);
     }
     let name = name.ok_or_else(|| ApiError::invalid("name", "is required for a raw upload"))?;
@@ -41,7 +58,7 @@ pub async fn upload(req: &mut Request, app: &App, user: &Id) -> Result<Response,
         ContentType::parse(&content_type, "content-type").unwrap_or_else(|_| ContentType::octet_stream());
     let body = req.inner().body().filter(|_| length > 0).map(wasm_bindgen::JsValue::from);
     let meta = FileMeta { name, folder: folder.unwrap_or_else(FolderPath::root), content_type };
-    let file = app.upload_raw(user, meta, length, body).await?;
+    let file = app.upload_raw(user, meta, length, body, expires_in).await?;
     json(201, &file)
 }
 
@@ -76,16 +93,26 @@ pub async fn folders(req: &Request, app: &App, user: &Id) -> Result<Response, Ap
     json(200, &app.folders(user, &parent).await?)
 }
 
+/// `PATCH /files/{id}` with `{name?, folder?, expires_at?}` (`expires_at`: RFC 3339, or null
+/// for never).
 pub async fn update(req: &mut Request, app: &App, user: &Id, id: &Id) -> Result<Response, ApiError> {
     let body = read_json(req, false).await?;
     let name = optional_str(&body, "name")?.map(|n| FileName::parse(n, "name")).transpose()?;
     let folder = optional_str(&body, "folder")?.map(|f| FolderPath::parse(f, "folder")).transpose()?;
-    json(200, &app.update_file(user, id, name, folder).await?)
+    let expires_at = patch_field(&body, "expires_at", |value| {
+        value
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| ApiError::invalid("expires_at", "must be an RFC 3339 time or null"))
+    })?;
+    json(200, &app.update_file(user, id, name, folder, expires_at).await?)
 }
 
+/// `GET /files/{id}/download?redirect=&disposition=`.
 pub async fn download(req: &Request, app: &App, user: &Id, id: &Id) -> Result<Response, ApiError> {
-    let link = app.download_file(user, id).await?;
-    match query_param(&query_pairs(req)?, "redirect").as_deref() {
+    let pairs = query_pairs(req)?;
+    let link = app.download_file(user, id, wants_inline(&pairs)?).await?;
+    match query_param(&pairs, "redirect").as_deref() {
         Some("true") => redirect(302, &link.url),
         None | Some("false") => json(200, &link),
         Some(_) => Err(ApiError::invalid("redirect", "must be true or false")),
@@ -100,9 +127,10 @@ pub async fn create_upload(req: &mut Request, app: &App, user: &Id) -> Result<Re
     let content_type = optional_str(&body, "content_type")?
         .map_or(Ok(ContentType::octet_stream()), |c| ContentType::parse(c, "content_type"))?;
     let size = required_int(&body, "size", 0..=i64::MAX)?;
-    let part_size = optional_int(&body, "part_size", MIN_PART_SIZE as i64..=MAX_PART_SIZE as i64)?;
+    let part_size = optional_int(&body, "part_size", MIN_PART_SIZE as i64..=MAX_PART_SIZE as i64)?.map(|p| p as u64);
+    let expires_in = optional_int(&body, "expires_in", LIFETIME)?.map(|s| s as u64);
     let meta = FileMeta { name, folder, content_type };
-    let ticket = app.create_upload(user, meta, size as u64, part_size.map(|p| p as u64)).await?;
+    let ticket = app.create_upload(user, meta, size as u64, part_size, expires_in).await?;
     json(201, &ticket)
 }
 

@@ -51,7 +51,7 @@ impl App {
             let delivery = Delivery {
                 webhook_id: subscriber.webhook_id,
                 event: "share.accessed".to_owned(),
-                payload: visit.accessed_payload(&subscriber.file_id),
+                payload: visit.accessed_payload(),
                 first_tried_at: None,
                 attempt: 0,
             };

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod admin;
+mod collections;
 mod events;
 mod files;
 mod shares;
@@ -12,8 +13,9 @@ mod tokens;
 mod uploads;
 mod webhooks;
 
+pub use collections::{CollectionAccess, PAGE as COLLECTION_PAGE};
 pub use events::ConsumeReport;
-pub use shares::Landing;
+pub use shares::{previewable, Landing, Resolved};
 pub use sweeper::SweepReport;
 pub use tokens::TokenRequest;
 pub use webhooks::Delivered;
