@@ -39,6 +39,10 @@ SIZES = {"small": 1_000, "mid": 100_000, "big": 1_000_000}
 CREATED_BASE = 1_750_000_000_000
 SHARE_TOKEN = "BenchShareToken0123456789abcdefghijklmnopqr"  # 43 base64url characters
 MIB = 1024 * 1024
+# The Workers listen on PORT+1.., the bucket on PORT+1000: BENCH_PORT moves them all, so two
+# runs on one machine (say, from two work trees) do not take each other's ports.
+PORT = int(os.environ.get("BENCH_PORT", "8790"))
+S3 = f"127.0.0.1:{PORT + 1000}"
 # BENCH_ONLY=download,list runs only those groups of workloads (and the floor, which every
 # ratio needs), prints the figures and leaves docs/benchmarks.md alone. Groups: share,
 # download, list, search, login, upload, cli, cold, peer (the peer beside edgedrop's rows).
@@ -212,7 +216,7 @@ def timed_upload(method: str, url: str, path: Path, headers: list[str], server: 
 def presigned_put(key: str, size: int, expires: int = 3600) -> str:
     """A plain SigV4 presigned PUT of `key` straight to the bench bucket (no Worker involved),
     signed for its exact Content-Length, as the Worker signs its own."""
-    host, region, now = "127.0.0.1:9790", "us-east-1", datetime.datetime.now(datetime.timezone.utc)
+    host, region, now = S3, "us-east-1", datetime.datetime.now(datetime.timezone.utc)
     stamp, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
     scope = f"{day}/{region}/s3/aws4_request"
     quote = lambda v: urllib.parse.quote(v, safe="-_.~")
@@ -277,7 +281,7 @@ def main():
     # The 100k and 1M users take most of the seeding; a run without listings skips them.
     sizes = SIZES if wanted("list") or wanted("search") else {"small": SIZES["small"]}
     (work / "seed.sql").write_text(seed_sql(sizes))
-    s3 = subprocess.Popen([str(TOOLS / "bin/s3s-fs"), "--host", "127.0.0.1", "--port", "9790", "--access-key", ACCESS_KEY,
+    s3 = subprocess.Popen([str(TOOLS / "bin/s3s-fs"), "--host", "127.0.0.1", "--port", str(PORT + 1000), "--access-key", ACCESS_KEY,
                            "--secret-key", SECRET_KEY, str(work / "bucket")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         run_workloads(work, {}, time.time(), peer_script)
@@ -285,7 +289,7 @@ def main():
         s3.terminate()
 
 
-VARIABLES = {"SECRET_KEY": SECRET, "B2_ENDPOINT": "http://127.0.0.1:9790", "B2_REGION": "us-east-1", "B2_BUCKET": BUCKET,
+VARIABLES = {"SECRET_KEY": SECRET, "B2_ENDPOINT": f"http://{S3}", "B2_REGION": "us-east-1", "B2_BUCKET": BUCKET,
              "B2_ACCESS_KEY": ACCESS_KEY, "B2_SECRET_KEY": SECRET_KEY, "QUOTA_BYTES": "0",
              "MULTIPART_THRESHOLD_BYTES": str(128 * MIB)}
 
@@ -296,7 +300,7 @@ def var_args(variables: dict) -> list[str]:
 
 def run_workloads(work: Path, results: dict, started: float, peer_script: Path | None):
     """Every workload against the floor, edgedrop and the peer, then the report."""
-    floor = Server(ROOT / "bench/floor/build/index.js", 8791, ["--migrations", "bench/floor/migrations"], work / "floor.log")
+    floor = Server(ROOT / "bench/floor/build/index.js", PORT + 1, ["--migrations", "bench/floor/migrations"], work / "floor.log")
     try:
         results["floor /plain"] = wrk(f"{floor.url}/plain", {}, floor)
         results["floor /d1"] = wrk(f"{floor.url}/d1", {}, floor)
@@ -304,7 +308,7 @@ def run_workloads(work: Path, results: dict, started: float, peer_script: Path |
     finally:
         floor.stop()
     seeding = time.time()
-    app = Server(ROOT / "build/index.js", 8792, ["--migrations", "migrations", "--seed", str(work / "seed.sql"),
+    app = Server(ROOT / "build/index.js", PORT + 2, ["--migrations", "migrations", "--seed", str(work / "seed.sql"),
                                                   *var_args(VARIABLES)], work / "app.log")
     seeding = time.time() - seeding
     try:
@@ -385,7 +389,7 @@ def run_peer(script: Path, work: Path, results: dict):
     big = SIZES["big"] if wanted("list") else 0
     seed, ids = peer.seed(work, big)
     variables = dict(VARIABLES, SECRET_KEY=peer.SECRET)
-    server = Server(script, 8793, ["--migrations", str(peer.SOURCE / "migrations"), "--seed", str(seed),
+    server = Server(script, PORT + 3, ["--migrations", str(peer.SOURCE / "migrations"), "--seed", str(seed),
                                    *var_args(variables)], work / "peer.log")
     try:
         small, large = {"Authorization": f"Bearer {ids['jwt']}"}, {"Authorization": f"Bearer {ids['big_jwt']}"}
@@ -416,7 +420,7 @@ def cold_starts(work: Path, peer_script: Path | None, rounds: int = 3) -> dict:
     for name, (script, path, extra) in workers.items():
         times = []
         for _ in range(rounds):
-            server = Server(script, 8794, extra, work / f"cold-{name}.log")
+            server = Server(script, PORT + 4, extra, work / f"cold-{name}.log")
             try:
                 with urllib.request.urlopen(server.url + path) as response:
                     response.read()
