@@ -208,7 +208,7 @@ impl App {
 
     /// A short-lived URL that downloads one of the user's files.
     pub async fn download_file(&self, owner: &Id, id: &Id) -> Result<UrlView, ApiError> {
-        let file = self.db.file(owner, id).await?;
+        let file = self.db.download_target(owner, id).await?;
         let ttl = self.config.download_url_ttl_seconds;
         let url = self.bucket().presign_download(&file.object_key, &file.name, &file.content_type, ttl)?;
         Ok(UrlView { url, expires_at: rfc3339(crate::domain::millis_after(self.now, ttl.into())) })
