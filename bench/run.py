@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -287,6 +288,10 @@ def main():
         run_workloads(work, {}, time.time(), peer_script)
     finally:
         s3.terminate()
+        # The bucket, the blobs and the seeded databases take gigabytes; the logs stay on failure.
+        for blob in [work / "bucket", *work.glob("*.bin")]:
+            shutil.rmtree(blob, ignore_errors=True) if blob.is_dir() else blob.unlink(missing_ok=True)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 VARIABLES = {"SECRET_KEY": SECRET, "B2_ENDPOINT": f"http://{S3}", "B2_REGION": "us-east-1", "B2_BUCKET": BUCKET,
