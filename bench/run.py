@@ -316,16 +316,25 @@ def run_workloads(work: Path, results: dict, started: float, peer_script: Path |
     app = Server(ROOT / "build/index.js", PORT + 2, ["--migrations", "migrations", "--seed", str(work / "seed.sql"),
                                                   *var_args(VARIABLES)], work / "app.log")
     seeding = time.time() - seeding
+    rival = None
     try:
+        rival = PeerServer(peer_script, work) if peer_script else None
+
+        def row(name: str, path: str, headers: dict):
+            """Edgedrop's row, then the peer's for the same path."""
+            results[name] = wrk(app.url + path, headers, app)
+            if rival:
+                rival.measure(name, results)
+
         auth = {name: {"Authorization": f"Bearer {token_for(name)}"} for name in SIZES}
         if wanted("share"):
-            results["1. share, JSON"] = wrk(f"{app.url}/share/{SHARE_TOKEN}", {"Accept": "application/json"}, app)
-            results["1. share, redirect"] = wrk(f"{app.url}/share/{SHARE_TOKEN}", {}, app)
+            row("1. share, JSON", f"/share/{SHARE_TOKEN}", {"Accept": "application/json"})
+            row("1. share, redirect", f"/share/{SHARE_TOKEN}", {})
         if wanted("download"):
-            results["2. download"] = wrk(f"{app.url}/files/{file_id(1, 1)}/download", auth["small"], app)
+            row("2. download", f"/files/{file_id(1, 1)}/download", auth["small"])
         if wanted("list"):
             for name, count in SIZES.items():
-                results[f"3. list, {count:,} files"] = wrk(f"{app.url}/files?limit=50", auth[name], app)
+                row(f"3. list, {count:,} files", "/files?limit=50", auth[name])
             deep = SIZES["big"] - 900_000
             cursor = cursor_for(CREATED_BASE + deep, file_id(3, deep))
             results["3. list, 1,000,000 files, deep page"] = wrk(f"{app.url}/files?limit=50&cursor={cursor}", auth["big"], app)
@@ -345,8 +354,8 @@ def run_workloads(work: Path, results: dict, started: float, peer_script: Path |
             results["7. CLI upload 256 MiB"] = {"cli_s": cli_seconds, "put_s": put_seconds}
     finally:
         app.stop()
-    if peer_script:
-        run_peer(peer_script, work, results)
+        if rival:
+            rival.stop()
     if wanted("cold"):
         results["9. cold start"] = cold_starts(work, peer_script)
     wasm = (ROOT / "build/index_bg.wasm").read_bytes()
@@ -389,28 +398,34 @@ COMPARED = [
 ]
 
 
-def run_peer(script: Path, work: Path, results: dict):
-    """The peer's rows, served by the same runtime, D1 and bucket as edgedrop."""
-    big = SIZES["big"] if wanted("list") else 0
-    seed, ids = peer.seed(work, big)
-    variables = dict(VARIABLES, SECRET_KEY=peer.SECRET)
-    server = Server(script, PORT + 3, ["--migrations", str(peer.SOURCE / "migrations"), "--seed", str(seed),
-                                   *var_args(variables)], work / "peer.log")
-    try:
+class PeerServer:
+    """The peer, served beside edgedrop by the same runtime, D1 and bucket, so that each of
+    its rows is measured right after edgedrop's own (this machine's load moves within minutes)."""
+
+    def __init__(self, script: Path, work: Path):
+        big = SIZES["big"] if wanted("list") else 0
+        seed, ids = peer.seed(work, big)
+        variables = dict(VARIABLES, SECRET_KEY=peer.SECRET)
+        self.server = Server(script, PORT + 3, ["--migrations", str(peer.SOURCE / "migrations"), "--seed", str(seed),
+                                                *var_args(variables)], work / "peer.log")
         small, large = {"Authorization": f"Bearer {ids['jwt']}"}, {"Authorization": f"Bearer {ids['big_jwt']}"}
-        urls = {
+        self.urls = {
             "2. download": (f"/files/{ids['file']}/download", small),
             "3. list, 1,000 files": ("/files?limit=50", small),
-            "3. list, 1,000,000 files": ("/files?limit=50", large),
             "1. share, JSON": (f"/share/{ids['share']}", {"Accept": "application/json"}),
             "1. share, redirect": (f"/share/{ids['share']}", {}),
         }
-        for group, name in COMPARED:
-            if wanted(group) and (group != "list" or big):
-                path, headers = urls[name]
-                results[PEER + name] = wrk(server.url + path, headers, server)
-    finally:
-        server.stop()
+        if big:
+            self.urls["3. list, 1,000,000 files"] = ("/files?limit=50", large)
+
+    def measure(self, name: str, results: dict):
+        """The peer's row for edgedrop's workload `name`, if the peer serves that path."""
+        if name in self.urls:
+            path, headers = self.urls[name]
+            results[PEER + name] = wrk(self.server.url + path, headers, self.server)
+
+    def stop(self):
+        self.server.stop()
 
 
 def cold_starts(work: Path, peer_script: Path | None, rounds: int = 3) -> dict:
