@@ -19,7 +19,7 @@ WEB_SOURCES := $(shell find web -type f) package-lock.json openapi.json
 APP := dist/index.html
 SWAGGER := dist/swagger/swagger-ui-bundle.js dist/swagger/swagger-ui.css dist/swagger/init.js
 
-.PHONY: help dev test build tools lint unit api e2e bench deploy clean api-types api-types-check audit
+.PHONY: help dev test build tools lint unit api e2e bench deploy deploy-check clean api-types api-types-check audit
 
 help:
 	@echo "make dev       run the service locally (local D1 + s3s-fs + wrangler dev) on :$${PORT:-8787}"
@@ -33,7 +33,7 @@ help:
 dev: build
 	scripts/dev.sh
 
-test: build lint unit api e2e
+test: build lint deploy-check unit api e2e
 
 # The Worker's native unit tests, the CLI's (cli/), and the web app's.
 unit: tools
@@ -97,6 +97,11 @@ dist/swagger/%: node_modules/swagger-ui-dist/% $(APP)
 # a deployment. Exits non-zero on any violation.
 audit: tools
 	node scripts/audit.mjs $(AUDIT_FLAGS)
+
+# A plain `wrangler deploy` builds the Rust first and binds D1 and the events queue:
+# `wrangler deploy --dry-run`, offline (cheap after build: the build step has nothing to do).
+deploy-check: build
+	scripts/check-deploy.sh
 
 bench: build
 	bench/run.sh

@@ -39,14 +39,22 @@ CONNECTIONS = 8
 SIZES = {"small": 1_000, "mid": 100_000, "big": 1_000_000}
 CREATED_BASE = 1_750_000_000_000
 SHARE_TOKEN = "BenchShareToken0123456789abcdefghijklmnopqr"  # 43 base64url characters
+# A link with a download limit (too high to run out): counted synchronously, beside the
+# unlimited one above, whose visits go through the events queue.
+LIMITED_SHARE_TOKEN = "BenchLimitedToken0123456789abcdefghijklmnop"
 MIB = 1024 * 1024
 # The Workers listen on PORT+1.., the bucket on PORT+1000: BENCH_PORT moves them all, so two
 # runs on one machine (say, from two work trees) do not take each other's ports.
 PORT = int(os.environ.get("BENCH_PORT", "8790"))
-S3 = f"127.0.0.1:{PORT + 1000}"
+# BENCH_S3_PORT and BENCH_APP_PORT move the bucket and edgedrop alone.
+S3_PORT = int(os.environ.get("BENCH_S3_PORT", str(PORT + 1000)))
+APP_PORT = int(os.environ.get("BENCH_APP_PORT", str(PORT + 2)))
+S3 = f"127.0.0.1:{S3_PORT}"
+S3_PID = [0]  # set by main(): whose CPU the CLI section reads
 # BENCH_ONLY=download,list runs only those groups of workloads (and the floor, which every
 # ratio needs), prints the figures and leaves docs/benchmarks.md alone. Groups: share,
-# download, list, search, login, upload, cli, cold, peer (the peer beside edgedrop's rows).
+# download, list, search, login, upload, cli, cold, peer (the peer beside edgedrop's rows);
+# BENCH_ONLY=cli alone runs the CLI against a plain PUT, BENCH_REPEAT times (see run_cli_only).
 ONLY = {group.strip() for group in os.environ.get("BENCH_ONLY", "").split(",") if group.strip()}
 
 
@@ -124,6 +132,11 @@ def seed_sql(sizes: dict) -> str:
     statements.append(
         "INSERT INTO shares (id, file_id, token_hash, created_at) "
         f"VALUES ('{'5' * 32}', '{file_id(1, 1)}', '{token_hash}', 0)"
+    )
+    limited_hash = hashlib.sha256(LIMITED_SHARE_TOKEN.encode()).hexdigest()
+    statements.append(
+        "INSERT INTO shares (id, file_id, token_hash, created_at, max_downloads) "
+        f"VALUES ('{'6' * 32}', '{file_id(1, 1)}', '{limited_hash}', 0, 1000000000000)"
     )
     return ";\n".join(statements) + ";\n"
 
@@ -235,21 +248,71 @@ def presigned_put(key: str, size: int, expires: int = 3600) -> str:
     return f"http://{host}{path}?{canonical_query}&X-Amz-Signature={signature}"
 
 
-def cli_upload(app_url: str, work: Path, blob: Path) -> float:
-    """Seconds for `edgedrop upload` (release build, default --parallel) to send `blob`,
-    signed in with a personal access token."""
-    subprocess.run(["cargo", "build", "--release", "-p", "edgedrop-cli"], cwd=ROOT, check=True, capture_output=True)
+def cpu_of(pid: int) -> float:
+    """User+system CPU seconds of process `pid` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cli_token(app_url: str) -> str:
+    """A personal access token (files:write) of a new user, as `edgedrop login` would make one."""
     credentials = json.dumps({"email": "cli@bench.test", "password": "benchmark password"}).encode()
     http("POST", f"{app_url}/auth/register", credentials, {"content-type": "application/json"})
     jwt = http("POST", f"{app_url}/auth/login", credentials, {"content-type": "application/json"})["access_token"]
-    token = http("POST", f"{app_url}/auth/tokens", json.dumps({"name": "bench", "scopes": ["files:write"]}).encode(),
-                 {"content-type": "application/json", "Authorization": f"Bearer {jwt}"})["token"]
+    return http("POST", f"{app_url}/auth/tokens", json.dumps({"name": "bench", "scopes": ["files:write"]}).encode(),
+                {"content-type": "application/json", "Authorization": f"Bearer {jwt}"})["token"]
+
+
+def cli_upload(app_url: str, token: str, work: Path, blob: Path, folder: str, extra) -> dict:
+    """`edgedrop upload` (the release build main() made first) of `blob`: its wall time
+    and the phases it reports with --verbose (creating the upload, sending the parts,
+    completing)."""
+    if isinstance(extra, dict):  # {"args": [...], "env": {...}}
+        extra, variables = extra.get("args", []), extra.get("env", {})
+    else:
+        variables = {}
     env = dict(os.environ, EDGEDROP_SERVER=app_url, EDGEDROP_TOKEN=token, XDG_CONFIG_HOME=str(work / "cli-config"),
-               XDG_STATE_HOME=str(work / "cli-state"))
-    started = time.time()
-    subprocess.run([str(ROOT / "target/release/edgedrop"), "upload", str(blob), "--folder", "/bench", "--json"], env=env,
-                   check=True, capture_output=True)
-    return time.time() - started
+               XDG_STATE_HOME=str(work / "cli-state"), **variables)
+    started, s3_cpu = time.time(), cpu_of(S3_PID[0])
+    done = subprocess.run([str(ROOT / "target/release/edgedrop"), "upload", str(blob), "--folder", folder, "--json",
+                           "--verbose", *extra], env=env, check=True, capture_output=True, text=True)
+    seconds, s3_cpu = time.time() - started, cpu_of(S3_PID[0]) - s3_cpu
+    phases = {k: float(v) / 1000 for k, v in re.findall(r"(\w+)=(\d+)ms", done.stderr)}
+    parts = json.loads(done.stdout)[0]["parts_total"]
+    return {"cli_s": seconds, "parts": parts, "s3_cpu_s": s3_cpu, **{f"{k}_s": v for k, v in phases.items()}}
+
+
+def cli_vs_put(app_url: str, token: str, work: Path, repeat: int, variants: dict) -> dict:
+    """The CLI against one plain presigned PUT of the same 256 MiB file to the same s3s-fs,
+    `repeat` times, alternating which goes first; each variant of the CLI's options is run
+    in every round. The figures are the medians of the rounds."""
+    blob = work / "cli.bin"
+    blob.write_bytes(os.urandom(256 * MIB))
+    rounds = []
+    for n in range(repeat):
+        row = {}
+        def put():
+            s3_cpu = cpu_of(S3_PID[0])
+            row["put_s"], _ = timed_upload("PUT", presigned_put(f"bench/plain-put-{n}.bin", 256 * MIB), blob, [], None)
+            row["put_s3_cpu_s"] = cpu_of(S3_PID[0]) - s3_cpu
+        if n % 2:
+            put()
+        for name, extra in variants.items():
+            row[name] = cli_upload(app_url, token, work, blob, f"/bench/{name}/{n}", extra)
+        if not n % 2:
+            put()
+        rounds.append(row)
+        print(f"round {n + 1}: plain PUT {row['put_s']:.2f} s (s3 cpu {row['put_s3_cpu_s']:.2f}); " + "; ".join(
+            f"{name} {m['cli_s']:.2f} s ({row['put_s'] / m['cli_s']:.2f}x, "
+            + ", ".join(f"{k[:-2]} {v:.2f}" for k, v in m.items() if k.endswith("_s") and k != "cli_s") + ")"
+            for name, m in row.items() if isinstance(m, dict)), flush=True)
+    median = lambda values: sorted(values)[len(values) // 2]
+    result = {"put_s": median([r["put_s"] for r in rounds]), "rounds": len(rounds),
+              "put_s3_cpu_s": median([r["put_s3_cpu_s"] for r in rounds]),
+              "ratios": {name: median([r["put_s"] / r[name]["cli_s"] for r in rounds]) for name in variants}}
+    for name in variants:
+        result[name] = {k: median([r[name][k] for r in rounds]) for k in rounds[0][name]}
+    return result
 
 
 def query_plans() -> dict:
@@ -273,19 +336,31 @@ def query_plans() -> dict:
 
 
 def main():
+    # Everything built first, so no build competes with a measurement for the two cores.
     subprocess.run(["make", "--no-print-directory", "build"], cwd=ROOT, check=True)
-    env = dict(os.environ, CARGO_TARGET_DIR=str(ROOT / "target/bench-floor"))
-    subprocess.run(["worker-build", "--release"], cwd=ROOT / "bench/floor", env=env, check=True, capture_output=True)
-    peer_script = peer.build() if wanted("peer") else None
+    if wanted("cli"):
+        subprocess.run(["cargo", "build", "--release", "-p", "edgedrop-cli"], cwd=ROOT, check=True, capture_output=True)
+    cli_only = ONLY == {"cli"}
+    if not cli_only:
+        env = dict(os.environ, CARGO_TARGET_DIR=str(ROOT / "target/bench-floor"))
+        subprocess.run(["worker-build", "--release"], cwd=ROOT / "bench/floor", env=env, check=True, capture_output=True)
+    peer_script = peer.build() if wanted("peer") and not cli_only else None
     work = Path(tempfile.mkdtemp(prefix="edgedrop-bench-"))
     (work / "bucket" / BUCKET).mkdir(parents=True)
     # The 100k and 1M users take most of the seeding; a run without listings skips them.
     sizes = SIZES if wanted("list") or wanted("search") else {"small": SIZES["small"]}
     (work / "seed.sql").write_text(seed_sql(sizes))
-    s3 = subprocess.Popen([str(TOOLS / "bin/s3s-fs"), "--host", "127.0.0.1", "--port", str(PORT + 1000), "--access-key", ACCESS_KEY,
+    s3 = subprocess.Popen([str(TOOLS / "bin/s3s-fs"), "--host", "127.0.0.1", "--port", str(S3_PORT), "--access-key", ACCESS_KEY,
                            "--secret-key", SECRET_KEY, str(work / "bucket")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    S3_PID[0] = s3.pid
     try:
-        run_workloads(work, {}, time.time(), peer_script)
+        time.sleep(0.5)
+        if s3.poll() is not None:
+            raise SystemExit(f"s3s-fs did not start (is port {S3_PORT} taken? set BENCH_PORT or BENCH_S3_PORT)")
+        if cli_only:
+            run_cli_only(work)
+        else:
+            run_workloads(work, {}, time.time(), peer_script)
     finally:
         s3.terminate()
         # The bucket, the blobs and the seeded databases take gigabytes; the logs stay on failure.
@@ -303,6 +378,24 @@ def var_args(variables: dict) -> list[str]:
     return [arg for k, v in variables.items() for arg in ("--var", f"{k}={v}")]
 
 
+# What `make bench` runs of the CLI; `BENCH_ONLY=cli` runs the variants of
+# BENCH_CLI_VARIANTS instead (JSON: name -> extra arguments of `edgedrop upload`, or
+# {"args": [...], "env": {...}}).
+CLI_VARIANTS = {"default": []}
+
+
+def run_cli_only(work: Path):
+    """`BENCH_ONLY=cli python3 bench/run.py`: only the CLI against a plain PUT (no seed, no
+    floor, no report written), BENCH_REPEAT rounds (5 by default)."""
+    variants = json.loads(os.environ.get("BENCH_CLI_VARIANTS", "null")) or CLI_VARIANTS
+    app = Server(ROOT / "build/index.js", APP_PORT, ["--migrations", "migrations", *var_args(VARIABLES)], work / "app.log")
+    try:
+        result = cli_vs_put(app.url, cli_token(app.url), work, int(os.environ.get("BENCH_REPEAT", "5")), variants)
+    finally:
+        app.stop()
+    print(json.dumps(result, indent=2))
+
+
 def run_workloads(work: Path, results: dict, started: float, peer_script: Path | None):
     """Every workload against the floor, edgedrop and the peer, then the report."""
     floor = Server(ROOT / "bench/floor/build/index.js", PORT + 1, ["--migrations", "bench/floor/migrations"], work / "floor.log")
@@ -313,7 +406,7 @@ def run_workloads(work: Path, results: dict, started: float, peer_script: Path |
     finally:
         floor.stop()
     seeding = time.time()
-    app = Server(ROOT / "build/index.js", PORT + 2, ["--migrations", "migrations", "--seed", str(work / "seed.sql"),
+    app = Server(ROOT / "build/index.js", APP_PORT, ["--migrations", "migrations", "--seed", str(work / "seed.sql"),
                                                   *var_args(VARIABLES)], work / "app.log")
     seeding = time.time() - seeding
     rival = None
@@ -330,6 +423,7 @@ def run_workloads(work: Path, results: dict, started: float, peer_script: Path |
         if wanted("share"):
             row("1. share, JSON", f"/share/{SHARE_TOKEN}", {"Accept": "application/json"})
             row("1. share, redirect", f"/share/{SHARE_TOKEN}", {})
+            row("1. share, limited link, JSON", f"/share/{LIMITED_SHARE_TOKEN}", {"Accept": "application/json"})
         if wanted("download"):
             row("2. download", f"/files/{file_id(1, 1)}/download", auth["small"])
         if wanted("list"):
@@ -346,12 +440,10 @@ def run_workloads(work: Path, results: dict, started: float, peer_script: Path |
             results["6. upload 90 MiB"] = uploads(app, work, auth["small"])
         if wanted("cli"):
             # The CLI (parallel multipart parts straight to the bucket) against one plain
-            # presigned PUT of the same 256 MiB file, one after the other in this run.
-            blob = work / "cli.bin"
-            blob.write_bytes(os.urandom(256 * MIB))
-            put_seconds, _ = timed_upload("PUT", presigned_put("bench/plain-put.bin", 256 * MIB), blob, [], None)
-            cli_seconds = cli_upload(app.url, work, blob)
-            results["7. CLI upload 256 MiB"] = {"cli_s": cli_seconds, "put_s": put_seconds}
+            # presigned PUT of the same 256 MiB file, in alternating order, three rounds.
+            cli = cli_vs_put(app.url, cli_token(app.url), work, 3, CLI_VARIANTS)
+            results["7. CLI upload 256 MiB"] = {"put_s": cli["put_s"], "put_s3_cpu_s": cli["put_s3_cpu_s"],
+                                                "ratio": cli["ratios"]["default"], **cli["default"]}
     finally:
         app.stop()
         if rival:
@@ -587,11 +679,16 @@ def targets(r: dict) -> list[str]:
                     f"({90 / upload['worker_s']:.0f} vs {90 / upload['direct_s']:.0f} MiB/s) | {mark(ratio >= 0.7)} |")
         rows.append(f"| workerd RSS grows < 64 MiB during a 90 MiB upload | {upload['rss_growth'] / MIB:.1f} MiB | "
                     f"{mark(upload['rss_growth'] < 64 * MIB)} |")
+    if "1. share, limited link, JSON" in r:
+        limited = r["1. share, limited link, JSON"]["rps"]
+        rows.append(f"| (beside it) share of a limited link, JSON × floor `/d1-write` | {limited / floor_write['rps']:.2f} | |")
     if "7. CLI upload 256 MiB" in r:
         cli = r["7. CLI upload 256 MiB"]
-        ratio = cli["put_s"] / cli["cli_s"]
-        rows.append(f"| `edgedrop upload` of 256 MiB ≥ 1 × a plain presigned PUT of it | {ratio:.2f} "
-                    f"({256 / cli['cli_s']:.0f} vs {256 / cli['put_s']:.0f} MiB/s) | {mark(ratio >= 1.0)} |")
+        ratio = cli["ratio"]
+        rows.append(f"| `edgedrop upload` of 256 MiB ≥ 1 × a plain presigned PUT of it (median of 3) | {ratio:.2f} "
+                    f"({256 / cli['cli_s']:.0f} vs {256 / cli['put_s']:.0f} MiB/s; the parts alone "
+                    f"{cli['put_s'] / cli['parts_s']:.2f} ×, then {cli['complete_s']:.2f} s to complete; s3s-fs CPU "
+                    f"{cli['s3_cpu_s']:.2f} s against {cli['put_s3_cpu_s']:.2f} s) | {mark(ratio >= 1.0)} |")
     wasm_gz = r["8. bundle"]["wasm_gz"]
     rows.append(f"| wasm < 1 MiB gzipped | {wasm_gz / 1024:.0f} KiB | {mark(wasm_gz < MIB)} |")
     return ["## Targets", "", "| Target | Figure | |", "|---|---|---|", *rows]

@@ -31,6 +31,9 @@ const mf = new Miniflare(convertV4MiniflareOptions({
   ],
   compatibilityDate: "2026-11-01",
   d1Databases: { DB: "bench-db" },
+  // The events queue, as wrangler.toml declares it (the floor Worker ignores it).
+  queueProducers: { EVENTS: "edgedrop-events" },
+  queueConsumers: { "edgedrop-events": { maxBatchSize: 100, maxBatchTimeout: 1 } },
   bindings,
   // A V8 inspector for the Worker's isolate: bench/cpuprofile.mjs takes CPU profiles through it.
   ...(option("--inspector") ? { inspectorPort: Number(option("--inspector")) } : {}),

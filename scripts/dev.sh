@@ -43,6 +43,6 @@ cat <<TXT
   Ctrl-C stops everything.
 
 TXT
-wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE" --test-scheduled --show-interactive-dev-session=false &
+EDGEDROP_PREBUILT=1 wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE" --test-scheduled --show-interactive-dev-session=false &
 worker_pid=$!
 wait "$worker_pid"

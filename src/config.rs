@@ -66,6 +66,17 @@ pub struct Config {
     pub admin_emails: AdminEmails,
     /// Who may register (`SIGNUP`).
     pub signup: SignupPolicy,
+    /// Tests only (`TEST_REDELIVER_EVENTS`): the events consumer has each batch delivered
+    /// once more after writing it, as the queue may when an acknowledgement is lost.
+    pub redeliver_events_once: bool,
+    /// `WEBHOOK_ALLOW_LOOPBACK`: webhooks may be `http://` URLs on the loopback interface
+    /// (local development only; never private or link-local addresses).
+    pub webhook_allow_loopback: bool,
+    /// `WEBHOOK_RETRY_BASE_SECONDS`: the wait after a webhook delivery's first failure,
+    /// doubled after each further one (at most an hour).
+    pub webhook_retry_base_seconds: u64,
+    /// `WEBHOOK_RETRY_HOURS`: how long a delivery is retried before its webhook is disabled.
+    pub webhook_retry_millis: i64,
 }
 
 /// The longest lifetime a SigV4 presigned URL may have (7 days).
@@ -131,6 +142,10 @@ impl Config {
             access_log_max_entries: number(&var, "ACCESS_LOG_MAX_ENTRIES", ACCESS_LOG_MAX_ENTRIES, 1..=100_000)?,
             admin_emails: AdminEmails::parse(var("ADMIN_EMAILS").as_deref())?,
             signup: SignupPolicy::parse(var("SIGNUP").as_deref())?,
+            redeliver_events_once: flag(&var, "TEST_REDELIVER_EVENTS")?,
+            webhook_allow_loopback: flag(&var, "WEBHOOK_ALLOW_LOOPBACK")?,
+            webhook_retry_base_seconds: number(&var, "WEBHOOK_RETRY_BASE_SECONDS", 30, 0..=3600)?,
+            webhook_retry_millis: hours(&var, "WEBHOOK_RETRY_HOURS", 24.0)?,
         })
     }
 }
@@ -139,6 +154,15 @@ fn required(var: &impl Fn(&str) -> Option<String>, name: &str) -> Result<String,
     match var(name) {
         Some(value) if !value.trim().is_empty() => Ok(value.trim().to_owned()),
         _ => Err(format!("{name} is not set")),
+    }
+}
+
+/// An on/off setting: `1`/`true` or `0`/`false` (absent: off).
+fn flag(var: &impl Fn(&str) -> Option<String>, name: &str) -> Result<bool, String> {
+    match var(name).as_deref().map(str::trim) {
+        None | Some("" | "0" | "false") => Ok(false),
+        Some("1" | "true") => Ok(true),
+        Some(other) => Err(format!("{name} {other:?} is not one of 1, true, 0, false")),
     }
 }
 
@@ -216,6 +240,9 @@ mod tests {
         assert_eq!(config.max_share_ttl_seconds, 604_800);
         assert_eq!(config.default_share_ttl_seconds, None);
         assert_eq!(config.access_log_max_entries, 1000);
+        assert!(!config.redeliver_events_once);
+        assert!(!config.webhook_allow_loopback);
+        assert_eq!((config.webhook_retry_base_seconds, config.webhook_retry_millis), (30, 24 * 3_600_000));
     }
 
     #[test]
@@ -264,6 +291,10 @@ mod tests {
             ("SESSION_EXPIRE_HOURS", "0"),
             ("ACCESS_LOG_MAX_ENTRIES", "0"),
             ("ACCESS_LOG_MAX_ENTRIES", "100001"),
+            ("TEST_REDELIVER_EVENTS", "yes"),
+            ("WEBHOOK_ALLOW_LOOPBACK", "on"),
+            ("WEBHOOK_RETRY_BASE_SECONDS", "3601"),
+            ("WEBHOOK_RETRY_HOURS", "0"),
         ] {
             let err = Config::from_lookup(lookup(&[(name, value)])).unwrap_err();
             assert!(err.contains(name), "{err}");

@@ -10,11 +10,16 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
     /// A field of the request is missing or invalid (422).
-    Validation { field: String, message: String },
+    Validation {
+        field: String,
+        message: String,
+    },
     /// The body is not well-formed JSON or has the wrong shape (400).
     MalformedJson(String),
     /// The body is larger than the server accepts (413).
-    PayloadTooLarge { limit: u64 },
+    PayloadTooLarge {
+        limit: u64,
+    },
     /// An upload without a `Content-Length` (411).
     LengthRequired,
     /// The request's content type is not one this route takes (415).
@@ -33,6 +38,7 @@ pub enum ApiError {
     EmailTaken,
     /// No such personal access token among the caller's (404).
     TokenNotFound,
+    WebhookNotFound,
     /// No such file among the caller's files (404).
     FileNotFound,
     /// No such share, or it was revoked (404).
@@ -42,7 +48,9 @@ pub enum ApiError {
     /// The user's storage quota has no room for this (413).
     QuotaExceeded,
     /// Too many failed password attempts; try again after this many seconds (429).
-    RateLimited { retry_after: u64 },
+    RateLimited {
+        retry_after: u64,
+    },
     /// The share has a password and none was given (401).
     SharePasswordRequired,
     /// The share's password is not this one (401).
@@ -50,11 +58,16 @@ pub enum ApiError {
     /// No such pending upload among the caller's (404).
     UploadNotFound,
     /// The bucket holds a different number of bytes than the upload declared (422).
-    SizeMismatch { declared: u64, stored: u64 },
+    SizeMismatch {
+        declared: u64,
+        stored: u64,
+    },
     /// The upload cannot complete yet: parts or the object are missing (409).
     UploadIncomplete(String),
     /// Another request holds the upload (it is completing it) for this many seconds (409).
-    UploadBusy { retry_after: u64 },
+    UploadBusy {
+        retry_after: u64,
+    },
     /// The upload was completed already; its file is what is left of it (409).
     UploadCompleted,
     /// The upload's time ran out before it was completed; the sweeper removes it (410).
@@ -73,7 +86,9 @@ pub enum ApiError {
     /// No route has this path (404).
     RouteNotFound,
     /// The path exists but not with this method (405).
-    MethodNotAllowed { allow: &'static str },
+    MethodNotAllowed {
+        allow: &'static str,
+    },
     /// The bucket failed or could not be reached (502).
     Storage(String),
     /// The server's configuration is missing or malformed (500). The detail is logged, never sent.
@@ -144,6 +159,7 @@ impl ApiError {
             }
             ApiError::EmailTaken => (409, "email_taken", "An account with this email already exists.".to_owned(), None),
             ApiError::TokenNotFound => (404, "token_not_found", "No such access token.".to_owned(), None),
+            ApiError::WebhookNotFound => (404, "webhook_not_found", "No such webhook.".to_owned(), None),
             ApiError::FileNotFound => (404, "file_not_found", "No such file.".to_owned(), None),
             ApiError::ShareNotFound => {
                 (404, "share_not_found", "This share link does not exist or was revoked.".to_owned(), None)

@@ -42,6 +42,16 @@ pub fn required_str<'a>(body: &'a Object, field: &str) -> Result<&'a str, ApiErr
     optional_str(body, field)?.ok_or_else(|| ApiError::invalid(field, "is required"))
 }
 
+/// A required list of strings (`what` names its items in the error: "scope names").
+pub fn required_str_list<'a>(body: &'a Object, field: &str, what: &str) -> Result<Vec<&'a str>, ApiError> {
+    let not_a_list = || ApiError::invalid(field, format!("must be a list of {what}"));
+    match body.get(field) {
+        Some(Value::Array(items)) => items.iter().map(|item| item.as_str().ok_or_else(not_a_list)).collect(),
+        Some(_) => Err(not_a_list()),
+        None => Err(ApiError::invalid(field, "is required")),
+    }
+}
+
 /// A JSON number that is a whole number (`3` or `3.0`, as JSON Schema's `integer` has it).
 pub fn whole_number(value: &Value) -> Option<i64> {
     value.as_i64().or_else(|| {

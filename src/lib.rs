@@ -39,3 +39,12 @@ pub async fn fetch(req: worker::Request, env: worker::Env, _ctx: worker::Context
 pub async fn scheduled(_event: worker::ScheduledEvent, env: worker::Env, _ctx: worker::ScheduleContext) {
     routes::scheduled(env).await;
 }
+
+/// The events queue's consumer (see `[[queues.consumers]]` in wrangler.toml): writes a batch
+/// of events in one D1 batch. It never fails: a batch that could not be written is retried.
+#[cfg(target_arch = "wasm32")]
+#[worker::event(queue)]
+pub async fn queue(batch: worker::MessageBatch<String>, env: worker::Env, _ctx: worker::Context) -> worker::Result<()> {
+    routes::queue(batch, env).await;
+    Ok(())
+}

@@ -25,6 +25,9 @@ pub enum Route<'a> {
     CreateToken,
     ListTokens,
     RevokeToken(&'a str),
+    CreateWebhook,
+    ListWebhooks,
+    DeleteWebhook(&'a str),
     Folders,
     Upload,
     ListFiles,
@@ -86,6 +89,9 @@ impl Route<'_> {
             | Route::CreateToken
             | Route::ListTokens
             | Route::RevokeToken(_)
+            | Route::CreateWebhook
+            | Route::ListWebhooks
+            | Route::DeleteWebhook(_)
             | Route::Folders
             | Route::Upload
             | Route::ListFiles
@@ -108,6 +114,13 @@ impl Route<'_> {
 }
 
 impl Route<'_> {
+    /// The route's name without its parameters (a share token is a secret), for log lines:
+    /// `ResolveShare`, `GetFile`.
+    pub fn name(&self) -> String {
+        let debug = format!("{self:?}");
+        debug.split(['(', ' ']).next().unwrap_or_default().to_owned()
+    }
+
     /// The scope a personal access token needs for this signed-in route; `None` for the
     /// routes only a password session may call (tokens, sessions, the account) and for
     /// routes that are not signed in. The one place that decides what each scope allows.
@@ -141,6 +154,9 @@ impl Route<'_> {
             | Route::CreateToken
             | Route::ListTokens
             | Route::RevokeToken(_)
+            | Route::CreateWebhook
+            | Route::ListWebhooks
+            | Route::DeleteWebhook(_)
             | Route::ChangePassword
             | Route::DeleteMe
             | Route::AdminUsers
@@ -176,6 +192,11 @@ pub fn route<'a>(method: &str, path: &'a str) -> Result<Route<'a>, ApiError> {
         (["auth", "tokens"], _) => not_allowed("GET, POST"),
         (["auth", "tokens", id], "DELETE") if !id.is_empty() => Ok(Route::RevokeToken(id)),
         (["auth", "tokens", id], _) if !id.is_empty() => not_allowed("DELETE"),
+        (["webhooks"], "POST") => Ok(Route::CreateWebhook),
+        (["webhooks"], "GET") => Ok(Route::ListWebhooks),
+        (["webhooks"], _) => not_allowed("GET, POST"),
+        (["webhooks", id], "DELETE") if !id.is_empty() => Ok(Route::DeleteWebhook(id)),
+        (["webhooks", id], _) if !id.is_empty() => not_allowed("DELETE"),
         (["auth", "me"], "GET") => Ok(Route::Me),
         (["auth", "me"], "DELETE") => Ok(Route::DeleteMe),
         (["auth", "me"], _) => not_allowed("GET, DELETE"),
@@ -243,6 +264,9 @@ mod tests {
         assert_eq!(route("POST", "/auth/tokens"), Ok(Route::CreateToken));
         assert_eq!(route("GET", "/auth/tokens"), Ok(Route::ListTokens));
         assert_eq!(route("DELETE", &format!("/auth/tokens/{id}")), Ok(Route::RevokeToken(id)));
+        assert_eq!(route("POST", "/webhooks"), Ok(Route::CreateWebhook));
+        assert_eq!(route("GET", "/webhooks"), Ok(Route::ListWebhooks));
+        assert_eq!(route("DELETE", &format!("/webhooks/{id}")), Ok(Route::DeleteWebhook(id)));
         assert_eq!(route("GET", "/folders"), Ok(Route::Folders));
         assert_eq!(route("POST", "/files/upload"), Ok(Route::Upload));
         assert_eq!(route("GET", "/files"), Ok(Route::ListFiles));
@@ -287,6 +311,13 @@ mod tests {
     }
 
     #[test]
+    fn route_names_for_logs_carry_no_parameters() {
+        assert_eq!(Route::ResolveShare("secret-token").name(), "ResolveShare");
+        assert_eq!(Route::UpdateShare { file: "f", share: "s" }.name(), "UpdateShare");
+        assert_eq!(Route::Health.name(), "Health");
+    }
+
+    #[test]
     fn the_openapi_document_describes_exactly_the_routes_that_exist() {
         let doc: serde_json::Value = serde_json::from_str(include_str!("../openapi.json")).unwrap();
         let paths = doc["paths"].as_object().unwrap();
@@ -305,7 +336,7 @@ mod tests {
                 documented += usize::from(routed);
             }
         }
-        assert_eq!(documented, 39, "every operation of the Route enum is documented");
+        assert_eq!(documented, 42, "every operation of the Route enum is documented");
     }
 
     #[test]
@@ -352,12 +383,15 @@ mod tests {
     #[test]
     fn every_signed_in_route_names_its_scope_and_nothing_else_has_one() {
         use Scope::{FilesRead, FilesWrite, SharesWrite};
-        let expected: [(&str, &str, Option<Scope>); 27] = [
+        let expected: [(&str, &str, Option<Scope>); 30] = [
             ("GET", "/auth/me", None),
             ("DELETE", "/auth/sessions", None),
             ("POST", "/auth/tokens", None),
             ("GET", "/auth/tokens", None),
             ("DELETE", "/auth/tokens/{id}", None),
+            ("POST", "/webhooks", None),
+            ("GET", "/webhooks", None),
+            ("DELETE", "/webhooks/{id}", None),
             ("POST", "/auth/password", None),
             ("DELETE", "/auth/me", None),
             ("GET", "/folders", Some(FilesRead)),

@@ -82,8 +82,56 @@ pub fn clearing_cookie() -> String {
     format!("{COOKIE_NAME}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Strict")
 }
 
+/// The D1 session bookmark a response carries and a client sends back, so that its reads
+/// see its own writes even when they go to a read replica.
+pub const BOOKMARK_HEADER: &str = "x-edgedrop-bookmark";
+/// The web app's copy of the bookmark (it needs no script to carry it).
+pub const BOOKMARK_COOKIE: &str = "__Host-edgedrop-bookmark";
+
+/// The bookmark a request brings: its header, else (for the web app) its cookie; one that
+/// does not look like a D1 bookmark is ignored.
+pub fn requested_bookmark<'a>(header: Option<&'a str>, cookie: Option<&'a str>) -> Option<&'a str> {
+    let well_formed =
+        |b: &&str| !b.is_empty() && b.len() <= 128 && b.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
+    header
+        .map(str::trim)
+        .filter(well_formed)
+        .or_else(|| cookie.and_then(|c| cookie_value(c, BOOKMARK_COOKIE)).filter(well_formed))
+}
+
+/// Where a request's D1 session starts: after the client's bookmark when it brings one;
+/// otherwise reads (`GET`, `HEAD`) may start on any replica and everything else on the primary.
+pub fn session_constraint(method: &str, bookmark: Option<&str>) -> String {
+    match bookmark {
+        Some(bookmark) => bookmark.to_owned(),
+        None if is_safe_method(method) => "first-unconstrained".to_owned(),
+        None => "first-primary".to_owned(),
+    }
+}
+
+/// The web app's bookmark cookie.
+pub fn bookmark_cookie(bookmark: &str) -> String {
+    format!("{BOOKMARK_COOKIE}={bookmark}; Path=/; Secure; HttpOnly; SameSite=Strict")
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_bookmark_comes_from_the_header_or_the_cookie_and_picks_where_the_session_starts() {
+        use super::{requested_bookmark, session_constraint};
+        let cookie = "theme=dark; __Host-edgedrop-bookmark=0000000e-00000002-00004f6e-cookie";
+        assert_eq!(
+            requested_bookmark(Some("0000000e-00000002-header"), Some(cookie)),
+            Some("0000000e-00000002-header")
+        );
+        assert_eq!(requested_bookmark(None, Some(cookie)), Some("0000000e-00000002-00004f6e-cookie"));
+        assert_eq!(requested_bookmark(Some("first-primary; drop"), None), None, "not a bookmark");
+        assert_eq!(requested_bookmark(Some(&"a".repeat(129)), None), None);
+        assert_eq!(session_constraint("GET", None), "first-unconstrained");
+        assert_eq!(session_constraint("POST", None), "first-primary");
+        assert_eq!(session_constraint("POST", Some("abc-1")), "abc-1");
+    }
+
     use super::*;
 
     #[test]

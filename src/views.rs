@@ -6,6 +6,7 @@ use crate::db::invites::InviteRow;
 use crate::db::sessions::TokenRow;
 use crate::db::shares::{AccessRow, ShareRow};
 use crate::db::users::UserRow;
+use crate::db::webhooks::WebhookRow;
 use crate::domain::tokens::NEVER;
 use crate::domain::uploads::StoredPart;
 use crate::model::{rfc3339, Scope, Scopes};
@@ -344,6 +345,40 @@ impl From<ShareRow> for ShareView {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ShareList {
     pub items: Vec<ShareView>,
+}
+
+/// A webhook. `secret` (the signing key) is only in the answer that created it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WebhookView {
+    pub id: String,
+    pub url: String,
+    pub events: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    pub created_at: String,
+    /// Set when deliveries kept failing for `WEBHOOK_RETRY_HOURS`: no more are sent.
+    pub disabled_at: Option<String>,
+    pub disabled_reason: Option<String>,
+}
+
+impl From<WebhookRow> for WebhookView {
+    fn from(row: WebhookRow) -> Self {
+        WebhookView {
+            id: row.id,
+            url: row.url,
+            events: row.events.split_whitespace().map(str::to_owned).collect(),
+            secret: None,
+            created_at: rfc3339(row.created_at),
+            disabled_at: row.disabled_at.map(rfc3339),
+            disabled_reason: row.disabled_reason,
+        }
+    }
+}
+
+/// An account's webhooks, oldest first.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct WebhookList {
+    pub items: Vec<WebhookView>,
 }
 
 /// What a share link resolves to.

@@ -11,6 +11,8 @@
 //! | [`ledger`] | `orphan_objects`: objects no file row owns, for the sweeper |
 //! | [`limits`] | `rate_limits`: brute-force counters |
 //! | [`invites`] | `invites`: single-use sign-up invites |
+//! | [`webhooks`] | `webhooks`: accounts' subscriptions to their events |
+//! | [`visits`] | `visit_receipts`: the events consumer's batches of share visits (log entries, counts) |
 //!
 //! The schema lives in `migrations/`. Statements that belong together go out as one D1
 //! batch, which D1 runs as a single transaction in a single round trip. Every statement on
@@ -45,6 +47,8 @@ pub mod sessions;
 pub mod shares;
 pub mod uploads;
 pub mod users;
+pub mod visits;
+pub mod webhooks;
 
 /// A value bound to a statement parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,30 +133,41 @@ fn qualified(columns: &str, table: &str) -> String {
 #[cfg(target_arch = "wasm32")]
 pub use self::runner::{Db, Rows};
 
+/// What one request asked of D1: round trips (statements and batches), and the rows D1
+/// reports it read and wrote (index entries included, as D1 bills them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct D1Usage {
+    pub round_trips: u32,
+    pub rows_read: u64,
+    pub rows_written: u64,
+}
+
 /// The D1 calls: preparing, binding, batching, and reading rows back (wasm32 only).
 #[cfg(target_arch = "wasm32")]
 mod runner {
     use super::sessions::{self, ActiveSession};
-    use super::{SqlArg, Statement};
+    use super::{D1Usage, SqlArg, Statement};
     use crate::error::ApiError;
     use crate::model::Id;
     use js_sys::{Array, Function, Promise, Reflect, JSON};
     use serde::Deserialize;
     use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
-    use worker::{D1Database, D1PreparedStatement};
+    use worker::D1Database;
 
     /// The D1 database, with one method per question the service asks it (in the area
     /// files of this module), and, for a signed-in request, the session it acts in.
     pub struct Db {
         d1: D1Database,
+        /// What statements are prepared on and batched through: the database, or the
+        /// request's D1 session (Sessions API: reads may go to a nearby replica, and every
+        /// read sees the writes before it and those of the bookmark it started from).
+        target: JsValue,
+        /// What this request asked of D1, for its log line.
+        usage: std::rc::Rc<std::cell::Cell<D1Usage>>,
         session: Option<ActiveSession>,
         /// Whether this request's batches already noted that its access token was used.
         touched: std::cell::Cell<bool>,
-    }
-
-    fn d1_error(e: worker::Error) -> ApiError {
-        ApiError::Internal(format!("D1: {e}"))
     }
 
     fn js_error(e: JsValue) -> ApiError {
@@ -223,7 +238,50 @@ mod runner {
     impl Db {
         /// The database, acting in no session yet.
         pub fn new(d1: D1Database) -> Self {
-            Db { d1, session: None, touched: std::cell::Cell::new(false) }
+            let target: JsValue = d1.as_ref().clone();
+            Db { d1, target, usage: Default::default(), session: None, touched: std::cell::Cell::new(false) }
+        }
+
+        /// What this database was asked so far.
+        pub fn usage(&self) -> D1Usage {
+            self.usage.get()
+        }
+
+        /// From now on, this database's use is counted in `counter`.
+        pub fn count_usage_in(&mut self, counter: std::rc::Rc<std::cell::Cell<D1Usage>>) {
+            self.usage = counter;
+        }
+
+        /// Counts one round trip and the rows its `results` say D1 read and wrote.
+        fn count(&self, results: &[&JsValue]) {
+            let mut usage = self.usage.get();
+            usage.round_trips = usage.round_trips.saturating_add(1);
+            for result in results {
+                let meta = Reflect::get(result, &JsValue::from_str("meta")).unwrap_or(JsValue::UNDEFINED);
+                let field = |name: &str| {
+                    Reflect::get(&meta, &JsValue::from_str(name)).ok().and_then(|v| v.as_f64()).unwrap_or(0.0) as u64
+                };
+                usage.rows_read = usage.rows_read.saturating_add(field("rows_read"));
+                usage.rows_written = usage.rows_written.saturating_add(field("rows_written"));
+            }
+            self.usage.set(usage);
+        }
+
+        /// From now on, statements run in a D1 session starting at `constraint`: a
+        /// bookmark, `first-unconstrained` (any replica) or `first-primary`. A constraint D1
+        /// refuses (a stale or forged bookmark) leaves the database as it was, and is logged.
+        pub fn start_session(&mut self, constraint: &str) {
+            match self.d1.with_session(Some(constraint)) {
+                Ok(session) => self.target = JsValue::from(session),
+                Err(e) => worker::console_error!("D1 session not started at {constraint:?}: {e}"),
+            }
+        }
+
+        /// The bookmark of the request's D1 session after its last statement, if it has one.
+        pub fn bookmark(&self) -> Option<String> {
+            let get =
+                Reflect::get(&self.target, &JsValue::from_str("getBookmark")).ok()?.dyn_into::<Function>().ok()?;
+            get.call0(&self.target).ok()?.as_string()
         }
 
         /// From now on, every signed-in batch checks first that session `id` is alive at
@@ -251,24 +309,34 @@ mod runner {
             self.session.as_ref().ok_or_else(|| ApiError::Internal("a signed-in statement without a session".into()))
         }
 
-        fn prepare(&self, statement: Statement) -> Result<D1PreparedStatement, ApiError> {
-            let args: Vec<JsValue> = statement.args.iter().map(to_js).collect();
-            self.d1.prepare(statement.sql).bind(&args).map_err(d1_error)
+        fn prepare(&self, statement: Statement) -> Result<JsValue, ApiError> {
+            let args: Array = statement.args.iter().map(to_js).collect();
+            let prepare: Function = Reflect::get(&self.target, &JsValue::from_str("prepare"))
+                .map_err(js_error)?
+                .dyn_into()
+                .map_err(js_error)?;
+            let prepared = prepare.call1(&self.target, &JsValue::from_str(&statement.sql)).map_err(js_error)?;
+            let bind: Function =
+                Reflect::get(&prepared, &JsValue::from_str("bind")).map_err(js_error)?.dyn_into().map_err(js_error)?;
+            bind.apply(&prepared, &args).map_err(js_error)
         }
 
         /// Runs one statement.
         pub(super) async fn run(&self, statement: Statement) -> Result<Rows, ApiError> {
             let prepared = self.prepare(statement)?;
-            Rows::of(&call(prepared.inner(), "all", &Array::new()).await?)
+            let result = call(&prepared, "all", &Array::new()).await?;
+            self.count(&[&result]);
+            Rows::of(&result)
         }
 
         /// Runs `statements` as one transaction, in one round trip.
         pub(super) async fn batch(&self, statements: Vec<Statement>) -> Result<Vec<Rows>, ApiError> {
             let prepared = statements.into_iter().map(|s| self.prepare(s)).collect::<Result<Vec<_>, _>>()?;
-            let list: Array = prepared.iter().map(|p| JsValue::from(p.inner().clone())).collect();
-            let results: Array =
-                call(self.d1.as_ref(), "batch", &Array::of1(&list)).await?.dyn_into().map_err(js_error)?;
-            results.iter().map(|result| Rows::of(&result)).collect()
+            let list: Array = prepared.into_iter().collect();
+            let results: Array = call(&self.target, "batch", &Array::of1(&list)).await?.dyn_into().map_err(js_error)?;
+            let results: Vec<JsValue> = results.iter().collect();
+            self.count(&results.iter().collect::<Vec<_>>());
+            results.iter().map(Rows::of).collect()
         }
 
         /// Runs `statements` in one transaction after checking that the request's session is

@@ -26,6 +26,7 @@ const SHARE_COLUMNS: &str =
 #[derive(Debug, Clone, Deserialize)]
 pub struct SharedFile {
     pub share_id: String,
+    pub file_id: String,
     pub name: String,
     pub size: i64,
     pub content_type: String,
@@ -180,7 +181,7 @@ pub(super) mod sql {
     /// The share with this token hash and the file it shares.
     pub fn shared_file(token_hash: &str) -> Statement {
         Statement::new(
-            "SELECT s.id AS share_id, f.name, f.size, f.content_type, f.object_key, s.expires_at, s.max_downloads, \
+            "SELECT s.id AS share_id, f.id AS file_id, f.name, f.size, f.content_type, f.object_key, s.expires_at, s.max_downloads, \
              s.download_count, s.password_hash, u.disabled AS owner_disabled \
              FROM shares s JOIN files f ON f.id = s.file_id JOIN users u ON u.id = f.owner_id WHERE s.token_hash = ?",
             args![token_hash],

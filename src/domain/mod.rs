@@ -5,11 +5,13 @@
 //! natively; the service layer calls these and does the I/O around them.
 
 pub mod accounts;
+pub mod events;
 pub mod files;
 pub mod limits;
 pub mod shares;
 pub mod tokens;
 pub mod uploads;
+pub mod webhooks;
 
 /// Bytes in a mebibyte and a gibibyte: the one definition of each.
 pub const MIB: u64 = 1024 * 1024;

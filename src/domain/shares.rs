@@ -1,6 +1,7 @@
 //! Share links: what a token looks like and what is stored of it, when a link is live,
 //! why a visit is refused, and when a link expires.
 
+use crate::domain::events::VisitOutcome;
 use crate::error::ApiError;
 use crate::model::hex;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -72,6 +73,34 @@ impl ShareState {
             PasswordAttempt::Refused { retry_after }
         } else {
             PasswordAttempt::Judge
+        }
+    }
+
+    /// What a visit that gives no password gets, when it may be recorded later, off the
+    /// request path (through the events queue): only on a link without a download limit,
+    /// where nothing the visit gets depends on the count. `None`: a limited link, whose
+    /// count must be claimed before the visit is answered.
+    pub fn deferred_visit(&self, now: i64) -> Option<VisitOutcome> {
+        if self.max_downloads.is_some() {
+            None
+        } else if !self.is_live(now) {
+            Some(VisitOutcome::Expired)
+        } else if self.protected {
+            Some(VisitOutcome::PasswordRequired)
+        } else {
+            Some(VisitOutcome::Ok)
+        }
+    }
+
+    /// The outcome a refused visit is logged with (as the SQL that logs it decides, in
+    /// the same order): gone, used up, or locked.
+    pub fn refused_outcome(&self, now: i64) -> &'static str {
+        if self.owner_disabled || self.expires_at.is_some_and(|at| at <= now) {
+            "expired"
+        } else if self.max_downloads.is_some_and(|max| self.download_count >= max) {
+            "limit_reached"
+        } else {
+            "password_required"
         }
     }
 
@@ -160,6 +189,21 @@ mod tests {
 
     fn state(expires_at: Option<i64>, max_downloads: Option<i64>, download_count: i64, protected: bool) -> ShareState {
         ShareState { expires_at, max_downloads, download_count, protected, owner_disabled: false }
+    }
+
+    #[test]
+    fn only_visits_to_unlimited_links_are_deferred_with_what_they_get() {
+        assert_eq!(state(None, None, 7, false).deferred_visit(10), Some(VisitOutcome::Ok));
+        assert_eq!(state(Some(10), None, 0, false).deferred_visit(10), Some(VisitOutcome::Expired));
+        assert_eq!(state(Some(11), None, 0, true).deferred_visit(10), Some(VisitOutcome::PasswordRequired));
+        assert_eq!(state(Some(5), None, 0, true).deferred_visit(10), Some(VisitOutcome::Expired), "gone before locked");
+        let disabled = ShareState { owner_disabled: true, ..state(None, None, 0, false) };
+        assert_eq!(disabled.deferred_visit(10), Some(VisitOutcome::Expired));
+        assert_eq!(state(None, Some(100), 0, false).deferred_visit(10), None, "a limited link counts at once");
+        assert_eq!(state(None, Some(1), 1, false).deferred_visit(10), None);
+        assert_eq!(state(None, Some(1), 1, true).refused_outcome(10), "limit_reached");
+        assert_eq!(state(Some(10), Some(1), 1, true).refused_outcome(10), "expired");
+        assert_eq!(state(None, Some(2), 1, true).refused_outcome(10), "password_required");
     }
 
     #[test]

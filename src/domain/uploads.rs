@@ -12,6 +12,8 @@ use serde::Serialize;
 pub const PART_SIZE: u64 = 8 * MIB;
 /// The smallest part S3 and B2 accept (all but the last part of an upload).
 pub const MIN_PART_SIZE: u64 = 5 * MIB;
+/// The largest part a client may ask for: well inside S3's (5 GiB) and B2's (5 GB) limits.
+pub const MAX_PART_SIZE: u64 = 1024 * MIB;
 /// The most parts one multipart upload may have.
 pub const MAX_PARTS: u64 = 10_000;
 /// The largest object S3 stores (5 TiB); B2 allows more, this is the common bound.
@@ -27,17 +29,25 @@ pub struct UploadPlan {
 }
 
 impl UploadPlan {
-    /// One PUT up to `threshold` bytes; above it, parts of at least [`PART_SIZE`], grown in
-    /// whole MiB until the upload fits in 10,000 parts.
-    pub fn for_size(size: u64, threshold: u64) -> Result<Self, ApiError> {
+    /// How a file of `size` bytes travels. Unasked, one PUT up to `threshold` bytes, and
+    /// above it parts of at least [`PART_SIZE`]. A client that asks for parts of
+    /// `requested` bytes (from [`MIN_PART_SIZE`] to [`MAX_PART_SIZE`], checked by the
+    /// route) gets them whenever the file is larger than one such part, whatever the
+    /// threshold, so it can resume a mid-size file too; a file that fits in one part is one
+    /// PUT. Either way parts grow in whole MiB until the upload fits in 10,000 parts.
+    pub fn for_size(size: u64, threshold: u64, requested: Option<u64>) -> Result<Self, ApiError> {
         if size > MAX_OBJECT_SIZE {
             return Err(ApiError::invalid("size", format!("must be at most {MAX_OBJECT_SIZE} bytes")));
         }
+        let (threshold, smallest) = match requested {
+            Some(part_size) => (part_size, part_size),
+            None => (threshold, PART_SIZE),
+        };
         if size <= threshold {
             return Ok(UploadPlan { multipart: false, part_size: size.max(1), part_count: 1 });
         }
         let fitting = size.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB;
-        let part_size = PART_SIZE.max(fitting).max(MIN_PART_SIZE);
+        let part_size = smallest.max(fitting).max(MIN_PART_SIZE);
         Ok(UploadPlan { multipart: true, part_size, part_count: part_count(size, part_size) })
     }
 
@@ -139,23 +149,35 @@ mod tests {
 
     #[test]
     fn direct_uploads_fit_in_ten_thousand_parts_of_at_least_five_mib() {
-        let small = UploadPlan::for_size(10 * MIB, 64 * MIB).unwrap();
+        let small = UploadPlan::for_size(10 * MIB, 64 * MIB, None).unwrap();
         assert_eq!(small, UploadPlan { multipart: false, part_size: 10 * MIB, part_count: 1 });
-        assert_eq!(UploadPlan::for_size(0, 64 * MIB).unwrap().part_count, 1);
-        let medium = UploadPlan::for_size(100 * MIB + 1, 64 * MIB).unwrap();
+        assert_eq!(UploadPlan::for_size(0, 64 * MIB, None).unwrap().part_count, 1);
+        let medium = UploadPlan::for_size(100 * MIB + 1, 64 * MIB, None).unwrap();
         assert_eq!((medium.multipart, medium.part_size, medium.part_count), (true, 8 * MIB, 13));
         for size in [65 * MIB, 78_125 * MIB + 1, 1024 * 1024 * MIB, MAX_OBJECT_SIZE] {
-            let plan = UploadPlan::for_size(size, 64 * MIB).unwrap();
+            let plan = UploadPlan::for_size(size, 64 * MIB, None).unwrap();
             assert!(u64::from(plan.part_count) <= MAX_PARTS, "{size}: {plan:?}");
             assert!(plan.part_size >= MIN_PART_SIZE && plan.part_size.is_multiple_of(MIB), "{size}: {plan:?}");
             assert!(u64::from(plan.part_count) * plan.part_size >= size, "{size}: {plan:?}");
             assert!(u64::from(plan.part_count - 1) * plan.part_size < size, "{size}: no empty last part");
         }
         assert_eq!(
-            UploadPlan::for_size(MAX_OBJECT_SIZE + 1, 64 * MIB).unwrap_err().problem().field.as_deref(),
+            UploadPlan::for_size(MAX_OBJECT_SIZE + 1, 64 * MIB, None).unwrap_err().problem().field.as_deref(),
             Some("size")
         );
         assert_eq!((UploadPlan::method(true), UploadPlan::method(false)), ("multipart", "put"));
+    }
+
+    #[test]
+    fn a_client_that_asks_for_parts_gets_them_above_one_part_whatever_the_threshold() {
+        let mid = UploadPlan::for_size(20 * MIB, 64 * MIB, Some(6 * MIB)).unwrap();
+        assert_eq!(mid, UploadPlan { multipart: true, part_size: 6 * MIB, part_count: 4 });
+        let one_part = UploadPlan::for_size(6 * MIB, 64 * MIB, Some(6 * MIB)).unwrap();
+        assert_eq!(one_part, UploadPlan { multipart: false, part_size: 6 * MIB, part_count: 1 });
+        let large = UploadPlan::for_size(256 * MIB, 64 * MIB, Some(32 * MIB)).unwrap();
+        assert_eq!((large.multipart, large.part_size, large.part_count), (true, 32 * MIB, 8));
+        let huge = UploadPlan::for_size(MAX_OBJECT_SIZE, 64 * MIB, Some(MIN_PART_SIZE)).unwrap();
+        assert!(u64::from(huge.part_count) <= MAX_PARTS && huge.part_size > MIN_PART_SIZE, "{huge:?}");
     }
 
     #[test]

@@ -4,8 +4,9 @@
 use super::request::{header, query_number, query_pairs, query_param, read_json};
 use super::respond::{internal, json, redirect};
 use crate::domain::files::{FileMeta, FormDefaults};
+use crate::domain::uploads::{MAX_PART_SIZE, MIN_PART_SIZE};
 use crate::error::ApiError;
-use crate::input::{optional_str, required_int, required_str};
+use crate::input::{optional_int, optional_str, required_int, required_str};
 use crate::listing::ListQuery;
 use crate::model::{ContentType, FileName, FolderPath, Id};
 use crate::service::App;
@@ -91,7 +92,7 @@ pub async fn download(req: &Request, app: &App, user: &Id, id: &Id) -> Result<Re
     }
 }
 
-/// `POST /files/uploads`: a direct upload of `{name, folder?, size, content_type?}`.
+/// `POST /files/uploads`: a direct upload of `{name, folder?, size, content_type?, part_size?}`.
 pub async fn create_upload(req: &mut Request, app: &App, user: &Id) -> Result<Response, ApiError> {
     let body = read_json(req, false).await?;
     let name = FileName::parse(required_str(&body, "name")?, "name")?;
@@ -99,7 +100,9 @@ pub async fn create_upload(req: &mut Request, app: &App, user: &Id) -> Result<Re
     let content_type = optional_str(&body, "content_type")?
         .map_or(Ok(ContentType::octet_stream()), |c| ContentType::parse(c, "content_type"))?;
     let size = required_int(&body, "size", 0..=i64::MAX)?;
-    let ticket = app.create_upload(user, FileMeta { name, folder, content_type }, size as u64).await?;
+    let part_size = optional_int(&body, "part_size", MIN_PART_SIZE as i64..=MAX_PART_SIZE as i64)?;
+    let meta = FileMeta { name, folder, content_type };
+    let ticket = app.create_upload(user, meta, size as u64, part_size.map(|p| p as u64)).await?;
     json(201, &ticket)
 }
 

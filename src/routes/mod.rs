@@ -3,23 +3,30 @@
 
 mod accounts;
 mod assets;
+mod events;
 mod files;
 mod request;
 mod respond;
 mod session;
 mod shares;
 mod tokens;
+mod webhooks;
 
 use crate::config::Config;
-use crate::db::Db;
+use crate::db::{D1Usage, Db};
 use crate::error::ApiError;
 use crate::input::{optional_str, required_str};
 use crate::model::{Email, Id, Password};
 use crate::router::{route, Access, Route};
 use crate::service::App;
-use crate::session::{check_csrf, Credential, CSRF_HEADER};
+use crate::session::{
+    bookmark_cookie, check_csrf, cookie_value, requested_bookmark, session_constraint, Credential, BOOKMARK_HEADER,
+    COOKIE_NAME, CSRF_HEADER,
+};
+pub use events::queue;
 use request::{caller, header, read_json, read_login};
 use respond::{html, internal, json};
+use std::cell::Cell;
 use std::cell::RefCell;
 use std::rc::Rc;
 use worker::{console_error, console_log, Env, Request, Response};
@@ -32,23 +39,38 @@ const DOCS_CSP: &str =
 /// Answers one request; never fails, never panics on input. API routes come first; any
 /// other `GET` is a page or file of the web app.
 pub async fn handle(req: Request, env: Env) -> Response {
+    let started = js_sys::Date::now();
     // The raw method: workers-rs maps methods it does not know (QUERY, …) to GET.
     let method = req.inner().method();
     let path = req.path();
-    let answer = match route(&method, &path) {
-        Ok(route) => dispatch(route, &method, req, &env).await,
+    let usage = Rc::new(Cell::new(D1Usage::default()));
+    let (name, answer) = match route(&method, &path) {
+        Ok(route) => (route.name(), dispatch(route, &method, req, &env, &usage).await),
         Err(ApiError::RouteNotFound) if matches!(method.as_str(), "GET" | "HEAD") => match config(&env) {
-            Ok(config) => assets::serve(req, &env, &config, &path).await,
-            Err(error) => Err(error),
+            Ok(config) => ("Asset".to_owned(), assets::serve(req, &env, &config, &path).await),
+            Err(error) => ("Asset".to_owned(), Err(error)),
         },
-        Err(error) => Err(error),
+        Err(error) => ("Unrouted".to_owned(), Err(error)),
     };
-    answer.unwrap_or_else(|error| {
+    let code = answer.as_ref().err().map(|error| error.problem().code);
+    let response = answer.unwrap_or_else(|error| {
         if let Some(line) = error.log_line() {
             console_error!("{line}");
         }
         respond::problem(&error)
-    })
+    });
+    // One structured line per request: what was asked (the route's name, never its path,
+    // which may hold a share token), how it ended, how long it took and how many D1 round
+    // trips it made. Nothing of the request's headers or body.
+    console_log!(
+        "{}",
+        serde_json::json!({
+            "route": name, "method": method, "status": response.status_code(),
+            "ms": js_sys::Date::now() - started, "d1_round_trips": usage.get().round_trips,
+            "d1_rows_read": usage.get().rows_read, "d1_rows_written": usage.get().rows_written, "code": code,
+        })
+    );
+    response
 }
 
 thread_local! {
@@ -74,6 +96,7 @@ fn app(env: &Env) -> Result<App, ApiError> {
     Ok(App {
         config: config(env)?,
         db: Db::new(env.d1("DB").map_err(|e| ApiError::Config(format!("D1 binding DB: {e}")))?),
+        events: env.queue("EVENTS").ok(),
         now: js_sys::Date::now() as i64,
     })
 }
@@ -104,9 +127,25 @@ pub async fn scheduled(env: Env) {
 
 /// Runs `route`: the caller is authenticated first when the route needs a user, then one
 /// arm per route reads the request, calls one operation and answers.
-async fn dispatch(route: Route<'_>, method: &str, mut req: Request, env: &Env) -> Result<Response, ApiError> {
+async fn dispatch(
+    route: Route<'_>,
+    method: &str,
+    mut req: Request,
+    env: &Env,
+    usage: &Rc<Cell<D1Usage>>,
+) -> Result<Response, ApiError> {
     let access = route.access();
     let mut app = if access == Access::Document { None } else { Some(app(env)?) };
+    if let Some(app) = app.as_mut() {
+        app.db.count_usage_in(usage.clone());
+    }
+    let cookie = header(&req, "cookie");
+    let sent_bookmark = header(&req, BOOKMARK_HEADER);
+    let bookmark = requested_bookmark(sent_bookmark.as_deref(), cookie.as_deref());
+    let web_app = cookie.as_deref().is_some_and(|c| cookie_value(c, COOKIE_NAME).is_some());
+    if let Some(app) = app.as_mut() {
+        app.db.start_session(&session_constraint(method, bookmark));
+    }
     let user = match (access, app.as_mut()) {
         (Access::SignedIn, Some(app)) => Some(authenticate(&req, method, app, &route)?),
         // To anyone but an admin, the admin's routes do not exist.
@@ -115,9 +154,9 @@ async fn dispatch(route: Route<'_>, method: &str, mut req: Request, env: &Env) -
         }
         _ => None,
     };
-    let app = app.as_ref();
+    let the_app = app.as_ref();
     // Every route but a document has an app; every signed-in route has a user.
-    let app = || app.ok_or_else(|| ApiError::Internal("route without its app".into()));
+    let app = || the_app.ok_or_else(|| ApiError::Internal("route without its app".into()));
     let user = || user.as_ref().ok_or_else(|| ApiError::Internal("signed-in route without a user".into()));
     if access == Access::Admin {
         app()?.require_admin(user()?).await?;
@@ -126,7 +165,7 @@ async fn dispatch(route: Route<'_>, method: &str, mut req: Request, env: &Env) -
     let file_id = |raw: &str| Id::parse(raw).ok_or(ApiError::FileNotFound);
     let upload_id = |raw: &str| Id::parse(raw).ok_or(ApiError::UploadNotFound);
     let share_id = |raw: &str| Id::parse(raw).ok_or(ApiError::ShareNotFound);
-    match route {
+    let answer = match route {
         Route::Health => json(200, &serde_json::json!({ "status": "ok" })),
         Route::OpenApi => json(
             200,
@@ -170,6 +209,9 @@ async fn dispatch(route: Route<'_>, method: &str, mut req: Request, env: &Env) -
             app()?.revoke_token(user()?, &Id::parse(id).ok_or(ApiError::TokenNotFound)?).await?;
             respond::no_content()
         }
+        Route::CreateWebhook => webhooks::create(&mut req, app()?, user()?).await,
+        Route::ListWebhooks => json(200, &app()?.webhooks(user()?).await?),
+        Route::DeleteWebhook(id) => webhooks::delete(app()?, user()?, id).await,
         Route::Folders => files::folders(&req, app()?, user()?).await,
         Route::Upload => files::upload(&mut req, app()?, user()?).await,
         Route::ListFiles => files::list(&req, app()?, user()?).await,
@@ -200,7 +242,22 @@ async fn dispatch(route: Route<'_>, method: &str, mut req: Request, env: &Env) -
         Route::ShareAccesses { file, share } => {
             shares::accesses(&req, app()?, user()?, &file_id(file)?, &share_id(share)?).await
         }
+    };
+    answer.map(|response| with_bookmark(response, the_app.and_then(|app| app.db.bookmark()), web_app))
+}
+
+/// The response with the bookmark of the request's D1 session, for the client to send back
+/// (`X-Edgedrop-Bookmark`; the web app gets it as a cookie too), so its next reads see this
+/// request's writes wherever they are served.
+fn with_bookmark(mut response: Response, bookmark: Option<String>, web_app: bool) -> Response {
+    if let Some(bookmark) = bookmark {
+        let headers = response.headers_mut();
+        let _ = headers.set(BOOKMARK_HEADER, &bookmark);
+        if web_app {
+            let _ = headers.append("set-cookie", &bookmark_cookie(&bookmark));
+        }
     }
+    response
 }
 
 /// The caller's account, from a bearer token or the web app's session cookie (which must

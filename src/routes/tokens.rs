@@ -4,27 +4,16 @@
 use super::request::read_json;
 use super::respond::json;
 use crate::error::ApiError;
-use crate::input::{optional_int, required_str};
+use crate::input::{optional_int, required_str, required_str_list};
 use crate::model::{Id, Scopes, TokenName, MAX_TOKEN_LIFETIME_SECONDS};
 use crate::service::{App, TokenRequest};
-use serde_json::Value;
 use worker::{Request, Response};
 
 /// Reads `{name, scopes, expires_in?}` and creates the token: 201 with it.
 pub async fn create(req: &mut Request, app: &App, user: &Id) -> Result<Response, ApiError> {
     let body = read_json(req, false).await?;
     let name = TokenName::parse(required_str(&body, "name")?)?;
-    let scopes = match body.get("scopes") {
-        Some(Value::Array(items)) => {
-            let names = items
-                .iter()
-                .map(|item| item.as_str().ok_or_else(|| ApiError::invalid("scopes", "must be a list of scope names")))
-                .collect::<Result<Vec<_>, _>>()?;
-            Scopes::parse(names)?
-        }
-        Some(_) => return Err(ApiError::invalid("scopes", "must be a list of scope names")),
-        None => return Err(ApiError::invalid("scopes", "is required")),
-    };
+    let scopes = Scopes::parse(required_str_list(&body, "scopes", "scope names")?)?;
     let expires_in = optional_int(&body, "expires_in", 1..=MAX_TOKEN_LIFETIME_SECONDS)?;
     json(201, &app.create_token(user, TokenRequest { name, scopes, expires_in }).await?)
 }

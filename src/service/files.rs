@@ -5,12 +5,14 @@ use crate::db::files::{Commit, NewFile};
 use crate::db::ledger::OrphanRow;
 use crate::domain::files::{FileMeta, FormDefaults};
 use crate::domain::page_of;
+use crate::domain::webhooks::EventType;
 use crate::error::ApiError;
 use crate::form_upload::ObjectWriter;
 use crate::listing::{fold_case, ListQuery};
 use crate::model::{object_key, rfc3339, FileName, FolderPath, Id};
 use crate::storage::Bucket;
 use crate::views::{FilePage, FileView, FolderList, FolderView, UrlView};
+use serde_json::json;
 
 /// How long an upload streamed through the Worker may run before the sweeper may delete its
 /// object: far longer than any Worker request lives.
@@ -35,7 +37,11 @@ impl App {
         size: u64,
     ) -> Result<FileView, ApiError> {
         match self.db.commit_file(self.new_file(owner, file, key, meta, size), self.quota(), None).await? {
-            Commit::Born(row) => Ok(row.into()),
+            Commit::Born(row) => {
+                let file = FileView::from(row);
+                self.notify(Some(owner.as_str()), None, EventType::FileUploaded, json!({ "file": file })).await;
+                Ok(file)
+            }
             Commit::OverQuota => {
                 self.discard_streamed(key, None).await;
                 Err(ApiError::QuotaExceeded)
@@ -203,6 +209,7 @@ impl App {
         let claim = Self::new_claim()?;
         let key = self.db.delete_file(owner, id, &claim, self.lease_end()).await?;
         self.delete_claimed(&OrphanRow { object_key: key, multipart_id: None }, &claim).await;
+        self.notify(Some(owner.as_str()), None, EventType::FileDeleted, json!({ "file_id": id.as_str() })).await;
         Ok(())
     }
 

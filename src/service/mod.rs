@@ -4,15 +4,19 @@
 
 mod accounts;
 mod admin;
+mod events;
 mod files;
 mod shares;
 mod sweeper;
 mod tokens;
 mod uploads;
+mod webhooks;
 
+pub use events::ConsumeReport;
 pub use shares::Landing;
 pub use sweeper::SweepReport;
 pub use tokens::TokenRequest;
+pub use webhooks::Delivered;
 
 use crate::auth::TokenKeys;
 use crate::config::Config;
@@ -38,6 +42,9 @@ pub struct App {
     /// Parsed once per isolate and shared by its requests.
     pub config: Rc<Config>,
     pub db: Db,
+    /// The events queue (`EVENTS`), when the deployment binds one; without it, visits are
+    /// written at once.
+    pub events: Option<worker::Queue>,
     /// Unix milliseconds when the request arrived.
     pub now: i64,
 }

@@ -4,16 +4,19 @@
 use super::{App, Caller};
 use crate::auth;
 use crate::db::shares::{NewShare, SharedFile, Visit};
+use crate::domain::events::{Event, VisitEvent, VisitOutcome};
 use crate::domain::limits::{self, PER_CLIENT, SHARE_PASSWORD_PER_SHARE};
 use crate::domain::shares::{
     new_token, token_hash, well_formed_token, AccessLogPolicy, PasswordAttempt, Preview, ShareState, ShareTtlPolicy,
     ACCESS_LOG_REPEAT_WINDOW_MILLIS,
 };
+use crate::domain::webhooks::EventType;
 use crate::domain::{millis_after, page_of};
 use crate::error::ApiError;
 use crate::listing::{Cursor, CursorKey, KeyValue, Order, SortKey};
 use crate::model::{rfc3339, Id, Password, Patch};
 use crate::views::{AccessPage, AccessView, ShareList, ShareView, SharedView};
+use serde_json::json;
 
 /// What a browser's landing page may show of a share, without counting a download.
 pub enum Landing {
@@ -48,7 +51,7 @@ impl App {
         }
     }
 
-    fn access_log(&self) -> AccessLogPolicy {
+    pub(super) fn access_log(&self) -> AccessLogPolicy {
         AccessLogPolicy {
             max_entries: i64::try_from(self.config.access_log_max_entries).unwrap_or(i64::MAX),
             repeat_window_millis: ACCESS_LOG_REPEAT_WINDOW_MILLIS,
@@ -175,7 +178,7 @@ impl App {
     }
 
     /// Resolves a share token to a short-lived download URL, counting one download and
-    /// logging the visit. A protected share needs its `password`: each attempt is counted
+    /// logging the visit (at once, or through the events queue: see [`Self::record_visit`]). A protected share needs its `password`: each attempt is counted
     /// against the link and the caller before it is judged, and refused unjudged (429)
     /// past either limit, however many race.
     pub async fn resolve_share(
@@ -190,16 +193,13 @@ impl App {
         let hash = token_hash(token);
         let ip_hash = self.ip_pseudonym(caller);
         let visit = Visit { ip_hash: &ip_hash, user_agent: &caller.user_agent, now: self.now, log: self.access_log() };
-        let unlocked = match password {
-            None => Unlocked::default(),
-            Some(password) => self.check_share_password(&hash, password, &visit).await?,
+        let share = match password {
+            None => self.record_visit(&hash, &visit).await?,
+            Some(password) => {
+                let unlocked = self.check_share_password(&hash, password, &visit).await?;
+                self.count_visit(&hash, &visit, &unlocked).await?
+            }
         };
-        let forgive: Vec<&str> = unlocked.forgive.iter().map(String::as_str).collect();
-        let (counted, share) = self.db.visit_share(&hash, &visit, unlocked.password_hash.as_deref(), &forgive).await?;
-        let share = share.ok_or(ApiError::ShareNotFound)?;
-        if !counted {
-            return Err(share.state().refusal(self.now));
-        }
         let ttl = self.config.share_url_ttl_seconds;
         let url = self.bucket().presign_download(&share.object_key, &share.name, &share.content_type, ttl)?;
         Ok(SharedView {
@@ -209,6 +209,50 @@ impl App {
             size: share.size,
             content_type: share.content_type,
         })
+    }
+
+    /// Records a visit that gives no password and returns the share when the visit gets
+    /// the file: the one place such a visit is counted and logged. A link without a
+    /// download limit is only read: the visit goes to the events queue and the consumer
+    /// logs and counts it within seconds (written at once only when the queue fails). A
+    /// limited link counts it now, exactly ([`Self::count_visit`]).
+    async fn record_visit(&self, hash: &str, visit: &Visit<'_>) -> Result<SharedFile, ApiError> {
+        let share = self.db.shared_file(hash).await?.ok_or(ApiError::ShareNotFound)?;
+        let Some(outcome) = share.state().deferred_visit(self.now) else {
+            return self.count_visit(hash, visit, &Unlocked::default()).await;
+        };
+        let event = Event::Visit(VisitEvent {
+            id: Id::generate()?.as_str().to_owned(),
+            share_id: share.share_id.clone(),
+            at: self.now,
+            ip_hash: visit.ip_hash.to_owned(),
+            user_agent: visit.user_agent.to_owned(),
+            outcome,
+        });
+        if let Err(e) = self.send_event(&event).await {
+            worker::console_error!("visit written at once: {}", e.log_line().unwrap_or_else(|| e.to_string()));
+            return self.count_visit(hash, visit, &Unlocked::default()).await;
+        }
+        match outcome {
+            VisitOutcome::Ok => Ok(share),
+            VisitOutcome::Expired | VisitOutcome::PasswordRequired => Err(share.state().refusal(self.now)),
+        }
+    }
+
+    /// A visit logged and, if the share is live and `unlocked` brings its password,
+    /// counted, in one transaction, the attempts of `unlocked` taken back: the share when
+    /// it counted, its refusal otherwise. The owner's webhooks hear of it (`share.accessed`).
+    async fn count_visit(&self, hash: &str, visit: &Visit<'_>, unlocked: &Unlocked) -> Result<SharedFile, ApiError> {
+        let forgive: Vec<&str> = unlocked.forgive.iter().map(String::as_str).collect();
+        let (counted, share) = self.db.visit_share(hash, visit, unlocked.password_hash.as_deref(), &forgive).await?;
+        let share = share.ok_or(ApiError::ShareNotFound)?;
+        let outcome = if counted { "ok" } else { share.state().refused_outcome(self.now) };
+        let data = json!({ "file_id": share.file_id, "share_id": share.share_id, "outcome": outcome });
+        self.notify(None, Some(&share.share_id), EventType::ShareAccessed, data).await;
+        if !counted {
+            return Err(share.state().refusal(self.now));
+        }
+        Ok(share)
     }
 
     /// Counts an attempt of `password` against the share and the caller, then judges it if

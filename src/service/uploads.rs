@@ -16,9 +16,11 @@ use crate::domain::millis_after;
 use crate::domain::uploads::{
     check_arrived, join_etags, part_count, part_length, parts_in_range, url_ttl_seconds, StoredPart, UploadPlan,
 };
+use crate::domain::webhooks::EventType;
 use crate::error::ApiError;
 use crate::model::{object_key, rfc3339, ContentType, FileName, FolderPath, Id};
 use crate::views::{FileView, PartUrl, PartUrls, UploadStatus, UploadTicket};
+use serde_json::json;
 
 /// How many part URLs one answer carries at most; `GET …/parts` hands out the rest.
 const MAX_URLS_PER_ANSWER: u32 = 100;
@@ -57,10 +59,17 @@ impl App {
         }
     }
 
-    /// Starts a direct upload of `size` bytes: reserves them in the quota, starts the
-    /// multipart upload when the file is large, and hands out the presigned URLs.
-    pub async fn create_upload(&self, owner: &Id, meta: FileMeta, size: u64) -> Result<UploadTicket, ApiError> {
-        let plan = UploadPlan::for_size(size, self.config.multipart_threshold_bytes)?;
+    /// Starts a direct upload of `size` bytes (in parts of `part_size` when the client asks
+    /// for them): reserves them in the quota, starts the multipart upload when the file is
+    /// large, and hands out the presigned URLs.
+    pub async fn create_upload(
+        &self,
+        owner: &Id,
+        meta: FileMeta,
+        size: u64,
+        part_size: Option<u64>,
+    ) -> Result<UploadTicket, ApiError> {
+        let plan = UploadPlan::for_size(size, self.config.multipart_threshold_bytes, part_size)?;
         let (upload_id, file) = (Id::generate()?, Id::generate()?);
         let key = object_key(owner, &file);
         let expires_at = self.now.saturating_add(self.config.pending_upload_ttl_millis);
@@ -218,7 +227,10 @@ impl App {
         };
         let upload_id = Id::from_trusted(upload.id.clone());
         match self.complete_claimed(owner, &upload, &claim, etags).await {
-            Ok(file) => Ok(file),
+            Ok(file) => {
+                self.notify(Some(owner.as_str()), None, EventType::FileUploaded, json!({ "file": file })).await;
+                Ok(file)
+            }
             Err(Refusal::GiveUp(e)) => {
                 self.give_up(&upload_id, &claim).await;
                 Err(e)

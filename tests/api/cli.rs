@@ -1,6 +1,8 @@
 //! The `edgedrop` command line (cli/) against the real stack: a directory tree goes up
 //! (one file large enough for a parallel multipart upload), is listed, comes back byte for
-//! byte and is shared; an upload killed half-way resumes and sends only the missing parts.
+//! byte and is shared; an upload killed half-way resumes and sends only the missing parts,
+//! a mid-size one (below the server's multipart threshold) too; tokens are made, listed and
+//! revoked from the command line, and their scopes hold.
 //!
 //! The binary is cargo's `target/debug/edgedrop`: `make test` builds it before the API
 //! tests, and these tests build it when it is not there.
@@ -176,6 +178,11 @@ async fn a_tree_goes_up_is_listed_comes_back_identical_and_is_shared() {
     write(&terminal.path("resumed.copy.part"), &big[..5 * MIB]);
     terminal.ok(&["download", id, "-o", "resumed.copy"]);
     assert!(std::fs::read(terminal.path("resumed.copy")).unwrap() == big);
+    // One longer than the file is not trusted: the download starts over.
+    write(&terminal.path("long.copy.part"), &vec![0u8; big.len() + 10]);
+    terminal.ok(&["download", id, "-o", "long.copy"]);
+    assert!(std::fs::read(terminal.path("long.copy")).unwrap() == big);
+    assert_eq!(terminal.ok(&["download", "/backup/tree/notes.txt", "-o", "-"]), "hello from the CLI");
 
     let url = terminal.ok(&["share", "/backup/tree/notes.txt", "--expires", "1d", "--max-downloads", "3"]);
     let url = url.trim();
@@ -244,4 +251,107 @@ async fn an_upload_killed_half_way_resumes_and_sends_only_the_missing_parts() {
     terminal.ok(&["download", "/media/video.bin", "-o", "video.copy"]);
     assert!(std::fs::read(terminal.path("video.copy")).unwrap() == bytes, "identical bytes");
     stack.audit();
+}
+
+#[tokio::test]
+async fn a_mid_size_file_below_the_servers_threshold_goes_in_parts_and_resumes_too() {
+    // The server's default threshold (64 MiB): the CLI asks for 8 MiB parts itself, so a
+    // file larger than one part is resumable whatever the threshold.
+    let stack = Stack::start(&[]);
+    let user = stack.user().await;
+    let terminal = Terminal::signed_in(&stack, &user).await;
+    let bytes = content(20 * MIB + 5, 13);
+    write(&terminal.path("mid.bin"), &bytes);
+    let local = terminal.path("mid.bin");
+    let args = ["upload", local.to_str().unwrap(), "--folder", "/mid", "--parallel", "1", "--json", "--verbose"];
+
+    let killed = terminal.run(&args, &[("EDGEDROP_TEST_ABORT_AFTER_PARTS", "1")]);
+    assert!(!killed.status.success(), "the first run dies");
+    let remembered = terminal.remembered();
+    assert_eq!(remembered.len(), 1, "the upload is remembered: {remembered:?}");
+    let upload_id = remembered[0]["upload_id"].as_str().unwrap();
+    let status = user.client.get(&format!("/files/uploads/{upload_id}")).await.json();
+    assert_eq!((status["method"].as_str(), status["part_count"].as_u64()), (Some("multipart"), Some(3)), "{status}");
+    let stored: Vec<u64> =
+        status["parts"].as_array().unwrap().iter().map(|p| p["part_number"].as_u64().unwrap()).collect();
+    assert_eq!(stored, [1], "{status}");
+
+    let resumed = terminal.run(&args, &[]);
+    assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
+    let stderr = String::from_utf8(resumed.stderr).unwrap();
+    assert!(
+        stderr.contains("mid.bin: status=") && stderr.contains(" parts=") && stderr.contains(" complete="),
+        "{stderr}"
+    );
+    let resumed: Value = serde_json::from_slice(&resumed.stdout).unwrap();
+    assert_eq!((resumed[0]["parts_total"].as_u64(), resumed[0]["parts_sent"].as_u64()), (Some(3), Some(2)));
+    assert!(terminal.remembered().is_empty());
+    terminal.ok(&["download", "/mid/mid.bin", "-o", "mid.copy"]);
+    assert!(std::fs::read(terminal.path("mid.copy")).unwrap() == bytes, "identical bytes");
+
+    // A file no larger than one part goes in one PUT.
+    write(&terminal.path("one-part.bin"), &content(7 * MIB, 17));
+    let one = terminal.json(&["upload", terminal.path("one-part.bin").to_str().unwrap(), "--json"]);
+    assert_eq!((one[0]["parts_total"].as_u64(), one[0]["file"]["size"].as_u64()), (Some(0), Some(7 * MIB as u64)));
+    stack.audit();
+}
+
+#[tokio::test]
+async fn tokens_are_made_listed_and_revoked_from_the_command_line_and_their_scopes_hold() {
+    let stack = Stack::start(&[]);
+    let user = stack.user().await;
+    let terminal = Terminal::signed_in(&stack, &user).await;
+    let password = format!("{}\n", user.password);
+    let with_password = |args: &[&str]| {
+        let output = terminal.run_with_stdin(args, &password, &[]);
+        assert!(output.status.success(), "edgedrop {args:?}:\n{}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice::<Value>(&output.stdout).unwrap_or(Value::Null)
+    };
+
+    let created = with_password(&[
+        "tokens",
+        "create",
+        "ci reader",
+        "--scope",
+        "files:read",
+        "--expires",
+        "1d",
+        "--json",
+        "--password-stdin",
+    ]);
+    let token = created["token"].as_str().unwrap().to_owned();
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("edp_"), "{created}");
+    assert_eq!(created["scopes"], serde_json::json!(["files:read"]));
+    assert!(created["expires_at"].is_string(), "{created}");
+
+    // It reads, and it may not write: exit code 3 and one line naming the problem.
+    let reader = [("EDGEDROP_TOKEN", token.as_str())];
+    let listed = terminal.run(&["ls", "--json"], &reader);
+    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+    write(&terminal.path("note.txt"), b"not allowed");
+    let refused = terminal.run(&["upload", terminal.path("note.txt").to_str().unwrap()], &reader);
+    assert_eq!(refused.status.code(), Some(3));
+    let stderr = String::from_utf8(refused.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("insufficient_scope"), "{stderr}");
+    assert!(user.client.get("/files").await.json()["items"].as_array().unwrap().is_empty());
+
+    // Listed without its secret, beside the CLI's own token from `login`.
+    let tokens = with_password(&["tokens", "list", "--json", "--password-stdin"]);
+    let tokens = tokens.as_array().unwrap();
+    assert_eq!(tokens.len(), 2, "{tokens:?}");
+    let listed = tokens.iter().find(|t| t["id"] == id.as_str()).unwrap();
+    assert_eq!(listed["name"], "ci reader");
+    assert!(listed.get("token").is_none(), "{listed}");
+
+    // Revoked, it stops working at once; a wrong password is one line and exit code 3.
+    with_password(&["tokens", "revoke", &id, "--password-stdin"]);
+    let after = terminal.run(&["ls"], &reader);
+    assert_eq!(after.status.code(), Some(3));
+    assert!(String::from_utf8(after.stderr).unwrap().contains("not_authenticated"));
+    let wrong = terminal.run_with_stdin(&["tokens", "list", "--password-stdin"], "not the password\n", &[]);
+    assert_eq!(wrong.status.code(), Some(3));
+    assert_eq!(String::from_utf8(wrong.stderr).unwrap().lines().count(), 1);
+    assert!(terminal.ok(&["ls"]).is_empty(), "the login's own token still works");
 }

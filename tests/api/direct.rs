@@ -122,6 +122,34 @@ async fn an_interrupted_upload_resumes_with_fresh_urls_where_it_stopped() {
 }
 
 #[tokio::test]
+async fn a_client_may_choose_its_part_size() {
+    let stack = stack();
+    let user = stack.user().await;
+    let bytes = data(20 * MIB + 3, 9);
+    let request = json!({ "name": "chosen.bin", "folder": "/big", "size": bytes.len(), "part_size": 16 * MIB });
+    let ticket = user.client.post_json("/files/uploads", &request).await.json();
+    assert_eq!((ticket["method"].as_str(), ticket["part_size"].as_u64()), (Some("multipart"), Some(16 * MIB as u64)));
+    assert_eq!(ticket["part_count"], 2);
+    let mut parts = Vec::new();
+    for number in 1..=2 {
+        let etag = put_part(&user.client, &url_of(&ticket, number), &bytes, 16 * MIB, number).await;
+        parts.push(json!({ "part_number": number, "etag": etag }));
+    }
+    let upload = ticket["upload_id"].as_str().unwrap();
+    let done = user.client.post_json(&format!("/files/uploads/{upload}/complete"), &json!({ "parts": parts })).await;
+    assert_eq!(done.status, 201, "{}", done.text());
+    let link = user.client.get(&format!("/files/{}/download", done.json()["id"].as_str().unwrap())).await.json();
+    assert!(user.client.fetch(link["url"].as_str().unwrap()).await.body == bytes);
+
+    // A file that fits in one part of the size asked for is one PUT, above the threshold too.
+    let request = json!({ "name": "one.bin", "size": 12 * MIB, "part_size": 16 * MIB });
+    let ticket = user.client.post_json("/files/uploads", &request).await.json();
+    assert_eq!((ticket["method"].as_str(), ticket["part_count"].as_u64()), (Some("put"), Some(1)));
+    let upload = ticket["upload_id"].as_str().unwrap();
+    assert_eq!(user.client.delete(&format!("/files/uploads/{upload}")).await.status, 204);
+}
+
+#[tokio::test]
 async fn a_small_direct_upload_is_one_put_bound_to_its_size() {
     let stack = stack();
     let user = stack.user().await;
@@ -205,6 +233,9 @@ async fn direct_upload_requests_are_validated() {
         (json!({ "name": "a/b", "size": 1 }), "name"),
         (json!({ "name": "a", "size": 1, "folder": "x" }), "folder"),
         (json!({ "name": "a", "size": 1, "content_type": "nonsense" }), "content_type"),
+        (json!({ "name": "a", "size": 1, "part_size": 5 * MIB - 1 }), "part_size"),
+        (json!({ "name": "a", "size": 1, "part_size": 1024 * MIB + 1 }), "part_size"),
+        (json!({ "name": "a", "size": 1, "part_size": "big" }), "part_size"),
     ] {
         let answer = user.client.post_json("/files/uploads", &body).await;
         assert_eq!(answer.problem(422, "validation_error")["field"], field, "{body}");

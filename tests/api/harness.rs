@@ -163,7 +163,10 @@ impl Stack {
             .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string(), "--inspector-port", "0"])
             .args(["--show-interactive-dev-session=false", "--log-level", "info", "--test-scheduled", "--persist-to"])
             .arg(dir.join("d1"))
-            .env("CI", "true");
+            .env("CI", "true")
+            // The bundle is built before the tests (wrangler.toml's [build] would build it
+            // again in every stack started at once).
+            .env("EDGEDROP_PREBUILT", "1");
         for (name, value) in settings {
             if let Some(value) = value {
                 command.arg("--var").arg(format!("{name}:{value}"));
@@ -413,6 +416,24 @@ pub fn fresh_ip() -> String {
     static NEXT: AtomicU32 = AtomicU32::new(1);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     format!("10.{}.{}.{}", (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff)
+}
+
+/// Polls `probe` every 100 ms until it answers `Some`, for up to a minute (then panics
+/// naming `what`): for what the events queue's consumer writes a moment after the request
+/// that sent it. Tests wait for an outcome this way, never for a fixed time.
+pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "{what} did not happen within a minute");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// A user with an account and a signed-in client.

@@ -102,6 +102,8 @@ export async function startStack(vars = {}) {
     wrangler,
     ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", "0", "--show-interactive-dev-session=false", "--persist-to", path.join(dir, "d1"), ...varArgs],
     workerLog,
+    // Built before the tests: wrangler.toml's [build] step is skipped.
+    { EDGEDROP_PREBUILT: "1" },
   );
   let stopped = false;
   const stop = () => {

@@ -313,7 +313,7 @@ export interface paths {
         };
         /**
          * Open a share link (public)
-         * @description Counts one download, atomically, logs the visit, and answers with a presigned URL (TTL `SHARE_URL_TTL_SECONDS`): 302 to it by default, or JSON with `Accept: application/json`. A browser (`Accept: text/html`) gets a small landing page instead, which counts nothing (so link previews do not use up downloads); its Download button POSTs. A protected link discloses nothing of its file before the password: its landing page has only a password field, and its 401 names neither the file nor its size. Never cached.
+         * @description Counts one download and logs the visit (on a link with `max_downloads` at once and atomically; on one without, within seconds, through the events queue, exactly once), and answers with a presigned URL (TTL `SHARE_URL_TTL_SECONDS`): 302 to it by default, or JSON with `Accept: application/json`. A browser (`Accept: text/html`) gets a small landing page instead, which counts nothing (so link previews do not use up downloads); its Download button POSTs. A protected link discloses nothing of its file before the password: its landing page has only a password field, and its 401 names neither the file nor its size. Never cached.
          */
         get: operations["resolveShare"];
         put?: never;
@@ -373,7 +373,7 @@ export interface paths {
         put?: never;
         /**
          * Start a direct upload to the bucket (any size)
-         * @description The Worker reserves the bytes in the quota and signs; the client sends the bytes straight to the bucket: one `PUT` to `url` up to `MULTIPART_THRESHOLD_BYTES`, else each part (of `part_size` bytes, the last one shorter) to its URL in `parts` (the first 100; `GET /files/uploads/{upload_id}/parts` gives more). Then `POST …/complete`. Until then the upload is pending: not listed, not downloadable, not shareable. Browsers need the bucket's CORS rule (see docs/direct-uploads.md). Personal access tokens need the `files:write` scope.
+         * @description The Worker reserves the bytes in the quota and signs; the client sends the bytes straight to the bucket: one `PUT` to `url` up to `MULTIPART_THRESHOLD_BYTES` (or up to `part_size` when the request asks for parts), else each part (of `part_size` bytes, the last one shorter) to its URL in `parts` (the first 100; `GET /files/uploads/{upload_id}/parts` gives more). Then `POST …/complete`. Until then the upload is pending: not listed, not downloadable, not shareable. Browsers need the bucket's CORS rule (see docs/direct-uploads.md). Personal access tokens need the `files:write` scope.
          */
         post: operations["createUpload"];
         delete?: never;
@@ -457,7 +457,7 @@ export interface paths {
         };
         /**
          * A share link's access log, newest first
-         * @description Every visit to the link, with what it got, within bounds: only the newest `ACCESS_LOG_MAX_ENTRIES` (1000 by default) are kept, and a client that gets the same outcome from the link again within a minute is logged once. The share's `download_count` counts every download all the same. Personal access tokens need the `shares:write` scope.
+         * @description Every visit to the link, with what it got, within bounds: only the newest `ACCESS_LOG_MAX_ENTRIES` (1000 by default) are kept, and a client that gets the same outcome from the link again within a minute is logged once. The share's `download_count` counts every download all the same. Visits to links without `max_downloads` appear within seconds. Personal access tokens need the `shares:write` scope.
          */
         get: operations["shareAccesses"];
         put?: never;
@@ -620,6 +620,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your webhooks (without secrets)
+         * @description Oldest first. A webhook whose deliveries failed for `WEBHOOK_RETRY_HOURS` has `disabled_at` and `disabled_reason`.
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Subscribe a URL to your events (the signing secret is shown once)
+         * @description Deliveries are POSTs of JSON `{id, type, created_at, data}` signed with `Edgedrop-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with the secret>` (see the README for verifying it), with `Edgedrop-Event` and `Edgedrop-Delivery-Attempt`. A delivery that gets no 2xx within 10 s is retried with backoff through the events queue for `WEBHOOK_RETRY_HOURS` (24), the same `id` each time; then the webhook is disabled with the reason. Events: `share.accessed` (`data`: `file_id`, `share_id`, `outcome`; never the visitor's address), `file.uploaded` (`data.file`), `file.deleted` (`data.file_id`). The URL must be `https://` and must not name a private, loopback or link-local address (`http://` to loopback only where `WEBHOOK_ALLOW_LOOPBACK` is set, for local development). At most 20 per account. With the session cookie, `X-Edgedrop-Csrf: 1` is required like for any change.
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook
+         * @description No delivery is tried for it from then on. With the session cookie, `X-Edgedrop-Csrf: 1` is required like for any change.
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -763,6 +807,8 @@ export interface components {
             size: number;
             /** @default application/octet-stream */
             content_type?: string;
+            /** @description Ask for a multipart upload in parts of this many bytes (5 MiB to 1 GiB): then any file larger than one part is sent in parts, even below `MULTIPART_THRESHOLD_BYTES` (so it can be resumed part by part), and a file that fits in one part gets one `PUT`. Parts grow in whole MiB if the file would not fit in 10,000. Without it, the server decides (one `PUT` up to the threshold, parts of at least 8 MiB above). */
+            part_size?: number;
         };
         PartUrl: {
             part_number: number;
@@ -991,6 +1037,26 @@ export interface components {
         };
         AccessTokenList: {
             items: components["schemas"]["AccessToken"][];
+        };
+        WebhookRequest: {
+            /** @description https:// URL of a public host. */
+            url: string;
+            events: ("share.accessed" | "file.uploaded" | "file.deleted")[];
+        };
+        Webhook: {
+            id: string;
+            url: string;
+            events: ("share.accessed" | "file.uploaded" | "file.deleted")[];
+            /** @description `whsec_…`: the HMAC-SHA256 key of the signatures; only in the answer that created the webhook. */
+            secret?: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            disabled_at: string | null;
+            disabled_reason: string | null;
+        };
+        WebhookList: {
+            items: components["schemas"]["Webhook"][];
         };
     };
     responses: never;
@@ -3649,6 +3715,179 @@ export interface operations {
                 };
             };
             /** @description No such token among the caller's (`token_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhooks. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A personal access token (`insufficient_scope`): only a password session may manage webhooks; or, with the session cookie, no `X-Edgedrop-Csrf: 1` or another site (`csrf_rejected`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookRequest"];
+            };
+        };
+        responses: {
+            /** @description The webhook, with its signing secret (`secret`), shown this once. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description The body is not JSON (`malformed_json`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A personal access token (`insufficient_scope`): only a password session may manage webhooks; or, with the session cookie, no `X-Edgedrop-Csrf: 1` or another site (`csrf_rejected`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is missing or invalid: an unknown event, a URL that is not https:// or names a private, loopback or link-local address, or the account holds 20 webhooks already (`validation_error`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A personal access token (`insufficient_scope`): only a password session may manage webhooks; or, with the session cookie, no `X-Edgedrop-Csrf: 1` or another site (`csrf_rejected`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such webhook among the caller's (`webhook_not_found`). */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -1,0 +1,78 @@
+//! The events pipeline (Cloudflare Queues, binding `EVENTS`): requests send what can wait
+//! (a visit to a share link without a download limit, an event for webhooks), and the
+//! consumer, in this same Worker, writes each queue batch's visits in one D1 batch and
+//! sends webhook deliveries.
+
+use super::App;
+use crate::domain::events::{Delivery, Event, VisitEvent};
+use crate::error::ApiError;
+use crate::model::Id;
+
+/// What one consumer batch of visits did, for its log line.
+#[derive(Debug, Default)]
+pub struct ConsumeReport {
+    /// Visits in the batch.
+    pub visits: usize,
+    /// Visits written now; the others had been written by an earlier delivery.
+    pub new_visits: usize,
+    /// Webhook deliveries queued for the new visits.
+    pub deliveries: usize,
+}
+
+impl App {
+    /// Sends `event` to the events queue; an error when this deployment has no `EVENTS`
+    /// binding or the queue refused it. The body is the event's JSON text, read back with
+    /// the same serde rules natively and in wasm.
+    pub(super) async fn send_event(&self, event: &Event) -> Result<(), ApiError> {
+        self.send_event_after(event, 0).await
+    }
+
+    /// Sends `event` to the events queue, to be delivered `delay_seconds` from now.
+    pub(super) async fn send_event_after(&self, event: &Event, delay_seconds: u32) -> Result<(), ApiError> {
+        let queue = self.events.as_ref().ok_or_else(|| ApiError::Internal("no EVENTS queue binding".into()))?;
+        let body = serde_json::to_string(event).map_err(|e| ApiError::Internal(format!("event: {e}")))?;
+        let message = worker::MessageBuilder::new(body).delay_seconds(delay_seconds).build();
+        queue.send(message).await.map_err(|e| ApiError::Internal(format!("EVENTS queue: {e}")))
+    }
+
+    /// Writes one queue batch of visits in one D1 transaction, each at most once however
+    /// often the queue delivers it, then queues a `share.accessed` delivery for each webhook
+    /// that hears of a new one. An error leaves nothing written (the caller has the batch
+    /// retried); deliveries that cannot be queued after the write are logged and lost.
+    pub async fn consume_visits(&self, mut visits: Vec<VisitEvent>) -> Result<ConsumeReport, ApiError> {
+        // Logged in the order they were served, as far as this batch knows it.
+        visits.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+        let tag = Id::generate()?;
+        let (new_visits, subscribers) =
+            self.db.record_visits(tag.as_str(), &visits, self.access_log(), self.now).await?;
+        let mut deliveries = 0;
+        for subscriber in subscribers {
+            let Some(visit) = visits.iter().find(|v| v.id == subscriber.visit_id) else { continue };
+            let delivery = Delivery {
+                webhook_id: subscriber.webhook_id,
+                event: "share.accessed".to_owned(),
+                payload: visit.accessed_payload(&subscriber.file_id),
+                first_tried_at: None,
+                attempt: 0,
+            };
+            match self.send_event(&Event::Delivery(delivery)).await {
+                Ok(()) => deliveries += 1,
+                Err(e) => worker::console_error!(
+                    "{}",
+                    serde_json::json!({ "webhooks": "delivery not queued", "error": e.to_string() })
+                ),
+            }
+        }
+        Ok(ConsumeReport { visits: visits.len(), new_visits, deliveries })
+    }
+
+    /// One message that is not a visit: a notice fans out to its webhooks, a delivery is
+    /// tried. An error has the message retried.
+    pub async fn handle_event(&self, event: &Event) -> Result<(), ApiError> {
+        match event {
+            Event::Visit(visit) => self.consume_visits(vec![visit.clone()]).await.map(drop),
+            Event::Notice(notice) => self.fan_out(notice).await,
+            Event::Delivery(delivery) => self.deliver(delivery).await.map(drop),
+        }
+    }
+}
