@@ -3,7 +3,7 @@
 // Worker at about a third of what workerd itself serves here).
 //
 //   node bench/serve.mjs --script build/index.js --port 8790 \
-//        [--migrations migrations] [--seed seed.sql] [--var K=V]...
+//        [--migrations migrations] [--seed seed.sql] [--var K=V]... [--inspector PORT]
 //
 // Applies the migrations and the seed statements (separated by ";\n") to a fresh local D1,
 // then prints "ready <url>" and serves until it gets SIGTERM.
@@ -35,6 +35,8 @@ const mf = new Miniflare(convertV4MiniflareOptions({
   queueProducers: { EVENTS: "edgedrop-events" },
   queueConsumers: { "edgedrop-events": { maxBatchSize: 100, maxBatchTimeout: 1 } },
   bindings,
+  // A V8 inspector for the Worker's isolate: bench/cpuprofile.mjs takes CPU profiles through it.
+  ...(option("--inspector") ? { inspectorPort: Number(option("--inspector")) } : {}),
 }));
 const url = await mf.ready;
 

@@ -486,7 +486,6 @@ mod tests {
             folder: "/".into(),
             size: 3,
             content_type: "text/plain".into(),
-            object_key: "u/x/f".into(),
             created_at: 0,
             updated_at: 1000,
             expires_at: None,

@@ -6,9 +6,21 @@ use crate::model::Id;
 use serde::Deserialize;
 
 /// The columns of a file row, in the order [`FileRow`] reads them.
-const FILE_COLUMNS: &str = "id, name, folder, size, content_type, object_key, created_at, updated_at, expires_at";
+const FILE_COLUMNS: &str = "id, name, folder, size, content_type, created_at, updated_at, expires_at";
 
-/// A row of `files`.
+/// What a download reads of a file, in the order [`DownloadTarget`] reads them.
+const DOWNLOAD_COLUMNS: &str = "name, content_type, object_key";
+
+/// What a presigned download URL is made of.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct DownloadTarget {
+    pub name: String,
+    pub content_type: String,
+    pub object_key: String,
+}
+
+/// A row of `files` as the API shows it. Its object key is not read: only a download needs
+/// it ([`DownloadTarget`]), and a listing would carry one per row for nothing.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub struct FileRow {
     pub id: String,
@@ -16,7 +28,6 @@ pub struct FileRow {
     pub folder: String,
     pub size: i64,
     pub content_type: String,
-    pub object_key: String,
     pub created_at: i64,
     pub updated_at: i64,
     /// When the file expires (Unix ms): from then on nothing shows it, and the sweeper deletes it.
@@ -238,15 +249,17 @@ pub(super) mod sql {
         ]
     }
 
-    /// One of the user's files, checking in the same statement what every signed-in batch
-    /// checks first (`sessions::sql::session_alive`): no row when the request's session ended
-    /// or is not the user's, or the account is gone; `account_disabled` 1 when an admin
-    /// disabled the account; a row of NULLs when the file is not theirs (or expired).
-    pub fn file_in_session(owner: &Id, id: &Id, session: &ActiveSession) -> Statement {
-        let columns = qualified(FILE_COLUMNS, "f");
+    /// `columns` of one of the user's files, checking in the same statement what every
+    /// signed-in batch checks first (`sessions::sql::session_alive`): no row when the
+    /// request's session ended or is not the user's, or the account is gone;
+    /// `account_disabled` 1 when an admin disabled the account; `found` 0 (and NULLs) when
+    /// the file is not theirs (or expired).
+    pub fn file_in_session(columns: &str, owner: &Id, id: &Id, session: &ActiveSession) -> Statement {
+        let columns = qualified(columns, "f");
         Statement::new(
             &format!(
-                "SELECT {columns}, u.disabled AS account_disabled FROM sessions s JOIN users u ON u.id = s.user_id \
+                "SELECT {columns}, u.disabled AS account_disabled, f.id IS NOT NULL AS found \
+                 FROM sessions s JOIN users u ON u.id = s.user_id \
                  LEFT JOIN files f ON f.id = ?1 AND f.owner_id = u.id AND {} \
                  WHERE s.id = ?3 AND s.user_id = ?2 AND s.expires_at > ?4 AND s.token_hash IS ?5",
                 unexpired("f", "?4")
@@ -318,12 +331,13 @@ pub(super) mod sql {
 
 #[cfg(target_arch = "wasm32")]
 mod calls {
-    use super::{sql, Commit, FileRow, NewFile};
+    use super::{sql, Commit, DownloadTarget, FileRow, NewFile, DOWNLOAD_COLUMNS, FILE_COLUMNS};
     use crate::db::runner::{account_gone, at};
     use crate::db::Db;
     use crate::error::ApiError;
     use crate::listing::ListQuery;
     use crate::model::{FolderPath, Id, Patch};
+    use serde::de::DeserializeOwned;
     use serde::Deserialize;
 
     #[derive(Deserialize)]
@@ -373,16 +387,34 @@ mod calls {
             at(&self.batch_as(owner, vec![sql::list_files(owner, query, now)]).await?, 0)?.all()
         }
 
-        /// The user's file `id`; 404 when it is not theirs. One statement, as this is on
-        /// the download path; it checks the session as a signed-in batch would.
+        /// The user's file `id`; 404 when it is not theirs. One statement, as it checks the
+        /// session as a signed-in batch would.
         pub async fn file(&self, owner: &Id, id: &Id) -> Result<FileRow, ApiError> {
-            let statement = sql::file_in_session(owner, id, self.session()?);
-            let row = at(&self.batch(self.with_touch(vec![statement])).await?, 0)?.first::<serde_json::Value>()?;
-            match row {
+            self.file_as(FILE_COLUMNS, owner, id).await
+        }
+
+        /// What a download of the user's file `id` needs (404 when it is not theirs): one
+        /// statement, and only the columns the presigned URL is made of.
+        pub async fn download_target(&self, owner: &Id, id: &Id) -> Result<DownloadTarget, ApiError> {
+            self.file_as(DOWNLOAD_COLUMNS, owner, id).await
+        }
+
+        /// `columns` of the user's file `id` as `T` (see [`sql::file_in_session`]).
+        async fn file_as<T: DeserializeOwned>(&self, columns: &str, owner: &Id, id: &Id) -> Result<T, ApiError> {
+            /// The verdict of the session check, and whether the file is the user's.
+            #[derive(Deserialize)]
+            struct Gate {
+                account_disabled: i64,
+                found: i64,
+            }
+            let statement = sql::file_in_session(columns, owner, id, self.session()?);
+            let results = self.batch(self.with_touch(vec![statement])).await?;
+            let rows = at(&results, 0)?;
+            match rows.first::<Gate>()? {
                 None => Err(account_gone()),
-                Some(row) if row["account_disabled"].as_i64().unwrap_or(0) != 0 => Err(ApiError::AccountDisabled),
-                Some(row) if row["id"].is_null() => Err(ApiError::FileNotFound),
-                Some(row) => serde_json::from_value(row).map_err(|e| ApiError::Internal(format!("D1 row: {e}"))),
+                Some(gate) if gate.account_disabled != 0 => Err(ApiError::AccountDisabled),
+                Some(gate) if gate.found == 0 => Err(ApiError::FileNotFound),
+                Some(_) => rows.first::<T>()?.ok_or(ApiError::FileNotFound),
             }
         }
 
@@ -429,14 +461,12 @@ pub(super) fn samples() -> Vec<super::Statement> {
         now: 0,
         expires_at: None,
     };
+    let session = crate::db::sessions::ActiveSession { id: id.clone(), now: 0, token_hash: None };
     let mut all = vec![
         sql::list_files(&id, &tests::query(), 0),
         sql::child_folders(&id, &FolderPath::root(), 10),
-        sql::file_in_session(
-            &id,
-            &id,
-            &crate::db::sessions::ActiveSession { id: id.clone(), now: 0, token_hash: None },
-        ),
+        sql::file_in_session(FILE_COLUMNS, &id, &id, &session),
+        sql::file_in_session(DOWNLOAD_COLUMNS, &id, &id, &session),
         sql::owns_file(&id, &id),
         sql::update_file(&id, &id, Some(("a", "a")), Some("/"), crate::model::Patch::Set(Some(1)), 0),
     ];
@@ -481,7 +511,7 @@ mod tests {
         let statement = list_files(&owner(), &query(), 0);
         assert_eq!(
             statement.sql,
-            "SELECT files.id, files.name, files.folder, files.size, files.content_type, files.object_key, \
+            "SELECT files.id, files.name, files.folder, files.size, files.content_type, \
              files.created_at, files.updated_at, files.expires_at FROM files WHERE files.owner_id = ? \
              AND (files.expires_at IS NULL OR files.expires_at > ?) ORDER BY files.created_at DESC, files.id DESC LIMIT ?"
         );

@@ -241,7 +241,7 @@ impl App {
     /// A short-lived URL that downloads one of the user's files (`inline`: shows it in the
     /// browser, when its type is safe to show).
     pub async fn download_file(&self, owner: &Id, id: &Id, inline: bool) -> Result<UrlView, ApiError> {
-        let file = self.db.file(owner, id).await?;
+        let file = self.db.download_target(owner, id).await?;
         let ttl = self.config.download_url_ttl_seconds;
         let shown = presentation(&file.content_type, inline);
         let url =

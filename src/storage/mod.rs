@@ -7,8 +7,8 @@
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{
-    sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SignatureLocation, SigningSettings,
-    UriPathNormalizationMode,
+    sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SignatureLocation,
+    SigningInstructions, SigningSettings, UriPathNormalizationMode,
 };
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
@@ -108,8 +108,8 @@ impl BucketConfig {
         let mut settings = s3_settings();
         settings.signature_location = SignatureLocation::QueryParams;
         settings.expires_in = Some(Duration::from_secs(ttl_seconds.into()));
-        let signed = self.sign(method, url, headers, SignableBody::UnsignedPayload, now, settings)?;
-        Ok(signed.url)
+        let instructions = self.instructions(method, url, headers, SignableBody::UnsignedPayload, now, settings)?;
+        Ok(with_signature_params(url, instructions))
     }
 
     /// A presigned PUT of exactly `length` bytes to `url` (an object, or one part of a
@@ -132,10 +132,12 @@ impl BucketConfig {
         let mut settings = s3_settings();
         settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
         let body = body.map_or(SignableBody::UnsignedPayload, SignableBody::Bytes);
-        self.sign(method, url, headers, body, now, settings)
+        let instructions = self.instructions(method, url, headers, body, now, settings)?;
+        applied(method, url, headers, instructions)
     }
 
-    fn sign(
+    /// What SigV4 adds to the request (headers or query parameters, per `settings`).
+    fn instructions(
         &self,
         method: &str,
         url: &str,
@@ -143,7 +145,7 @@ impl BucketConfig {
         body: SignableBody<'_>,
         now: SystemTime,
         settings: SigningSettings,
-    ) -> Result<SignedRequest, String> {
+    ) -> Result<SigningInstructions, String> {
         let identity = self.identity();
         let params = v4::SigningParams::builder()
             .identity(&identity)
@@ -156,24 +158,51 @@ impl BucketConfig {
             .into();
         let signable = SignableRequest::new(method, url, headers.iter().copied(), body)
             .map_err(|e| format!("unsignable request: {e}"))?;
-        let (instructions, _signature) =
-            sign(signable, &params).map_err(|e| format!("signing failed: {e}"))?.into_parts();
-        let mut request = http::Request::builder().method(method).uri(url);
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let mut request = request.body(()).map_err(|e| format!("bad request parts: {e}"))?;
-        instructions.apply_to_request_http1x(&mut request);
-        Ok(SignedRequest {
-            method: method.to_owned(),
-            url: request.uri().to_string(),
-            headers: request
-                .headers()
-                .iter()
-                .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
-                .collect(),
-        })
+        Ok(sign(signable, &params).map_err(|e| format!("signing failed: {e}"))?.into_parts().0)
     }
+}
+
+/// The request with SigV4's `instructions` applied the crate's own way (for header-signed
+/// calls, which are few: it prints and parses the URI three times over).
+fn applied(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    instructions: SigningInstructions,
+) -> Result<SignedRequest, String> {
+    let mut request = http::Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let mut request = request.body(()).map_err(|e| format!("bad request parts: {e}"))?;
+    instructions.apply_to_request_http1x(&mut request);
+    Ok(SignedRequest {
+        method: method.to_owned(),
+        url: request.uri().to_string(),
+        headers: request
+            .headers()
+            .iter()
+            .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+            .collect(),
+    })
+}
+
+/// `url` with the query parameters of a query-signed request appended, each value encoded
+/// as SigV4 encodes it. Done by hand rather than by `apply_to_request_http1x`, which parses
+/// and prints the whole URI three times over: this is on every download.
+fn with_signature_params(url: &str, instructions: SigningInstructions) -> String {
+    let (_headers, params) = instructions.into_parts();
+    let mut signed = String::with_capacity(url.len() + 320);
+    signed.push_str(url);
+    let mut separator = if url.contains('?') { '&' } else { '?' };
+    for (name, value) in params {
+        signed.push(separator);
+        separator = '&';
+        signed.extend(utf8_percent_encode(name, SIGV4_UNRESERVED));
+        signed.push('=');
+        signed.extend(utf8_percent_encode(&value, SIGV4_UNRESERVED));
+    }
+    signed
 }
 
 /// SigV4 as S3 wants it: paths encoded once and never normalized.
@@ -300,6 +329,29 @@ mod tests {
         ] {
             assert!(url.contains(part), "{part} missing from {url}");
         }
+    }
+
+    /// The hand-appended signature parameters are exactly what aws-sigv4's own way of
+    /// applying them (parsing and printing the URI) makes of the same instructions.
+    #[test]
+    fn presigned_urls_are_what_the_signer_itself_would_print() {
+        let config = aws_example("us-west-004");
+        let download =
+            presigned_download_url(&config, "u/x/ÿ é.bin", "Ünï cödé;,/?.pdf", "a/b; c=d", false, may_24_2013(), 300);
+        let url = config.object_url("u/x/ÿ é.bin", "response-content-type=a%2Fb");
+        for (method, url, headers) in
+            [("GET", url.as_str(), &[][..]), ("PUT", url.as_str(), &[("content-length", "42")][..])]
+        {
+            let mut settings = s3_settings();
+            settings.signature_location = SignatureLocation::QueryParams;
+            settings.expires_in = Some(Duration::from_secs(300));
+            let instructions = config
+                .instructions(method, url, headers, SignableBody::UnsignedPayload, may_24_2013(), settings)
+                .unwrap();
+            let by_the_crate = applied(method, url, headers, instructions).unwrap().url;
+            assert_eq!(config.presign(method, url, headers, may_24_2013(), 300).unwrap(), by_the_crate);
+        }
+        assert!(download.unwrap().contains("X-Amz-Signature="));
     }
 
     #[test]
