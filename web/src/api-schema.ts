@@ -939,8 +939,8 @@ export interface components {
             size: number;
             /** @default application/octet-stream */
             content_type?: string;
-            /** @description Ask for a multipart upload in parts of this many bytes (5 MiB to 1 GiB): then any file larger than one part is sent in parts, even below `MULTIPART_THRESHOLD_BYTES` (so it can be resumed part by part), and a file that fits in one part gets one `PUT`. Parts grow in whole MiB if the file would not fit in 10,000. Without it, the server decides (one `PUT` up to the threshold, parts of at least 8 MiB above). */
-            part_size?: number;
+            /** @description Ask for a multipart upload in parts of this many bytes (5 MiB to 1 GiB): then any file larger than one part is sent in parts, even below `MULTIPART_THRESHOLD_BYTES` (so it can be resumed part by part), and a file that fits in one part gets one `PUT`. Parts grow in whole MiB if the file would not fit in 10,000. Without it (or null), the server decides (one `PUT` up to the threshold, parts of at least 8 MiB above). */
+            part_size?: number | null;
             /** @description Seconds the file lives from the upload's completion: at most `MAX_FILE_TTL_SECONDS` (ten years by default); without it (or null), `DEFAULT_FILE_TTL_SECONDS`, or for ever. */
             expires_in?: number | null;
         };
@@ -1178,7 +1178,10 @@ export interface components {
             items: components["schemas"]["AccessToken"][];
         };
         WebhookRequest: {
-            /** @description https:// URL of a public host. */
+            /**
+             * Format: uri
+             * @description https:// URL of a public host (a private, loopback or link-local address, or plain http://, is refused with 422).
+             */
             url: string;
             events: ("share.accessed" | "file.uploaded" | "file.deleted")[];
         };
