@@ -11,6 +11,7 @@
 //! | [`ledger`] | `orphan_objects`: objects no file row owns, for the sweeper |
 //! | [`limits`] | `rate_limits`: brute-force counters |
 //! | [`invites`] | `invites`: single-use sign-up invites |
+//! | [`requests`] | `upload_requests`: links through which guests upload, and their slots |
 //!
 //! The schema lives in `migrations/`. Statements that belong together go out as one D1
 //! batch, which D1 runs as a single transaction in a single round trip. Every statement on
@@ -41,6 +42,7 @@ mod interleavings;
 pub mod invites;
 pub mod ledger;
 pub mod limits;
+pub mod requests;
 pub mod sessions;
 pub mod shares;
 pub mod uploads;

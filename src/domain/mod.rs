@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod files;
 pub mod limits;
+pub mod requests;
 pub mod shares;
 pub mod tokens;
 pub mod uploads;

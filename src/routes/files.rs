@@ -8,14 +8,16 @@ use crate::error::ApiError;
 use crate::input::{optional_str, required_int, required_str};
 use crate::listing::ListQuery;
 use crate::model::{ContentType, FileName, FolderPath, Id};
-use crate::service::App;
+use crate::service::{App, Sender};
+use crate::views::FileView;
 use futures_util::StreamExt;
 use serde_json::Value;
 use worker::{Request, Response};
 
 /// Stores an upload, raw or as a multipart form. `?name=` and `?folder=` apply to both
-/// (a form's own `name` and `folder` fields win); a raw upload needs `?name=`.
-pub async fn upload(req: &mut Request, app: &App, user: &Id) -> Result<Response, ApiError> {
+/// (a form's own `name` and `folder` fields win; a guest's file goes to its request's
+/// folder whatever they say); a raw upload needs `?name=`.
+pub async fn upload(req: &mut Request, app: &App, by: Sender<'_>) -> Result<FileView, ApiError> {
     let content_type = header(req, "content-type").unwrap_or_default();
     let declared = match header(req, "content-length") {
         Some(raw) => {
@@ -31,17 +33,15 @@ pub async fn upload(req: &mut Request, app: &App, user: &Id) -> Result<Response,
         let body = req.stream().map_err(internal)?;
         let chunks = body.map(|chunk| chunk.map(bytes::Bytes::from).map_err(|e| e.to_string()));
         let defaults = FormDefaults { name, folder };
-        let file = app.upload_form(user, SendStream(chunks), boundary, declared, defaults).await?;
-        return json(201, &file);
+        return app.upload_form(by, SendStream(chunks), boundary, declared, defaults).await;
     }
     let name = name.ok_or_else(|| ApiError::invalid("name", "is required for a raw upload"))?;
     let length = declared.ok_or(ApiError::LengthRequired)?;
     let content_type =
         ContentType::parse(&content_type, "content-type").unwrap_or_else(|_| ContentType::octet_stream());
     let body = req.inner().body().filter(|_| length > 0).map(wasm_bindgen::JsValue::from);
-    let meta = FileMeta { name, folder: folder.unwrap_or_else(FolderPath::root), content_type };
-    let file = app.upload_raw(user, meta, length, body).await?;
-    json(201, &file)
+    let meta = by.place(FileMeta { name, folder: folder.unwrap_or_else(FolderPath::root), content_type });
+    app.upload_raw(by, meta, length, body).await
 }
 
 /// A stream that may cross `.await` points in multer, which asks for `Send`; workerd runs
@@ -92,34 +92,34 @@ pub async fn download(req: &Request, app: &App, user: &Id, id: &Id) -> Result<Re
 }
 
 /// `POST /files/uploads`: a direct upload of `{name, folder?, size, content_type?}`.
-pub async fn create_upload(req: &mut Request, app: &App, user: &Id) -> Result<Response, ApiError> {
+pub async fn create_upload(req: &mut Request, app: &App, by: Sender<'_>) -> Result<Response, ApiError> {
     let body = read_json(req, false).await?;
     let name = FileName::parse(required_str(&body, "name")?, "name")?;
     let folder = optional_str(&body, "folder")?.map_or(Ok(FolderPath::root()), |f| FolderPath::parse(f, "folder"))?;
     let content_type = optional_str(&body, "content_type")?
         .map_or(Ok(ContentType::octet_stream()), |c| ContentType::parse(c, "content_type"))?;
     let size = required_int(&body, "size", 0..=i64::MAX)?;
-    let ticket = app.create_upload(user, FileMeta { name, folder, content_type }, size as u64).await?;
+    let ticket = app.create_upload(by, by.place(FileMeta { name, folder, content_type }), size as u64).await?;
     json(201, &ticket)
 }
 
 /// `GET /files/uploads/{id}/parts?from=&count=`: fresh part URLs.
-pub async fn part_urls(req: &Request, app: &App, user: &Id, id: &Id) -> Result<Response, ApiError> {
+pub async fn part_urls(req: &Request, app: &App, by: Sender<'_>, id: &Id) -> Result<Response, ApiError> {
     let pairs = query_pairs(req)?;
     let from = query_number(&pairs, "from", 1, 10_000)?;
     let count = query_number(&pairs, "count", 100, 1000)?;
-    json(200, &app.upload_part_urls(user, id, from, count).await?)
+    json(200, &app.upload_part_urls(by, id, from, count).await?)
 }
 
 /// `POST /files/uploads/{id}/complete` with `{parts: [{part_number, etag}]}` (may be empty).
-pub async fn complete_upload(req: &mut Request, app: &App, user: &Id, id: &Id) -> Result<Response, ApiError> {
+pub async fn complete_upload(req: &mut Request, app: &App, by: Sender<'_>, id: &Id) -> Result<FileView, ApiError> {
     let body = read_json(req, true).await?;
     let parts = match body.get("parts") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(parts)) => parts.iter().map(part_etag).collect::<Result<Vec<_>, _>>()?,
         Some(_) => return Err(ApiError::invalid("parts", "must be a list of {part_number, etag}")),
     };
-    json(201, &app.complete_upload(user, id, parts).await?)
+    app.complete_upload(by, id, parts).await
 }
 
 fn part_etag(part: &Value) -> Result<(u32, String), ApiError> {

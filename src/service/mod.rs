@@ -5,11 +5,13 @@
 mod accounts;
 mod admin;
 mod files;
+mod requests;
 mod shares;
 mod sweeper;
 mod tokens;
 mod uploads;
 
+pub use requests::{Guest, RequestPatch, RequestSpec};
 pub use shares::Landing;
 pub use sweeper::SweepReport;
 pub use tokens::TokenRequest;
@@ -40,6 +42,42 @@ pub struct App {
     pub db: Db,
     /// Unix milliseconds when the request arrived.
     pub now: i64,
+}
+
+/// Who sends the bytes of an upload: the owner, or a guest through one of the owner's
+/// upload requests (whose file lands in the request's folder, counted against its limits
+/// and the owner's quota).
+#[derive(Clone, Copy)]
+pub enum Sender<'a> {
+    Owner(&'a Id),
+    Guest(&'a Guest),
+}
+
+impl<'a> Sender<'a> {
+    /// Whose files the upload becomes.
+    pub fn owner(&self) -> &'a Id {
+        match self {
+            Sender::Owner(owner) => owner,
+            Sender::Guest(guest) => &guest.owner,
+        }
+    }
+
+    /// Whose uploads the sender may act on.
+    pub fn uploader(&self) -> crate::db::uploads::Uploader<'a> {
+        match self {
+            Sender::Owner(owner) => crate::db::uploads::Uploader { owner, request: None },
+            Sender::Guest(guest) => crate::db::uploads::Uploader { owner: &guest.owner, request: Some(&guest.request) },
+        }
+    }
+
+    /// Where a file goes: where its sender said, or a guest's into their request's folder
+    /// whatever they said.
+    pub fn place(&self, mut meta: crate::domain::files::FileMeta) -> crate::domain::files::FileMeta {
+        if let Sender::Guest(guest) = self {
+            meta.folder = guest.folder.clone();
+        }
+        meta
+    }
 }
 
 /// Who is calling, as far as limits and access logs need to know.

@@ -17,6 +17,7 @@ mod harness;
 mod integrity;
 mod limits;
 mod races;
+mod requests;
 mod security;
 mod sessions;
 mod share_controls;
