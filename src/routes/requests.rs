@@ -107,10 +107,13 @@ pub async fn create_upload(req: &mut Request, app: &App, token: &str) -> Result<
     files::create_upload(req, app, Sender::Guest(&guest)).await
 }
 
-/// `GET /request/{token}/uploads/{upload_id}`: what the bucket holds of it.
+/// `GET /request/{token}/uploads/{upload_id}`: what the bucket holds of it. The folder
+/// reads `/`: a guest is not told where the owner keeps their files.
 pub async fn upload_status(app: &App, token: &str, upload: &Id) -> Result<Response, ApiError> {
     let guest = app.request_for_upload(token, false).await?;
-    json(200, &app.upload_status(Sender::Guest(&guest), upload).await?)
+    let mut status = app.upload_status(Sender::Guest(&guest), upload).await?;
+    status.folder = "/".to_owned();
+    json(200, &status)
 }
 
 /// `GET /request/{token}/uploads/{upload_id}/parts`: fresh part URLs.

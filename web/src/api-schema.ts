@@ -714,7 +714,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What the bucket holds of a guest's direct upload, for resuming */
+        /** What the bucket holds of a guest's direct upload, for resuming (its `folder` reads `/`: the guest is not told the owner's folder) */
         get: operations["requestUploadStatus"];
         put?: never;
         post?: never;
