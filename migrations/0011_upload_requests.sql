@@ -29,6 +29,9 @@ CREATE TABLE upload_requests (
 -- The owner's list, newest first.
 CREATE INDEX upload_requests_by_owner ON upload_requests (owner_id, created_at, id);
 
+-- Requests expired for longer than EXPIRED_SHARE_GRACE_HOURS are deleted by the sweeper.
+CREATE INDEX upload_requests_by_expiry ON upload_requests (expires_at) WHERE expires_at IS NOT NULL;
+
 -- The request slot a ledger entry holds (see above); NULL once given back or for the
 -- owner's own uploads.
 ALTER TABLE orphan_objects ADD COLUMN request_id TEXT;

@@ -196,6 +196,17 @@ pub(super) mod sql {
         Statement::new("DELETE FROM upload_requests WHERE id = ? AND owner_id = ? RETURNING id", args![id, owner])
     }
 
+    /// Housekeeping: up to `limit` requests that expired before `cutoff` (their link has
+    /// answered 410 for the grace period); slots still on the ledger are then given back to
+    /// nothing, as for a revoked request. Returns their ids.
+    pub fn delete_expired_requests(cutoff: i64, limit: i64) -> Statement {
+        Statement::new(
+            "DELETE FROM upload_requests WHERE id IN \
+             (SELECT id FROM upload_requests WHERE expires_at < ?1 ORDER BY expires_at LIMIT ?2) RETURNING id",
+            args![cutoff, limit],
+        )
+    }
+
     /// Every request of an account, for its deletion.
     pub fn delete_requests_of(owner: &Id) -> Statement {
         Statement::new("DELETE FROM upload_requests WHERE owner_id = ?", args![owner])
@@ -361,6 +372,11 @@ mod calls {
             self.first_counting_attempts(sql::request_by_token(token_hash), attempts, now).await
         }
 
+        /// Housekeeping: deletes up to `limit` requests that expired before `cutoff`.
+        pub async fn delete_expired_requests(&self, cutoff: i64, limit: i64) -> Result<usize, ApiError> {
+            Ok(self.run(sql::delete_expired_requests(cutoff, limit)).await?.all::<serde_json::Value>()?.len())
+        }
+
         /// Takes back counted password attempts (the password was right).
         pub async fn forgive_attempts(&self, keys: &[&str]) -> Result<(), ApiError> {
             self.batch(keys.iter().map(|key| limits::sql::forgive_attempt(key)).collect()).await.map(drop)
@@ -418,6 +434,7 @@ pub(super) fn samples() -> Vec<super::Statement> {
         sql::update_request(&id, &id, &change),
         sql::delete_request(&id, &id),
         sql::delete_requests_of(&id),
+        sql::delete_expired_requests(0, 10),
         sql::request_by_token("h"),
         sql::count_received(&id, "k", 1),
         sql::release_slot("k", "c"),

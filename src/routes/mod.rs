@@ -87,13 +87,15 @@ pub async fn scheduled(env: Env) {
     };
     match outcome {
         Ok(report) => console_log!(
-            "sweep: {} objects deleted, {} failed, {} held by other requests; {} expired shares, {} finished \
+            "sweep: {} objects deleted, {} failed, {} held by other requests; {} expired shares, {} expired \
+             upload requests, {} finished \
              uploads and {} expired sessions dropped; {} emails canonicalized, {} left as typed (another account \
              has their canonical form)",
             report.objects_deleted,
             report.objects_failed,
             report.objects_skipped,
             report.shares_deleted,
+            report.requests_deleted,
             report.uploads_forgotten,
             report.sessions_deleted,
             report.emails_canonicalized,

@@ -24,6 +24,7 @@ pub struct SweepReport {
     /// Due objects some other request holds (a complete or a delete still within its lease).
     pub objects_skipped: usize,
     pub shares_deleted: usize,
+    pub requests_deleted: usize,
     pub uploads_forgotten: usize,
     pub sessions_deleted: usize,
     pub emails_canonicalized: usize,
@@ -32,8 +33,8 @@ pub struct SweepReport {
 
 impl App {
     /// One sweep: abandoned uploads are aborted and their objects deleted (their quota
-    /// reservations given back), objects of deleted files are deleted, finished uploads,
-    /// long-expired shares, stale rate-limit counters and expired sessions are dropped, and
+    /// reservations and upload requests' slots given back), objects of deleted files are
+    /// deleted, finished uploads, long-expired shares and upload requests, stale rate-limit counters and expired sessions are dropped, and
     /// accounts from before canonical emails are given theirs. Each object is claimed in D1
     /// before the bucket is touched, and only when no file row owns it and no upload on it
     /// is still live, so a sweep racing a complete can never delete a file's bytes.
@@ -53,6 +54,7 @@ impl App {
         (report.emails_canonicalized, report.email_conflicts) = self.canonicalize_legacy_emails(EMAIL_BATCH).await?;
         let expired_before = self.now - self.config.expired_share_grace_millis;
         report.shares_deleted = self.db.delete_expired_shares(expired_before, SHARE_BATCH).await?;
+        report.requests_deleted = self.db.delete_expired_requests(expired_before, SHARE_BATCH).await?;
         Ok(report)
     }
 }

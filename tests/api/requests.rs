@@ -349,9 +349,14 @@ async fn the_owner_changes_a_requests_limits_folder_and_note() {
 }
 
 #[tokio::test]
-async fn the_sweeper_gives_back_the_slot_of_an_abandoned_upload() {
-    let stack = Stack::start(&[("PENDING_UPLOAD_TTL_HOURS", Some("0.0003")), ("UPLOAD_URL_TTL_SECONDS", Some("1"))]);
+async fn the_sweeper_gives_back_abandoned_slots_and_drops_long_expired_requests() {
+    let stack = Stack::start(&[
+        ("PENDING_UPLOAD_TTL_HOURS", Some("0.0003")),
+        ("UPLOAD_URL_TTL_SECONDS", Some("1")),
+        ("EXPIRED_SHARE_GRACE_HOURS", Some("0.0001")),
+    ]);
     let owner = stack.user().await;
+    let brief = request(&owner, json!({ "folder": "/brief", "expires_in": 1 })).await;
     let created = request(&owner, json!({ "folder": "/abandoned", "max_files": 1 })).await;
     let (id, token) = (created["id"].as_str().unwrap().to_owned(), token(&created));
     let guest = stack.client();
@@ -366,5 +371,16 @@ async fn the_sweeper_gives_back_the_slot_of_an_abandoned_upload() {
     assert_eq!(owner.client.get("/auth/me").await.json()["pending_bytes"], 0);
     assert_eq!(start_direct(&guest, &token, "next.bin", 100).await.status, 201);
     assert!(names_in(&owner, "/abandoned").await.is_empty());
+    // Expired for longer than the grace period, a request is gone, as a revoked one.
+    stack
+        .client()
+        .get(&format!("/request/{}", brief["token"].as_str().unwrap()))
+        .await
+        .problem(404, "request_not_found");
+    let left = owner.client.get("/requests").await.json();
+    assert_eq!(
+        left["items"].as_array().unwrap().iter().map(|r| r["id"].clone()).collect::<Vec<_>>(),
+        [created["id"].clone()]
+    );
     stack.audit();
 }
