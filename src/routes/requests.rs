@@ -22,8 +22,8 @@ const PASSWORD_HEADER: &str = "x-edgedrop-password";
 const ANY_SECONDS: std::ops::RangeInclusive<i64> = 1..=i64::MAX;
 /// A file limit: at least one, and no more than a counter can hold.
 const FILES: std::ops::RangeInclusive<i64> = 1..=u32::MAX as i64;
-/// A byte limit: at least one.
-const BYTES: std::ops::RangeInclusive<i64> = 1..=i64::MAX;
+/// A byte limit: at least one, and no more than D1 (JS numbers) holds exactly, 2^53 - 1.
+const BYTES: std::ops::RangeInclusive<i64> = 1..=9_007_199_254_740_991;
 
 fn password_field(body: &Object) -> Result<Option<Password>, ApiError> {
     nullable_str(body, "password")?.map(Password::parse).transpose()

@@ -1160,23 +1160,31 @@ export interface components {
             items: components["schemas"]["FileRequest"][];
         };
         NewFileRequest: {
-            /** @description Where the guests' files land. */
-            folder: string;
-            /** @description Seconds, at most `MAX_SHARE_TTL_SECONDS`; absent: `DEFAULT_SHARE_TTL_SECONDS` (unset: never). */
+            folder: components["schemas"]["Folder"];
+            /** @description Seconds until the request expires: at most `MAX_SHARE_TTL_SECONDS` (604800 by default). Without it, `DEFAULT_SHARE_TTL_SECONDS`, or never. */
             expires_in?: number | null;
+            /** @description Files it takes; none means no limit. */
             max_files?: number | null;
+            /** @description Bytes it takes in all; none means no limit. */
             max_bytes?: number | null;
+            /** @description Asked of every guest (the `X-Edgedrop-Password` header); stored as an Argon2id hash. */
             password?: string | null;
+            /** @description Shown to the guests: up to 2000 characters, line breaks and tabs but no other control characters, no bidirectional formatting characters. */
             note?: string | null;
         } & {
             [key: string]: unknown;
         };
         FileRequestUpdate: {
-            folder?: string;
+            folder?: components["schemas"]["Folder"];
+            /** @description Seconds from now, at most `MAX_SHARE_TTL_SECONDS` (604800 by default); null: never expires. */
             expires_in?: number | null;
+            /** @description Files it takes; none means no limit. */
             max_files?: number | null;
+            /** @description Bytes it takes in all; none means no limit. */
             max_bytes?: number | null;
+            /** @description Asked of every guest (the `X-Edgedrop-Password` header); stored as an Argon2id hash. */
             password?: string | null;
+            /** @description Shown to the guests: up to 2000 characters, line breaks and tabs but no other control characters, no bidirectional formatting characters. */
             note?: string | null;
         } & {
             [key: string]: unknown;
