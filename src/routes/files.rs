@@ -93,33 +93,47 @@ pub async fn download(req: &Request, app: &App, user: &Id, id: &Id) -> Result<Re
 
 /// `POST /files/uploads`: a direct upload of `{name, folder?, size, content_type?}`.
 pub async fn create_upload(req: &mut Request, app: &App, by: Sender<'_>) -> Result<Response, ApiError> {
+    let (meta, size) = upload_spec(req).await?;
+    json(201, &app.create_upload(by, by.place(meta), size).await?)
+}
+
+/// What a direct upload's body asks for: `{name, folder?, size, content_type?}`.
+pub async fn upload_spec(req: &mut Request) -> Result<(FileMeta, u64), ApiError> {
     let body = read_json(req, false).await?;
     let name = FileName::parse(required_str(&body, "name")?, "name")?;
     let folder = optional_str(&body, "folder")?.map_or(Ok(FolderPath::root()), |f| FolderPath::parse(f, "folder"))?;
     let content_type = optional_str(&body, "content_type")?
         .map_or(Ok(ContentType::octet_stream()), |c| ContentType::parse(c, "content_type"))?;
     let size = required_int(&body, "size", 0..=i64::MAX)?;
-    let ticket = app.create_upload(by, by.place(FileMeta { name, folder, content_type }), size as u64).await?;
-    json(201, &ticket)
+    Ok((FileMeta { name, folder, content_type }, size as u64))
 }
 
 /// `GET /files/uploads/{id}/parts?from=&count=`: fresh part URLs.
 pub async fn part_urls(req: &Request, app: &App, by: Sender<'_>, id: &Id) -> Result<Response, ApiError> {
-    let pairs = query_pairs(req)?;
-    let from = query_number(&pairs, "from", 1, 10_000)?;
-    let count = query_number(&pairs, "count", 100, 1000)?;
+    let (from, count) = part_range(req)?;
     json(200, &app.upload_part_urls(by, id, from, count).await?)
+}
+
+/// The parts `?from=&count=` asks URLs for.
+pub fn part_range(req: &Request) -> Result<(u32, u32), ApiError> {
+    let pairs = query_pairs(req)?;
+    Ok((query_number(&pairs, "from", 1, 10_000)?, query_number(&pairs, "count", 100, 1000)?))
 }
 
 /// `POST /files/uploads/{id}/complete` with `{parts: [{part_number, etag}]}` (may be empty).
 pub async fn complete_upload(req: &mut Request, app: &App, by: Sender<'_>, id: &Id) -> Result<FileView, ApiError> {
-    let body = read_json(req, true).await?;
-    let parts = match body.get("parts") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(parts)) => parts.iter().map(part_etag).collect::<Result<Vec<_>, _>>()?,
-        Some(_) => return Err(ApiError::invalid("parts", "must be a list of {part_number, etag}")),
-    };
+    let parts = completed_parts(req).await?;
     app.complete_upload(by, id, parts).await
+}
+
+/// The parts a complete names: `{parts: [{part_number, etag}]}` (may be empty or absent).
+pub async fn completed_parts(req: &mut Request) -> Result<Vec<(u32, String)>, ApiError> {
+    let body = read_json(req, true).await?;
+    match body.get("parts") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(parts)) => parts.iter().map(part_etag).collect(),
+        Some(_) => Err(ApiError::invalid("parts", "must be a list of {part_number, etag}")),
+    }
 }
 
 fn part_etag(part: &Value) -> Result<(u32, String), ApiError> {

@@ -101,10 +101,13 @@ pub async fn upload(req: &mut Request, app: &App, token: &str) -> Result<Respons
     json(201, &ReceivedView::from(file))
 }
 
-/// `POST /request/{token}/uploads`: a direct upload, as `POST /files/uploads`.
+/// `POST /request/{token}/uploads`: a direct upload, as `POST /files/uploads`. The body is
+/// read first: bad input is refused whatever state the request is in.
 pub async fn create_upload(req: &mut Request, app: &App, token: &str) -> Result<Response, ApiError> {
+    let (meta, size) = files::upload_spec(req).await?;
     let guest = guest(req, app, token).await?;
-    files::create_upload(req, app, Sender::Guest(&guest)).await
+    let by = Sender::Guest(&guest);
+    json(201, &app.create_upload(by, by.place(meta), size).await?)
 }
 
 /// `GET /request/{token}/uploads/{upload_id}`: what the bucket holds of it. The folder
@@ -118,14 +121,16 @@ pub async fn upload_status(app: &App, token: &str, upload: &Id) -> Result<Respon
 
 /// `GET /request/{token}/uploads/{upload_id}/parts`: fresh part URLs.
 pub async fn part_urls(req: &Request, app: &App, token: &str, upload: &Id) -> Result<Response, ApiError> {
+    let (from, count) = files::part_range(req)?;
     let guest = app.request_for_upload(token, false).await?;
-    files::part_urls(req, app, Sender::Guest(&guest), upload).await
+    json(200, &app.upload_part_urls(Sender::Guest(&guest), upload, from, count).await?)
 }
 
 /// `POST /request/{token}/uploads/{upload_id}/complete`, as for `/files/uploads`.
 pub async fn complete_upload(req: &mut Request, app: &App, token: &str, upload: &Id) -> Result<Response, ApiError> {
+    let parts = files::completed_parts(req).await?;
     let guest = app.request_for_upload(token, false).await?;
-    let file = files::complete_upload(req, app, Sender::Guest(&guest), upload).await?;
+    let file = app.complete_upload(Sender::Guest(&guest), upload, parts).await?;
     json(201, &ReceivedView::from(file))
 }
 
