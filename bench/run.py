@@ -106,10 +106,34 @@ def seed_sql() -> str:
         )
     token_hash = hashlib.sha256(SHARE_TOKEN.encode()).hexdigest()
     statements.append(
-        "INSERT INTO shares (id, file_id, token_hash, created_at) "
-        f"VALUES ('{'5' * 32}', '{file_id(1, 1)}', '{token_hash}', 0)"
+        "INSERT INTO shares (id, owner_id, file_id, token_hash, created_at) "
+        f"VALUES ('{'5' * 32}', '{user_id('small')}', '{file_id(1, 1)}', '{token_hash}', 0)"
     )
+    statements += folder_link_seed()
     return ";\n".join(statements) + ";\n"
+
+
+# A folder link over 10,000 files (issue 13): resolving one of its files should cost what a
+# one-file link does. The files lie in /big and /big/sub; /bigger, beside it, holds 1,000 more
+# that the link must not hold (and that a prefix match would).
+FOLDER_TOKEN = "BenchFolderToken0123456789abcdefghijklmnopq"  # 43 base64url characters
+FOLDER_FILES = 10_000
+
+
+def folder_link_seed() -> list[str]:
+    uid = user_id("folder")
+    return [
+        f"INSERT INTO users (id, email, email_canonical, password_hash, created_at) "
+        f"VALUES ('{uid}', 'folder@bench.test', 'folder@bench.test', 'x', 0)",
+        "INSERT INTO files (id, owner_id, name, name_folded, folder, size, content_type, object_key, created_at, updated_at) "
+        f"WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {FOLDER_FILES + 1000}) "
+        f"SELECT printf('%08x%024x', 9, n), '{uid}', printf('Photo %05d.jpg', n), printf('photo %05d.jpg', n), "
+        f"CASE WHEN n > {FOLDER_FILES} THEN '/bigger' WHEN n % 2 = 0 THEN '/big' ELSE '/big/sub' END, "
+        f"1000, 'image/jpeg', 'u/{uid}/' || printf('%08x%024x', 9, n), {CREATED_BASE} + n, {CREATED_BASE} + n FROM seq",
+        f"UPDATE users SET file_count = {FOLDER_FILES + 1000}, used_bytes = {(FOLDER_FILES + 1000) * 1000} WHERE id = '{uid}'",
+        "INSERT INTO shares (id, owner_id, kind, folder, name, token_hash, created_at) "
+        f"VALUES ('{'6' * 32}', '{uid}', 'folder', '/big', 'big', '{hashlib.sha256(FOLDER_TOKEN.encode()).hexdigest()}', 0)",
+    ]
 
 
 class Server:
@@ -291,6 +315,8 @@ def run_workloads(work: Path, results: dict, started: float):
         auth = {name: {"Authorization": f"Bearer {token_for(name)}"} for name in SIZES}
         results["1. share, JSON"] = wrk(f"{app.url}/share/{SHARE_TOKEN}", {"Accept": "application/json"}, app)
         results["1. share, redirect"] = wrk(f"{app.url}/share/{SHARE_TOKEN}", {}, app)
+        results["1. folder link (10,000 files), a file, JSON"] = wrk(
+            f"{app.url}/share/{FOLDER_TOKEN}/files/{file_id(9, FOLDER_FILES // 2)}", {"Accept": "application/json"}, app)
         results["2. download"] = wrk(f"{app.url}/files/{file_id(1, 1)}/download", auth["small"], app)
         for name, count in SIZES.items():
             results[f"3. list, {count:,} files"] = wrk(f"{app.url}/files?limit=50", auth[name], app)
@@ -380,6 +406,9 @@ def report(r: dict, plans: dict, seeding: float, total: float):
         f"| share (JSON) ≥ 0.8 × floor `/d1` | {ratio('1. share, JSON'):.2f} | {mark(ratio('1. share, JSON') >= 0.8)} |",
         f"| share (redirect) ≥ 0.8 × floor `/d1` | {ratio('1. share, redirect'):.2f} | {mark(ratio('1. share, redirect') >= 0.8)} |",
         f"| download ≥ 0.8 × floor `/d1` | {ratio('2. download'):.2f} | {mark(ratio('2. download') >= 0.8)} |",
+        f"| file of a 10,000-file folder link ≥ 1/1.2 × share (JSON) | "
+        f"{r['1. folder link (10,000 files), a file, JSON']['rps'] / r['1. share, JSON']['rps']:.2f} | "
+        f"{mark(r['1. folder link (10,000 files), a file, JSON']['rps'] * 1.2 >= r['1. share, JSON']['rps'])} |",
         f"| (context) share, JSON × floor `/d1-write` | {r['1. share, JSON']['rps'] / floor_write:.2f} | |",
         f"| list, first page ≥ 0.5 × floor `/d1` (1M files) | {ratio('3. list, 1,000,000 files'):.2f} | "
         f"{mark(ratio('3. list, 1,000,000 files') >= 0.5)} |",

@@ -34,7 +34,7 @@ fn main() {
     let t = Instant::now();
     for _ in 0..n {
         std::hint::black_box(
-            presigned_download_url(&config.bucket, "u/a/b", "report.pdf", "application/pdf", now, 300).unwrap(),
+            presigned_download_url(&config.bucket, "u/a/b", "report.pdf", "application/pdf", false, now, 300).unwrap(),
         );
     }
     println!("presign: {:?}/op", t.elapsed() / n);

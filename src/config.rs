@@ -62,6 +62,10 @@ pub struct Config {
     pub default_share_ttl_seconds: Option<u64>,
     /// The newest entries kept of each share link's access log.
     pub access_log_max_entries: u64,
+    /// The longest `expires_in` a file may ask for, in seconds.
+    pub max_file_ttl_seconds: u64,
+    /// The expiry of files that ask for none; `None` means such files never expire.
+    pub default_file_ttl_seconds: Option<u64>,
     /// The admins (`ADMIN_EMAILS`), by canonical email.
     pub admin_emails: AdminEmails,
     /// Who may register (`SIGNUP`).
@@ -98,6 +102,7 @@ impl Config {
             Some(u) => return Err(format!("PUBLIC_BASE_URL {u:?} is not an http(s) URL")),
         };
         let max_share_ttl = number(&var, "MAX_SHARE_TTL_SECONDS", MAX_PRESIGN_SECONDS.into(), 1..=TEN_YEARS)?;
+        let max_file_ttl = number(&var, "MAX_FILE_TTL_SECONDS", TEN_YEARS, 1..=TEN_YEARS)?;
         let pending_upload_ttl_millis = hours(&var, "PENDING_UPLOAD_TTL_HOURS", 24.0)?;
         let upload_url_ttl_seconds = presign_ttl(&var, "UPLOAD_URL_TTL_SECONDS", 3600)?;
         // An upload URL must never outlive its upload: the ledger forgets an upload's
@@ -129,6 +134,11 @@ impl Config {
                 Some(_) => Some(number(&var, "DEFAULT_SHARE_TTL_SECONDS", 0, 1..=max_share_ttl)?),
             },
             access_log_max_entries: number(&var, "ACCESS_LOG_MAX_ENTRIES", ACCESS_LOG_MAX_ENTRIES, 1..=100_000)?,
+            max_file_ttl_seconds: max_file_ttl,
+            default_file_ttl_seconds: match var("DEFAULT_FILE_TTL_SECONDS").filter(|v| !v.trim().is_empty()) {
+                None => None,
+                Some(_) => Some(number(&var, "DEFAULT_FILE_TTL_SECONDS", 0, 1..=max_file_ttl)?),
+            },
             admin_emails: AdminEmails::parse(var("ADMIN_EMAILS").as_deref())?,
             signup: SignupPolicy::parse(var("SIGNUP").as_deref())?,
         })
@@ -245,6 +255,22 @@ mod tests {
         assert!(err.contains("DEFAULT_SHARE_TTL_SECONDS"), "{err}");
         let err = Config::from_lookup(lookup(&[("MULTIPART_THRESHOLD_BYTES", "1024")])).unwrap_err();
         assert!(err.contains("MULTIPART_THRESHOLD_BYTES"), "{err}");
+    }
+
+    #[test]
+    fn files_never_expire_unless_asked_and_the_default_file_ttl_respects_the_max() {
+        let config = Config::from_lookup(lookup(&[])).unwrap();
+        assert_eq!((config.default_file_ttl_seconds, config.max_file_ttl_seconds), (None, TEN_YEARS));
+        let config =
+            Config::from_lookup(lookup(&[("MAX_FILE_TTL_SECONDS", "86400"), ("DEFAULT_FILE_TTL_SECONDS", "3600")]))
+                .unwrap();
+        assert_eq!((config.default_file_ttl_seconds, config.max_file_ttl_seconds), (Some(3600), 86_400));
+        for (max, default) in [("60", "61"), ("0", ""), ("x", ""), ("", "0")] {
+            let err =
+                Config::from_lookup(lookup(&[("MAX_FILE_TTL_SECONDS", max), ("DEFAULT_FILE_TTL_SECONDS", default)]))
+                    .unwrap_err();
+            assert!(err.contains("FILE_TTL_SECONDS"), "{err}");
+        }
     }
 
     #[test]

@@ -405,6 +405,32 @@ impl Id {
     }
 }
 
+/// The distinct files a link names (`file_ids`): 1 to `max` ids, in the order given, repeats
+/// dropped. Something that cannot be an id is a file that does not exist (404), as in a URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileIds(Vec<Id>);
+
+impl FileIds {
+    /// Reads `value`, the body's `field`.
+    pub fn parse(value: &serde_json::Value, field: &str, max: usize) -> Result<Self, ApiError> {
+        let invalid = || ApiError::invalid(field, format!("must be a list of 1 to {max} file ids"));
+        let list = value.as_array().filter(|l| (1..=max).contains(&l.len())).ok_or_else(invalid)?;
+        let mut ids: Vec<Id> = Vec::with_capacity(list.len());
+        let mut seen = std::collections::HashSet::with_capacity(list.len());
+        for item in list {
+            let id = Id::parse(item.as_str().ok_or_else(invalid)?).ok_or(ApiError::FileNotFound)?;
+            if seen.insert(id.clone()) {
+                ids.push(id);
+            }
+        }
+        Ok(FileIds(ids))
+    }
+
+    pub fn as_slice(&self) -> &[Id] {
+        &self.0
+    }
+}
+
 /// Lowercase hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;

@@ -37,8 +37,16 @@ pub enum Route<'a> {
     UpdateShare { file: &'a str, share: &'a str },
     RevokeShare { file: &'a str, share: &'a str },
     ShareAccesses { file: &'a str, share: &'a str },
+    CreateLink,
+    ListLinks,
+    UpdateLink(&'a str),
+    RevokeLink(&'a str),
+    LinkAccesses(&'a str),
     ResolveShare(&'a str),
     UnlockShare(&'a str),
+    ResolveSharedFile { token: &'a str, file: &'a str },
+    UnlockSharedFile { token: &'a str, file: &'a str },
+    ZipShare(&'a str),
     CreateUpload,
     UploadStatus(&'a str),
     UploadParts(&'a str),
@@ -90,7 +98,10 @@ impl Route<'_> {
             | Route::RequestUploadStatus { .. }
             | Route::RequestUploadParts { .. }
             | Route::RequestCompleteUpload { .. }
-            | Route::RequestAbortUpload { .. } => Access::Public,
+            | Route::RequestAbortUpload { .. }
+            | Route::ResolveSharedFile { .. }
+            | Route::UnlockSharedFile { .. }
+            | Route::ZipShare(_) => Access::Public,
             Route::AdminUsers
             | Route::UpdateUser(_)
             | Route::DeleteUser(_)
@@ -116,6 +127,11 @@ impl Route<'_> {
             | Route::UpdateShare { .. }
             | Route::RevokeShare { .. }
             | Route::ShareAccesses { .. }
+            | Route::CreateLink
+            | Route::ListLinks
+            | Route::UpdateLink(_)
+            | Route::RevokeLink(_)
+            | Route::LinkAccesses(_)
             | Route::CreateUpload
             | Route::UploadStatus(_)
             | Route::UploadParts(_)
@@ -152,7 +168,12 @@ impl Route<'_> {
             | Route::CreateRequest
             | Route::ListRequests
             | Route::UpdateRequest(_)
-            | Route::RevokeRequest(_) => Some(Scope::SharesWrite),
+            | Route::RevokeRequest(_)
+            | Route::CreateLink
+            | Route::ListLinks
+            | Route::UpdateLink(_)
+            | Route::RevokeLink(_)
+            | Route::LinkAccesses(_) => Some(Scope::SharesWrite),
             Route::Health
             | Route::OpenApi
             | Route::Docs
@@ -169,6 +190,9 @@ impl Route<'_> {
             | Route::RequestUploadParts { .. }
             | Route::RequestCompleteUpload { .. }
             | Route::RequestAbortUpload { .. }
+            | Route::ResolveSharedFile { .. }
+            | Route::UnlockSharedFile { .. }
+            | Route::ZipShare(_)
             | Route::Me
             | Route::EndAllSessions
             | Route::CreateToken
@@ -277,6 +301,19 @@ pub fn route<'a>(method: &str, path: &'a str) -> Result<Route<'a>, ApiError> {
             Ok(Route::RequestCompleteUpload { token, upload })
         }
         (["request", _, "uploads", _, "complete"], _) => not_allowed("POST"),
+        (["share", token, "files", file], "GET") if !file.is_empty() => Ok(Route::ResolveSharedFile { token, file }),
+        (["share", token, "files", file], "POST") if !file.is_empty() => Ok(Route::UnlockSharedFile { token, file }),
+        (["share", _, "files", file], _) if !file.is_empty() => not_allowed("GET, POST"),
+        (["share", token, "zip"], "POST") if !token.is_empty() => Ok(Route::ZipShare(token)),
+        (["share", token, "zip"], _) if !token.is_empty() => not_allowed("POST"),
+        (["shares"], "POST") => Ok(Route::CreateLink),
+        (["shares"], "GET") => Ok(Route::ListLinks),
+        (["shares"], _) => not_allowed("GET, POST"),
+        (["shares", id], "PATCH") if !id.is_empty() => Ok(Route::UpdateLink(id)),
+        (["shares", id], "DELETE") if !id.is_empty() => Ok(Route::RevokeLink(id)),
+        (["shares", id], _) if !id.is_empty() => not_allowed("PATCH, DELETE"),
+        (["shares", id, "accesses"], "GET") => Ok(Route::LinkAccesses(id)),
+        (["shares", _, "accesses"], _) => not_allowed("GET"),
         (["openapi.json"], "GET") => Ok(Route::OpenApi),
         (["docs"], "GET") => Ok(Route::Docs),
         (["openapi.json"] | ["docs"], _) => not_allowed("GET"),
@@ -315,6 +352,10 @@ mod tests {
             Ok(Route::RevokeShare { file: id, share: "s1" })
         );
         assert_eq!(route("GET", "/share/tok"), Ok(Route::ResolveShare("tok")));
+        assert_eq!(route("POST", "/share/tok/files/f1"), Ok(Route::UnlockSharedFile { token: "tok", file: "f1" }));
+        assert_eq!(route("POST", "/shares"), Ok(Route::CreateLink));
+        assert_eq!(route("PATCH", "/shares/s1"), Ok(Route::UpdateLink("s1")));
+        assert_eq!(route("GET", "/shares/s1/accesses"), Ok(Route::LinkAccesses("s1")));
         assert_eq!(route("GET", "/openapi.json"), Ok(Route::OpenApi));
         assert_eq!(route("GET", "/docs"), Ok(Route::Docs));
     }
@@ -363,7 +404,7 @@ mod tests {
                 documented += usize::from(routed);
             }
         }
-        assert_eq!(documented, 50, "every operation of the Route enum is documented");
+        assert_eq!(documented, 58, "every operation of the Route enum is documented");
     }
 
     #[test]
@@ -383,6 +424,9 @@ mod tests {
             ("DELETE", "/request/t/uploads/u"),
             ("GET", "/request/t/uploads/u/parts"),
             ("POST", "/request/t/uploads/u/complete"),
+            ("GET", "/share/t/files/f"),
+            ("POST", "/share/t/files/f"),
+            ("POST", "/share/t/zip"),
         ];
         let doc: serde_json::Value = serde_json::from_str(include_str!("../openapi.json")).unwrap();
         for (path, operations) in doc["paths"].as_object().unwrap() {
@@ -417,7 +461,7 @@ mod tests {
     #[test]
     fn every_signed_in_route_names_its_scope_and_nothing_else_has_one() {
         use Scope::{FilesRead, FilesWrite, SharesWrite};
-        let expected: [(&str, &str, Option<Scope>); 32] = [
+        let expected: [(&str, &str, Option<Scope>); 37] = [
             ("GET", "/auth/me", None),
             ("DELETE", "/auth/sessions", None),
             ("POST", "/auth/tokens", None),
@@ -447,6 +491,11 @@ mod tests {
             ("PATCH", "/requests/{id}", Some(SharesWrite)),
             ("DELETE", "/requests/{id}", Some(SharesWrite)),
             ("POST", "/request/{token}/files", None),
+            ("POST", "/shares", Some(SharesWrite)),
+            ("GET", "/shares", Some(SharesWrite)),
+            ("PATCH", "/shares/{share_id}", Some(SharesWrite)),
+            ("DELETE", "/shares/{share_id}", Some(SharesWrite)),
+            ("GET", "/shares/{share_id}/accesses", Some(SharesWrite)),
             ("GET", "/healthz", None),
             ("POST", "/auth/login", None),
             ("GET", "/share/{token}", None),

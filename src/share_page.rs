@@ -1,21 +1,37 @@
 //! The small page a browser gets for a share link: the file's name and size and a Download
-//! button, or for a protected link only a password field and the button (nothing of the
-//! file until the password is given). Opening it counts nothing, so link previews in chat
-//! apps do not use up downloads; only the button's POST does. It has no script and wears
-//! the web app's stylesheet (`/app.css`), so it looks like the rest of the product.
+//! button (a collection: its files, each with its button), or for a protected link only a
+//! password field and the button (nothing of the file until the password is given). Opening
+//! it counts nothing, so link previews in chat apps do not use up downloads; only a button's
+//! POST does. It has no script and wears the web app's stylesheet (`/app.css`), so it looks
+//! like the rest of the product.
 
 /// What the page shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SharePage<'a> {
     /// A live link without a password: the file and its Download button.
-    Ready { token: &'a str, name: &'a str, size: i64, error: Option<&'a str> },
+    /// `preview`: the file's type may be shown in the browser, so a Preview button is offered.
+    Ready { token: &'a str, name: &'a str, size: i64, preview: bool, error: Option<&'a str> },
     /// A live link with a password: the password field and the Download button, and
     /// neither the file's name nor its size.
     Locked { token: &'a str, error: Option<&'a str> },
+    /// A live collection (after its password, if it has one, which each file's button then
+    /// sends again): its name and a page of its files.
+    Collection { token: &'a str, name: &'a str, items: &'a [Item<'a>], more: bool, password: Option<&'a str> },
     /// The link expired or reached its download limit.
     Gone,
     /// No such link, or it was revoked.
     Missing,
+}
+
+/// A file of a collection as its page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub folder: &'a str,
+    pub size: i64,
+    /// Its type may be shown in the browser: it gets a Preview button.
+    pub preview: bool,
 }
 
 /// Escapes text for HTML content and attribute values.
@@ -63,12 +79,64 @@ fn download_form(token: &str, fields: &str) -> String {
     )
 }
 
+/// A collection's list: each file with its folder, size and own Download button, which
+/// POSTs to the file's URL in the link (with the password, if one was given).
+fn collection(token: &str, items: &[Item<'_>], more: bool, password: Option<&str>) -> String {
+    let hidden = password
+        .map(|p| format!("<input type=\"hidden\" name=\"password\" value=\"{}\">", escape(p)))
+        .unwrap_or_default();
+    let rows: String = items
+        .iter()
+        .map(|item| {
+            let action = format!("/share/{token}/files/{}", item.id);
+            let preview = if item.preview { preview_form(&action, &hidden) } else { String::new() };
+            format!(
+                "<li><span class=\"share-item\">{name}</span> <span class=\"muted\">{folder} · {size}</span>\
+                 <form method=\"post\" action=\"{action}\">{hidden}\
+                 <button type=\"submit\">Download</button></form>{preview}</li>",
+                name = escape(item.name),
+                folder = escape(item.folder),
+                size = escape(&human_size(item.size)),
+                action = escape(&action),
+            )
+        })
+        .collect();
+    let note = if more { "<p class=\"muted\">More files follow; Download all takes them all.</p>" } else { "" };
+    let empty = if items.is_empty() { "<p class=\"muted\">Nothing is shared here yet.</p>" } else { "" };
+    format!("{empty}<ul class=\"share-items\">{rows}</ul>{note}")
+}
+
+/// The Download all button: `/share-zip.js` (the page's only script) builds one .zip of
+/// every file in the browser, counted as one download of the link.
+fn download_all(token: &str, name: &str) -> String {
+    format!(
+        "<p><button type=\"button\" class=\"primary\" id=\"download-all\" data-token=\"{token}\" \
+         data-name=\"{name}\">Download all (.zip)</button></p>\
+         <progress id=\"download-all-progress\" aria-label=\"Download all\" hidden></progress>\
+         <p id=\"download-all-status\" class=\"muted\" role=\"status\"></p>\
+         <script src=\"/share-zip.js\" defer></script>",
+        token = escape(token),
+        name = escape(name),
+    )
+}
+
+/// A Preview button: POSTs to `action` (with `fields`) asking for the file inline, which
+/// counts one download like the Download button and opens the file in the browser.
+fn preview_form(action: &str, fields: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"{}\">{fields}<input type=\"hidden\" name=\"disposition\" value=\"inline\">\
+         <button type=\"submit\">Preview</button></form>",
+        escape(action)
+    )
+}
+
 /// The whole HTML document for `page`.
 pub fn render(page: &SharePage<'_>) -> String {
     let (title, body) = match page {
-        SharePage::Ready { token, name, size, error } => {
+        SharePage::Ready { token, name, size, preview, error } => {
+            let preview = if *preview { preview_form(&format!("/share/{token}"), "") } else { String::new() };
             let body = format!(
-                "<h1>{name}</h1><p class=\"muted\">{size}</p>{error}{form}",
+                "<h1>{name}</h1><p class=\"muted\">{size}</p>{error}{form}{preview}",
                 name = escape(name),
                 size = escape(&human_size(*size)),
                 error = alert(*error),
@@ -86,6 +154,15 @@ pub fn render(page: &SharePage<'_>) -> String {
                 form = download_form(token, password),
             );
             ("Protected file — shared file".to_owned(), body)
+        }
+        SharePage::Collection { token, name, items, more, password } => {
+            let all = if items.is_empty() { String::new() } else { download_all(token, name) };
+            let body = format!(
+                "<h1>{heading}</h1>{all}{list}",
+                heading = escape(name),
+                list = collection(token, items, *more, *password)
+            );
+            (format!("{} — shared files", escape(name)), body)
         }
         SharePage::Gone => (
             "Link expired".to_owned(),
@@ -115,6 +192,7 @@ mod tests {
             token: "tok",
             name: "<script>alert('x')</script>&\".txt",
             size: 1,
+            preview: false,
             error: Some("<b>"),
         });
         assert!(!html.contains("<script>"), "{html}");
@@ -130,6 +208,26 @@ mod tests {
         assert!(html.contains("type=\"password\"") && html.contains("role=\"alert\">Wrong.</p>"), "{html}");
         assert!(html.contains("action=\"/share/t\"") && html.contains("<button"), "{html}");
         assert!(!html.contains("bytes") && html.contains("<title>Protected file — shared file</title>"), "{html}");
+    }
+
+    #[test]
+    fn a_collection_lists_each_file_with_its_own_button_and_escapes_everything() {
+        let items = [
+            Item { id: "f1", name: "<b>.txt", folder: "/a", size: 1500, preview: false },
+            Item { id: "f2", name: "b.pdf", folder: "/a/\"x\"", size: 3, preview: true },
+        ];
+        let page = SharePage::Collection { token: "t", name: "Trip & co", items: &items, more: true, password: None };
+        let html = render(&page);
+        assert!(html.contains("<h1>Trip &amp; co</h1>") && html.contains("&lt;b&gt;.txt"), "{html}");
+        assert!(html.contains("action=\"/share/t/files/f1\"") && html.contains("action=\"/share/t/files/f2\""));
+        assert!(html.contains("/a/&quot;x&quot;") && html.contains("1.5 KB") && html.contains("More files"));
+        assert!(html.contains("id=\"download-all\" data-token=\"t\" data-name=\"Trip &amp; co\""), "{html}");
+        assert!(html.contains("<script src=\"/share-zip.js\" defer></script>"));
+        assert!(!html.contains("name=\"password\""), "no password given, none sent");
+        let locked =
+            SharePage::Collection { token: "t", name: "n", items: &items, more: false, password: Some("p\"w") };
+        assert_eq!(render(&locked).matches("name=\"password\" value=\"p&quot;w\"").count(), 3, "each form's");
+        assert_eq!(html.matches("value=\"inline\"").count(), 1, "only the PDF has a Preview button");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Every answer body of the API, next to each other, with the conversions from the rows
 //! they are made of. The OpenAPI document (`openapi.json`) describes exactly these shapes.
 
+use crate::db::collections::ItemRow;
 use crate::db::files::FileRow;
 use crate::db::invites::InviteRow;
 use crate::db::requests::{OpenRequest, RequestRow};
@@ -204,6 +205,9 @@ pub struct FileView {
     pub content_type: String,
     pub created_at: String,
     pub updated_at: String,
+    /// When the file expires (it is gone from then on); null: never.
+    #[serde(default)]
+    pub expires_at: Option<String>,
 }
 
 impl From<FileRow> for FileView {
@@ -216,13 +220,15 @@ impl From<FileRow> for FileView {
             content_type: row.content_type,
             created_at: rfc3339(row.created_at),
             updated_at: rfc3339(row.updated_at),
+            expires_at: row.expires_at.map(rfc3339),
         }
     }
 }
 
 impl FileView {
     /// The file a committed upload became, as its upload row describes it (for a guest,
-    /// whose request may not read the owner's files).
+    /// whose request may not read the owner's files, and who is only shown a
+    /// [`ReceivedView`] of it: so without the expiry, which the row does not hold).
     pub fn of_upload(upload: &crate::db::uploads::UploadRow) -> Self {
         FileView {
             id: upload.file_id.clone(),
@@ -232,6 +238,7 @@ impl FileView {
             content_type: upload.content_type.clone(),
             created_at: rfc3339(upload.created_at),
             updated_at: rfc3339(upload.created_at),
+            expires_at: None,
         }
     }
 }
@@ -329,7 +336,17 @@ pub struct UploadStatus {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ShareView {
     pub id: String,
-    pub file_id: String,
+    /// `file` (one file), `files` (a set of files) or `folder` (a folder and what is below it).
+    #[serde(default)]
+    pub kind: String,
+    /// The shared file of a `file` link; null for collections.
+    pub file_id: Option<String>,
+    /// The shared folder of a `folder` link; null otherwise.
+    #[serde(default)]
+    pub folder: Option<String>,
+    /// A collection's name; a `file` link's file's name where it was read, else null.
+    #[serde(default)]
+    pub name: Option<String>,
     pub created_at: String,
     pub expires_at: Option<String>,
     pub max_downloads: Option<i64>,
@@ -345,7 +362,10 @@ impl From<ShareRow> for ShareView {
     fn from(row: ShareRow) -> Self {
         ShareView {
             id: row.id,
+            kind: row.kind,
             file_id: row.file_id,
+            folder: row.folder,
+            name: row.name,
             created_at: rfc3339(row.created_at),
             expires_at: row.expires_at.map(rfc3339),
             max_downloads: row.max_downloads,
@@ -361,6 +381,49 @@ impl From<ShareRow> for ShareView {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ShareList {
     pub items: Vec<ShareView>,
+}
+
+/// A page of the user's share links of every kind, newest first.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SharePage {
+    pub items: Vec<ShareView>,
+    pub next_cursor: Option<String>,
+}
+
+/// A file of a collection link, as its visitors see it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ItemView {
+    pub id: String,
+    pub name: String,
+    pub folder: String,
+    pub size: i64,
+    pub content_type: String,
+}
+
+impl From<ItemRow> for ItemView {
+    fn from(row: ItemRow) -> Self {
+        ItemView { id: row.id, name: row.name, folder: row.folder, size: row.size, content_type: row.content_type }
+    }
+}
+
+/// A "download all" of a collection, counted as one download: `grant` fetches its list and
+/// its files (`?grant=`) until `expires_at` without counting more.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ZipView {
+    /// The collection's name (the zip's, by default).
+    pub name: String,
+    pub grant: String,
+    pub expires_at: String,
+}
+
+/// A page of what a collection link holds (`GET /share/{token}`; counts nothing).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CollectionView {
+    /// `files` or `folder`.
+    pub kind: String,
+    pub name: String,
+    pub items: Vec<ItemView>,
+    pub next_cursor: Option<String>,
 }
 
 /// What a share link resolves to.
@@ -410,6 +473,7 @@ mod tests {
             object_key: "u/x/f".into(),
             created_at: 0,
             updated_at: 1000,
+            expires_at: None,
         };
         let view = FileView::from(row);
         assert_eq!(
@@ -424,7 +488,10 @@ mod tests {
     fn a_share_shows_its_token_only_when_given_one() {
         let row = ShareRow {
             id: "s".into(),
-            file_id: "f".into(),
+            kind: "file".into(),
+            file_id: Some("f".into()),
+            folder: None,
+            name: None,
             created_at: 0,
             expires_at: None,
             max_downloads: Some(3),

@@ -13,13 +13,14 @@ pub fn is_app_path(path: &str) -> bool {
         || path.strip_prefix("/request/").is_some_and(|token| !token.is_empty() && !token.contains('/'))
 }
 
-/// The Content-Security-Policy of the app's pages: only its own scripts and styles, and
-/// network access to this origin plus the bucket that direct uploads `PUT` their parts to.
+/// The Content-Security-Policy of the app's pages: only its own scripts and styles, network
+/// access to this origin plus the bucket that direct uploads `PUT` their parts to, and
+/// previews (images, audio, video, PDF in a frame) from exactly the bucket's origin.
 pub fn app_csp(bucket_origin: &str) -> String {
     format!(
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
-         connect-src 'self' {bucket_origin}; object-src 'none'; base-uri 'none'; form-action 'self'; \
-         frame-ancestors 'none'"
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: {bucket_origin}; \
+         media-src {bucket_origin}; frame-src {bucket_origin}; connect-src 'self' {bucket_origin}; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 }
 
@@ -29,6 +30,18 @@ pub fn share_page_csp(bucket_origin: &str) -> String {
     format!(
         "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self' {bucket_origin}; \
          base-uri 'none'; frame-ancestors 'none'"
+    )
+}
+
+/// The Content-Security-Policy of a collection's landing page: the share page's, plus the
+/// one script of Download all (`/share-zip.js`, from this origin), which reads the files from
+/// the bucket (and nothing else) and streams the zip through its service worker, started by
+/// a hidden frame of this origin.
+pub fn collection_page_csp(bucket_origin: &str) -> String {
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self' {bucket_origin}; worker-src 'self'; frame-src 'self'; \
+         form-action 'self' {bucket_origin}; base-uri 'none'; frame-ancestors 'none'"
     )
 }
 
@@ -65,12 +78,20 @@ mod tests {
     fn the_app_may_reach_its_bucket_but_nothing_else_and_cannot_be_framed() {
         let csp = app_csp("https://s3.us-west-004.backblazeb2.com");
         assert!(csp.contains("connect-src 'self' https://s3.us-west-004.backblazeb2.com;"), "{csp}");
+        for media in ["media-src", "frame-src"] {
+            assert!(csp.contains(&format!("{media} https://s3.us-west-004.backblazeb2.com;")), "{csp}");
+        }
+        assert!(csp.contains("img-src 'self' data: blob: https://s3.us-west-004.backblazeb2.com;"), "{csp}");
         assert!(csp.contains("script-src 'self';"));
         assert!(!csp.contains("unsafe"), "{csp}");
         assert!(csp.ends_with("frame-ancestors 'none'"));
         let share = share_page_csp("https://b2.example");
         assert!(!share.contains("script-src") && share.starts_with("default-src 'none'"), "{share}");
+        let collection = collection_page_csp("https://b2.example");
+        assert!(collection.starts_with("default-src 'none'; script-src 'self';") && !collection.contains("unsafe"));
+        assert!(collection.contains("connect-src 'self' https://b2.example;"), "{collection}");
         assert!(share.contains("form-action 'self' https://b2.example;"), "{share}");
+        assert!(collection.contains("form-action 'self' https://b2.example;"), "{collection}");
     }
 
     #[test]

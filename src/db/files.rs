@@ -6,7 +6,7 @@ use crate::model::Id;
 use serde::Deserialize;
 
 /// The columns of a file row, in the order [`FileRow`] reads them.
-const FILE_COLUMNS: &str = "id, name, folder, size, content_type, object_key, created_at, updated_at";
+const FILE_COLUMNS: &str = "id, name, folder, size, content_type, object_key, created_at, updated_at, expires_at";
 
 /// A row of `files`.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -19,6 +19,13 @@ pub struct FileRow {
     pub object_key: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When the file expires (Unix ms): from then on nothing shows it, and the sweeper deletes it.
+    pub expires_at: Option<i64>,
+}
+
+/// The condition a row of `files` called `{f}` meets while it has not expired at `{now}`.
+pub(super) fn unexpired(f: &str, now: &str) -> String {
+    format!("({f}.expires_at IS NULL OR {f}.expires_at > {now})")
 }
 
 /// The values a new file row is made of.
@@ -33,6 +40,7 @@ pub struct NewFile<'a> {
     pub content_type: &'a str,
     pub object_key: &'a str,
     pub now: i64,
+    pub expires_at: Option<i64>,
 }
 
 /// What became of an attempt to turn a stored object into a file.
@@ -59,16 +67,17 @@ fn fts_phrase(text: &str) -> String {
 }
 
 pub(super) mod sql {
-    use super::{fts_phrase, NewFile, FILE_COLUMNS, TRIGRAM};
+    use super::{fts_phrase, unexpired, NewFile, FILE_COLUMNS, TRIGRAM};
     use crate::db::sessions::ActiveSession;
     use crate::db::{qualified, SqlArg, Statement};
     use crate::listing::{KeyValue, ListQuery, Order, SortKey};
-    use crate::model::{FolderPath, Id};
+    use crate::model::{FolderPath, Id, Patch};
 
-    /// The statement listing one page (plus one row, to tell whether another page follows).
-    /// Searches of three or more characters start from the trigram index of names and sort
-    /// what matches; everything else walks the index of the listing's order.
-    pub fn list_files(owner: &Id, query: &ListQuery) -> Statement {
+    /// The statement listing one page (plus one row, to tell whether another page follows)
+    /// of the files that have not expired at `now`. Searches of three or more characters
+    /// start from the trigram index of names and sort what matches; everything else walks
+    /// the index of the listing's order.
+    pub fn list_files(owner: &Id, query: &ListQuery, now: i64) -> Statement {
         let column = match query.sort {
             SortKey::CreatedAt => "files.created_at",
             SortKey::Name => "files.name_folded",
@@ -89,6 +98,8 @@ pub(super) mod sql {
             ),
             None => (format!("SELECT {columns} FROM files WHERE files.owner_id = ?"), args![owner]),
         };
+        sql.push_str(&format!(" AND {}", unexpired("files", "?")));
+        args.push(SqlArg::Int(now));
         match (&query.folder, query.recursive) {
             (Some(folder), false) => {
                 sql.push_str(" AND files.folder = ?");
@@ -180,7 +191,7 @@ pub(super) mod sql {
             Statement::new(
                 &format!(
                     "INSERT INTO files (id, owner_id, name, name_folded, folder, size, content_type, object_key, \
-                     created_at, updated_at) SELECT ?1, id, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9 FROM users \
+                     created_at, updated_at, expires_at) SELECT ?1, id, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?13 FROM users \
                      WHERE id = ?2 AND ({q} = 0 OR used_bytes + reserved_bytes - {reserved} + ?6 <= {q}) \
                      AND EXISTS (SELECT 1 FROM orphan_objects WHERE object_key = ?8 AND claim IS NULL) \
                      AND {} AND {open} RETURNING {FILE_COLUMNS}",
@@ -200,7 +211,8 @@ pub(super) mod sql {
                     file.now,
                     quota,
                     upload_id,
-                    claim
+                    claim,
+                    file.expires_at
                 ],
             ),
             Statement::new(
@@ -237,14 +249,15 @@ pub(super) mod sql {
     /// One of the user's files, checking in the same statement what every signed-in batch
     /// checks first (`sessions::sql::session_alive`): no row when the request's session ended
     /// or is not the user's, or the account is gone; `account_disabled` 1 when an admin
-    /// disabled the account; a row of NULLs when the file is not theirs.
+    /// disabled the account; a row of NULLs when the file is not theirs (or expired).
     pub fn file_in_session(owner: &Id, id: &Id, session: &ActiveSession) -> Statement {
         let columns = qualified(FILE_COLUMNS, "f");
         Statement::new(
             &format!(
                 "SELECT {columns}, u.disabled AS account_disabled FROM sessions s JOIN users u ON u.id = s.user_id \
-                 LEFT JOIN files f ON f.id = ?1 AND f.owner_id = u.id \
-                 WHERE s.id = ?3 AND s.user_id = ?2 AND s.expires_at > ?4 AND s.token_hash IS ?5"
+                 LEFT JOIN files f ON f.id = ?1 AND f.owner_id = u.id AND {} \
+                 WHERE s.id = ?3 AND s.user_id = ?2 AND s.expires_at > ?4 AND s.token_hash IS ?5",
+                unexpired("f", "?4")
             ),
             args![id, owner, &session.id, session.now, session.token_hash.as_deref()],
         )
@@ -255,22 +268,35 @@ pub(super) mod sql {
         Statement::new("SELECT id FROM files WHERE id = ? AND owner_id = ?", args![id, owner])
     }
 
-    /// Renames and/or moves one of the user's files (`None` keeps a value).
-    pub fn update_file(owner: &Id, id: &Id, name: Option<(&str, &str)>, folder: Option<&str>, now: i64) -> Statement {
+    /// Renames, moves and/or sets the expiry of one of the user's unexpired files (`None`
+    /// and `Keep` keep a value).
+    pub fn update_file(
+        owner: &Id,
+        id: &Id,
+        name: Option<(&str, &str)>,
+        folder: Option<&str>,
+        expires_at: Patch<Option<i64>>,
+        now: i64,
+    ) -> Statement {
         let (name, folded) = name.unzip();
+        let (set_expiry, expiry) = match expires_at {
+            Patch::Keep => (false, None),
+            Patch::Set(at) => (true, at),
+        };
         Statement::new(
             &format!(
-                "UPDATE files SET name = coalesce(?, name), name_folded = coalesce(?, name_folded), \
-                 folder = coalesce(?, folder), updated_at = ? \
-                 WHERE id = ? AND owner_id = ? RETURNING {FILE_COLUMNS}"
+                "UPDATE files SET name = coalesce(?1, name), name_folded = coalesce(?2, name_folded), \
+                 folder = coalesce(?3, folder), expires_at = CASE WHEN ?7 THEN ?8 ELSE expires_at END, \
+                 updated_at = ?4 WHERE id = ?5 AND owner_id = ?6 AND {} RETURNING {FILE_COLUMNS}",
+                unexpired("files", "?4")
             ),
-            args![name, folded, folder, now, id, owner],
+            args![name, folded, folder, now, id, owner, set_expiry, expiry],
         )
     }
 
     /// The statements that delete one of the user's files, as one transaction: put its
     /// object on the ledger already claimed by `claim` (until `until`) for this request to
-    /// delete, uncount it, drop its shares' logs and shares, drop the row (returning the key).
+    /// delete, uncount it, drop its shares' logs and shares and its places in collections, drop the row (returning the key).
     pub fn delete_file(owner: &Id, id: &Id, claim: &str, until: i64) -> Vec<Statement> {
         const OWNED: &str = "SELECT id FROM files WHERE id = ?1 AND owner_id = ?2";
         vec![
@@ -292,6 +318,7 @@ pub(super) mod sql {
                 args![id, owner],
             ),
             Statement::new(&format!("DELETE FROM shares WHERE file_id IN ({OWNED})"), args![id, owner]),
+            crate::db::collections::sql::forget_file(owner, id),
             Statement::new("DELETE FROM files WHERE id = ?1 AND owner_id = ?2 RETURNING object_key", args![id, owner]),
         ]
     }
@@ -304,7 +331,7 @@ mod calls {
     use crate::db::Db;
     use crate::error::ApiError;
     use crate::listing::ListQuery;
-    use crate::model::{FolderPath, Id};
+    use crate::model::{FolderPath, Id, Patch};
     use serde::Deserialize;
 
     #[derive(Deserialize)]
@@ -357,7 +384,8 @@ mod calls {
 
         /// One page of the user's files (with one extra row when more follow).
         pub async fn list_files(&self, owner: &Id, query: &ListQuery) -> Result<Vec<FileRow>, ApiError> {
-            at(&self.batch_as(owner, vec![sql::list_files(owner, query)]).await?, 0)?.all()
+            let now = self.session()?.now;
+            at(&self.batch_as(owner, vec![sql::list_files(owner, query, now)]).await?, 0)?.all()
         }
 
         /// The user's file `id`; 404 when it is not theirs. One statement, as this is on
@@ -373,16 +401,18 @@ mod calls {
             }
         }
 
-        /// Renames and/or moves the user's file `id`.
+        /// Renames, moves and/or sets the expiry of the user's file `id`.
         pub async fn update_file(
             &self,
             owner: &Id,
             id: &Id,
             name: Option<(&str, &str)>,
             folder: Option<&str>,
+            expires_at: Patch<Option<i64>>,
             now: i64,
         ) -> Result<FileRow, ApiError> {
-            let results = self.batch_as(owner, vec![sql::update_file(owner, id, name, folder, now)]).await?;
+            let results =
+                self.batch_as(owner, vec![sql::update_file(owner, id, name, folder, expires_at, now)]).await?;
             at(&results, 0)?.first()?.ok_or(ApiError::FileNotFound)
         }
 
@@ -412,9 +442,10 @@ pub(super) fn samples() -> Vec<super::Statement> {
         content_type: "text/plain",
         object_key: "k",
         now: 0,
+        expires_at: None,
     };
     let mut all = vec![
-        sql::list_files(&id, &tests::query()),
+        sql::list_files(&id, &tests::query(), 0),
         sql::child_folders(&id, &FolderPath::root(), 10),
         sql::file_in_session(
             &id,
@@ -422,7 +453,7 @@ pub(super) fn samples() -> Vec<super::Statement> {
             &crate::db::sessions::ActiveSession { id: id.clone(), now: 0, token_hash: None },
         ),
         sql::owns_file(&id, &id),
-        sql::update_file(&id, &id, Some(("a", "a")), Some("/"), 0),
+        sql::update_file(&id, &id, Some(("a", "a")), Some("/"), crate::model::Patch::Set(Some(1)), 0),
     ];
     all.extend(sql::commit_file(&file, None, None));
     all.extend(sql::commit_file(&file, Some(10), Some((&id, "c"))));
@@ -462,14 +493,14 @@ mod tests {
 
     #[test]
     fn the_default_listing_is_a_keyset_scan_of_one_owner() {
-        let statement = list_files(&owner(), &query());
+        let statement = list_files(&owner(), &query(), 0);
         assert_eq!(
             statement.sql,
             "SELECT files.id, files.name, files.folder, files.size, files.content_type, files.object_key, \
-             files.created_at, files.updated_at FROM files WHERE files.owner_id = ? \
-             ORDER BY files.created_at DESC, files.id DESC LIMIT ?"
+             files.created_at, files.updated_at, files.expires_at FROM files WHERE files.owner_id = ? \
+             AND (files.expires_at IS NULL OR files.expires_at > ?) ORDER BY files.created_at DESC, files.id DESC LIMIT ?"
         );
-        assert_eq!(statement.args, args![&owner(), 51i64]);
+        assert_eq!(statement.args, args![&owner(), 0i64, 51i64]);
     }
 
     #[test]
@@ -488,7 +519,7 @@ mod tests {
                 id: "ff".into(),
             }),
         };
-        let statement = list_files(&owner(), &q);
+        let statement = list_files(&owner(), &q, 0);
         assert!(
             statement.sql.contains("(files.folder = ? OR (files.folder >= ? AND files.folder < ?))"),
             "{}",
@@ -497,7 +528,10 @@ mod tests {
         assert!(statement.sql.contains("files_search MATCH ?"));
         assert!(statement.sql.contains("(files.name_folded, files.id) > (?, ?)"));
         assert!(statement.sql.ends_with("ORDER BY files.name_folded ASC, files.id ASC LIMIT ?"));
-        assert_eq!(statement.args, args![r#""report""#, &owner(), "/a", "/a/", "/a0", "report", "b", "ff", 11i64]);
+        assert_eq!(
+            statement.args,
+            args![r#""report""#, &owner(), 0i64, "/a", "/a/", "/a0", "report", "b", "ff", 11i64]
+        );
     }
 
     #[test]
@@ -519,7 +553,7 @@ mod tests {
                                 order,
                                 after,
                             };
-                            let sql = list_files(&owner(), &query).sql;
+                            let sql = list_files(&owner(), &query, 0).sql;
                             let steps = plan(&db, &sql);
                             assert!(steps.iter().all(|s| !is_table_scan(s)), "{steps:?}\n  in {sql}");
                             // Only a search (which sorts what the trigram index found) or a
@@ -540,17 +574,17 @@ mod tests {
     #[test]
     fn a_recursive_listing_of_the_root_has_no_folder_filter() {
         let q = ListQuery { folder: Some(FolderPath::root()), recursive: true, ..query() };
-        assert!(!list_files(&owner(), &q).sql.contains("folder ="));
+        assert!(!list_files(&owner(), &q, 0).sql.contains("folder ="));
         let q = ListQuery { folder: Some(FolderPath::root()), ..query() };
-        assert!(list_files(&owner(), &q).sql.contains("AND files.folder = ?"));
+        assert!(list_files(&owner(), &q, 0).sql.contains("AND files.folder = ?"));
     }
 
     #[test]
     fn short_searches_read_the_users_files_and_longer_ones_the_trigram_index() {
         let short = ListQuery { search: Some("ab".into()), ..query() };
-        assert!(!list_files(&owner(), &short).sql.contains("files_search"));
+        assert!(!list_files(&owner(), &short, 0).sql.contains("files_search"));
         let quoted = ListQuery { search: Some("say \"hi\"".into()), ..query() };
-        let statement = list_files(&owner(), &quoted);
+        let statement = list_files(&owner(), &quoted, 0);
         assert_eq!(statement.args[0], SqlArg::Text(r#""say ""hi""""#.into()));
     }
 

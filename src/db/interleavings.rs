@@ -111,6 +111,7 @@ impl Actor for Completer {
                     content_type: "text/plain",
                     object_key: KEY,
                     now: NOW,
+                    expires_at: None,
                 };
                 batch(db, &files::sql::commit_file(&file, None, Some((&upload, &self.claim))));
                 false
@@ -234,6 +235,7 @@ impl Actor for Streamer {
                     content_type: "text/plain",
                     object_key: STREAMED,
                     now: NOW,
+                    expires_at: None,
                 };
                 // Born, or (the sweeper took the entry) put back on the ledger for it.
                 batch(db, &files::sql::commit_file(&file, None, None))[0] == 0
@@ -303,6 +305,7 @@ fn pending_upload() -> (Connection, Bucket) {
         now: NOW,
         expires_at: EXPIRES_AT,
         request: None,
+        file_ttl_seconds: None,
     };
     batch(&db, &[uploads::sql::insert_upload(&upload), ledger::sql::note_multipart(KEY, MULTIPART)]);
     batch(&db, &ledger::sql::reserve_object(&owner, STREAMED, LATER - 1, 0, None));

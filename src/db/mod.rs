@@ -6,8 +6,10 @@
 //! | [`users`] | `users` |
 //! | [`sessions`] | `sessions`: one per issued token, checked by every signed-in batch |
 //! | [`files`] | `files` (and its trigram index `files_search`) |
+//! | [`expiry`] | expired `files`, which the sweeper deletes |
 //! | [`uploads`] | `uploads`: pending direct uploads |
 //! | [`shares`] | `shares`, `share_accesses` |
+//! | [`collections`] | `share_files`, and what a `files` or `folder` link holds |
 //! | [`ledger`] | `orphan_objects`: objects no file row owns, for the sweeper |
 //! | [`limits`] | `rate_limits`: brute-force counters |
 //! | [`invites`] | `invites`: single-use sign-up invites |
@@ -36,6 +38,8 @@ macro_rules! args {
     ($($value:expr),* $(,)?) => { vec![$($crate::db::SqlArg::from($value)),*] };
 }
 
+pub mod collections;
+pub mod expiry;
 pub mod files;
 #[cfg(test)]
 mod interleavings;

@@ -528,6 +528,7 @@ mod tests {
             content_type: "x",
             object_key: key,
             now,
+            expires_at: None,
         };
         let statements = crate::db::files::sql::commit_file(&new, None, None);
         let born = !texts(db, &statements[0]).is_empty();

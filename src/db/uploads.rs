@@ -29,6 +29,8 @@ pub struct UploadRow {
     pub multipart_id: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
+    /// How long its file lives from its completion, in seconds (`None`: for ever).
+    pub file_ttl_seconds: Option<i64>,
     pub state: UploadState,
     /// When the claim of a `completing` upload runs out.
     pub claimed_until: Option<i64>,
@@ -70,6 +72,8 @@ pub struct NewUpload<'a> {
     pub multipart_id: Option<&'a str>,
     pub now: i64,
     pub expires_at: i64,
+    /// How long its file lives from its completion, in seconds (`None`: for ever).
+    pub file_ttl_seconds: Option<i64>,
     /// The upload request a guest started it through.
     pub request: Option<&'a Id>,
 }
@@ -91,14 +95,15 @@ pub(super) mod sql {
     const THROUGH: &str = "(?3 IS NULL OR request_id = ?3)";
 
     const UPLOAD_COLUMNS: &str = "id, file_id, object_key, name, folder, content_type, size, part_size, multipart_id, \
-         created_at, expires_at, state, claimed_until";
+         created_at, expires_at, file_ttl_seconds, state, claimed_until";
 
     /// A pending direct upload, while its owner's account exists (it may have been deleted
     /// since the reservation); returns its id when written.
     pub fn insert_upload(upload: &NewUpload<'_>) -> Statement {
         Statement::new(
             "INSERT INTO uploads (id, owner_id, file_id, object_key, name, folder, content_type, size, part_size, \
-             multipart_id, created_at, expires_at, request_id) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 \
+             multipart_id, created_at, expires_at, file_ttl_seconds, request_id) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14 \
              WHERE EXISTS (SELECT 1 FROM users WHERE id = ?2) RETURNING id",
             args![
                 upload.id,
@@ -113,6 +118,7 @@ pub(super) mod sql {
                 upload.multipart_id,
                 upload.now,
                 upload.expires_at,
+                upload.file_ttl_seconds,
                 upload.request
             ],
         )
@@ -303,6 +309,7 @@ pub(super) fn samples() -> Vec<super::Statement> {
         multipart_id: None,
         now: 0,
         expires_at: 1,
+        file_ttl_seconds: None,
         request: None,
     };
     let who = Uploader { owner: &id, request: Some(&id) };

@@ -196,14 +196,14 @@ pub(super) mod sql {
             ),
             Statement::new("DELETE FROM uploads WHERE owner_id = ?", args![user]),
             Statement::new(
-                "DELETE FROM share_accesses WHERE share_id IN \
-                 (SELECT s.id FROM files f JOIN shares s ON s.file_id = f.id WHERE f.owner_id = ?)",
+                "DELETE FROM share_accesses WHERE share_id IN (SELECT id FROM shares WHERE owner_id = ?)",
                 args![user],
             ),
             Statement::new(
-                "DELETE FROM shares WHERE file_id IN (SELECT id FROM files WHERE owner_id = ?)",
+                "DELETE FROM share_files WHERE share_id IN (SELECT id FROM shares WHERE owner_id = ?)",
                 args![user],
             ),
+            Statement::new("DELETE FROM shares WHERE owner_id = ?", args![user]),
             Statement::new("DELETE FROM files WHERE owner_id = ?", args![user]),
             crate::db::requests::sql::delete_requests_of(user),
             Statement::new("DELETE FROM sessions WHERE user_id = ?", args![user]),
@@ -303,10 +303,13 @@ mod calls {
             now: i64,
             until: i64,
         ) -> Result<(bool, Vec<OrphanRow>), ApiError> {
-            let results = self.batch_as(actor, sql::delete_account(user, claim, now, until)).await?;
+            let statements = sql::delete_account(user, claim, now, until);
+            // The last statement deletes the user (both features add statements before it).
+            let user_deleted = statements.len() - 1;
+            let results = self.batch_as(actor, statements).await?;
             let mut claimed: Vec<OrphanRow> = at(&results, 0)?.all()?;
             claimed.extend(at(&results, 1)?.all::<OrphanRow>()?);
-            Ok((at(&results, 8)?.any(), claimed))
+            Ok((at(&results, user_deleted)?.any(), claimed))
         }
 
         /// Creates an account; false when the email is taken.

@@ -68,17 +68,87 @@ impl ShareState {
     }
 
     /// Why a visit that was not counted was refused, checked in the same order as the SQL
-    /// that counts: gone first (so a wrong or missing password on a dead link says nothing
-    /// about the password), then the password.
-    pub fn refusal(&self, now: i64) -> ApiError {
-        if !self.is_live(now) {
+    /// that counts: gone first (a dead link, or a one-file link whose file expired: so a
+    /// wrong or missing password on it says nothing about the password), then the password
+    /// (`proven`: the visit brought the link's password), and only then whether a collection
+    /// holds the file asked for, so a protected link tells nothing of what it holds.
+    pub fn refusal(&self, now: i64, proven: bool, asked: Asked) -> ApiError {
+        if !self.is_live(now) || asked == Asked::OwnFileGone {
             ApiError::ShareExpired
-        } else if self.protected {
+        } else if self.protected && !proven {
             ApiError::SharePasswordRequired
+        } else if asked == Asked::NotInLink {
+            ApiError::ShareNotFound
         } else {
             // It stopped being live between the count and the read: gone all the same.
             ApiError::ShareExpired
         }
+    }
+}
+
+/// What a visit asked for, as the visit's own read of the link found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asked {
+    /// A file the link holds (a one-file link's own, or one of a collection's).
+    Held,
+    /// A one-file link's own file, which expired: the link is gone with it.
+    OwnFileGone,
+    /// A file a collection does not hold (never did, moved out, deleted or expired).
+    NotInLink,
+}
+
+/// How long a zip grant lets its holder fetch the files of the collection it was counted for:
+/// long enough for a large download on a slow line (each file's URL is fetched just before
+/// its bytes are wanted, so no URL outlives its short TTL).
+pub const ZIP_GRANT_MILLIS: i64 = 6 * 3600 * 1000;
+
+/// The MAC of a zip grant for the link with `token_hash`, valid until `until` (Unix ms).
+fn zip_grant_mac(secret: &[u8], token_hash: &str, until: i64) -> hmac::Hmac<Sha256> {
+    use hmac::Mac;
+    // Domain-separated from the tokens and cursors signed with the same secret.
+    let mut mac = crate::auth::keyed_hmac(secret);
+    mac.update(b"edgedrop zip grant v1\0");
+    mac.update(token_hash.as_bytes());
+    mac.update(format!("\0{until}").as_bytes());
+    mac
+}
+
+/// A zip grant: proof, for `until`, that one download of the link with `token_hash` was
+/// counted (and its password given) for a "download all", so that fetching its files one by
+/// one counts nothing more. `{until}.{MAC}`, signed with the server secret.
+pub fn zip_grant(secret: &[u8], token_hash: &str, until: i64) -> String {
+    use hmac::Mac;
+    let tag = zip_grant_mac(secret, token_hash, until).finalize().into_bytes();
+    format!("{until}.{}", URL_SAFE_NO_PAD.encode(&tag[..16]))
+}
+
+/// Whether `grant` is a zip grant this server made for the link with `token_hash` that has
+/// not run out at `now`.
+pub fn valid_zip_grant(secret: &[u8], token_hash: &str, grant: &str, now: i64) -> bool {
+    use hmac::Mac;
+    let Some((until, tag)) = grant.split_once('.') else { return false };
+    let (Ok(until), Ok(tag)) = (until.parse::<i64>(), URL_SAFE_NO_PAD.decode(tag)) else { return false };
+    tag.len() == 16 && until > now && zip_grant_mac(secret, token_hash, until).verify_truncated_left(&tag).is_ok()
+}
+
+/// The most files one `files` link may name.
+pub const MAX_LINK_FILES: usize = 1000;
+
+/// What a link to `folder` is called when its owner names it nothing: the folder's own name
+/// (`All files` for the root).
+pub fn folder_link_name(folder: &str) -> String {
+    match folder.rsplit('/').next() {
+        Some(last) if !last.is_empty() => last.to_owned(),
+        _ => "All files".to_owned(),
+    }
+}
+
+/// What a link to `count` files is called when its owner names it nothing.
+pub fn files_link_name(count: usize) -> String {
+    if count == 1 {
+        "1 file".to_owned()
+    } else {
+        format!("{count} files")
     }
 }
 
@@ -208,17 +278,50 @@ mod tests {
         let disabled = ShareState { owner_disabled: true, ..state(None, None, 0, true) };
         assert!(!disabled.is_live(0));
         assert_eq!(disabled.preview(0), Preview::Gone);
-        assert_eq!(disabled.refusal(0), ApiError::ShareExpired);
+        assert_eq!(disabled.refusal(0, true, Asked::Held), ApiError::ShareExpired);
         assert_eq!(disabled.password_attempt(0, None), PasswordAttempt::Dead);
         assert!(ShareState { owner_disabled: false, ..disabled }.is_live(0), "enabled again, it works");
     }
 
     #[test]
     fn a_dead_link_says_gone_before_it_asks_for_a_password() {
-        assert_eq!(state(Some(0), None, 0, true).refusal(5), ApiError::ShareExpired);
-        assert_eq!(state(None, Some(1), 1, true).refusal(5), ApiError::ShareExpired);
-        assert_eq!(state(None, None, 0, true).refusal(5), ApiError::SharePasswordRequired);
-        assert_eq!(state(None, None, 0, false).refusal(5), ApiError::ShareExpired);
+        use Asked::*;
+        assert_eq!(state(Some(0), None, 0, true).refusal(5, false, Held), ApiError::ShareExpired);
+        assert_eq!(state(None, Some(1), 1, true).refusal(5, false, NotInLink), ApiError::ShareExpired);
+        assert_eq!(state(None, None, 0, true).refusal(5, false, OwnFileGone), ApiError::ShareExpired);
+        assert_eq!(state(None, None, 0, true).refusal(5, false, Held), ApiError::SharePasswordRequired);
+        assert_eq!(state(None, None, 0, false).refusal(5, false, Held), ApiError::ShareExpired);
+    }
+
+    #[test]
+    fn a_protected_collection_tells_what_it_holds_only_after_its_password() {
+        use Asked::*;
+        let protected = state(None, None, 0, true);
+        assert_eq!(protected.refusal(5, false, NotInLink), ApiError::SharePasswordRequired);
+        assert_eq!(protected.refusal(5, true, NotInLink), ApiError::ShareNotFound);
+        assert_eq!(state(None, None, 0, false).refusal(5, false, NotInLink), ApiError::ShareNotFound);
+    }
+
+    #[test]
+    fn a_zip_grant_holds_for_its_link_until_it_runs_out_and_cannot_be_forged() {
+        let secret = b"0123456789abcdef0123456789abcdef";
+        let grant = zip_grant(secret, "link", 1_000);
+        assert!(valid_zip_grant(secret, "link", &grant, 999));
+        assert!(!valid_zip_grant(secret, "link", &grant, 1_000), "runs out");
+        assert!(!valid_zip_grant(secret, "other link", &grant, 0), "bound to its link");
+        assert!(!valid_zip_grant(b"another secret, 32 bytes long....", "link", &grant, 0));
+        let (_, tag) = grant.split_once('.').unwrap();
+        assert!(!valid_zip_grant(secret, "link", &format!("999999.{tag}"), 0), "its time is signed");
+        for junk in ["", "1000", "x.y", "1000.", &format!("{grant}x")] {
+            assert!(!valid_zip_grant(secret, "link", junk, 0), "{junk:?}");
+        }
+    }
+
+    #[test]
+    fn collections_are_named_after_their_folder_or_their_size() {
+        assert_eq!(folder_link_name("/photos/2024 trip"), "2024 trip");
+        assert_eq!(folder_link_name("/"), "All files");
+        assert_eq!((files_link_name(1).as_str(), files_link_name(12).as_str()), ("1 file", "12 files"));
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! The routes of one's own files: uploads (through the Worker and direct), listing,
 //! renaming and moving, downloading.
 
-use super::request::{header, query_number, query_pairs, query_param, read_json};
+use super::request::{header, query_number, query_pairs, query_param, read_json, wants_inline};
 use super::respond::{internal, json, redirect};
 use crate::domain::files::{FileMeta, FormDefaults};
 use crate::error::ApiError;
-use crate::input::{optional_str, required_int, required_str};
+use crate::input::{optional_int, optional_str, patch_field, required_int, required_str};
 use crate::listing::ListQuery;
 use crate::model::{ContentType, FileName, FolderPath, Id};
 use crate::service::{App, Sender};
@@ -14,9 +14,26 @@ use futures_util::StreamExt;
 use serde_json::Value;
 use worker::{Request, Response};
 
+/// A file's lifetime in seconds, as uploads ask for it (the service checks the maximum).
+const LIFETIME: std::ops::RangeInclusive<i64> = 1..=i64::MAX;
+
+/// `?expires_in=`: seconds the uploaded file lives (whole, at least 1).
+fn expires_in_param(pairs: &[(String, String)]) -> Result<Option<u64>, ApiError> {
+    query_param(pairs, "expires_in")
+        .map(|raw| {
+            raw.parse::<u64>()
+                .ok()
+                .filter(|&s| s >= 1)
+                .ok_or_else(|| ApiError::invalid("expires_in", "must be a whole number of seconds, at least 1"))
+        })
+        .transpose()
+}
+
 /// Stores an upload, raw or as a multipart form. `?name=` and `?folder=` apply to both
 /// (a form's own `name` and `folder` fields win; a guest's file goes to its request's
-/// folder whatever they say); a raw upload needs `?name=`.
+/// folder whatever they say); a raw upload needs `?name=`. `?expires_in=` makes the file
+/// expire that many seconds after it is stored (the owner's to choose: see
+/// [`Sender::lifetime`]).
 pub async fn upload(req: &mut Request, app: &App, by: Sender<'_>) -> Result<FileView, ApiError> {
     let content_type = header(req, "content-type").unwrap_or_default();
     let declared = match header(req, "content-length") {
@@ -28,12 +45,13 @@ pub async fn upload(req: &mut Request, app: &App, by: Sender<'_>) -> Result<File
     let pairs = query_pairs(req)?;
     let name = query_param(&pairs, "name").map(|n| FileName::parse(&n, "name")).transpose()?;
     let folder = query_param(&pairs, "folder").map(|f| FolderPath::parse(&f, "folder")).transpose()?;
+    let expires_in = expires_in_param(&pairs)?;
     if content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
         let boundary = crate::form_upload::form_boundary(&content_type)?;
         let body = req.stream().map_err(internal)?;
         let chunks = body.map(|chunk| chunk.map(bytes::Bytes::from).map_err(|e| e.to_string()));
         let defaults = FormDefaults { name, folder };
-        return app.upload_form(by, SendStream(chunks), boundary, declared, defaults).await;
+        return app.upload_form(by, SendStream(chunks), boundary, declared, defaults, expires_in).await;
     }
     let name = name.ok_or_else(|| ApiError::invalid("name", "is required for a raw upload"))?;
     let length = declared.ok_or(ApiError::LengthRequired)?;
@@ -41,7 +59,7 @@ pub async fn upload(req: &mut Request, app: &App, by: Sender<'_>) -> Result<File
         ContentType::parse(&content_type, "content-type").unwrap_or_else(|_| ContentType::octet_stream());
     let body = req.inner().body().filter(|_| length > 0).map(wasm_bindgen::JsValue::from);
     let meta = by.place(FileMeta { name, folder: folder.unwrap_or_else(FolderPath::root), content_type });
-    app.upload_raw(by, meta, length, body).await
+    app.upload_raw(by, meta, length, body, expires_in).await
 }
 
 /// A stream that may cross `.await` points in multer, which asks for `Send`; workerd runs
@@ -75,37 +93,49 @@ pub async fn folders(req: &Request, app: &App, user: &Id) -> Result<Response, Ap
     json(200, &app.folders(user, &parent).await?)
 }
 
+/// `PATCH /files/{id}` with `{name?, folder?, expires_at?}` (`expires_at`: RFC 3339, or null
+/// for never).
 pub async fn update(req: &mut Request, app: &App, user: &Id, id: &Id) -> Result<Response, ApiError> {
     let body = read_json(req, false).await?;
     let name = optional_str(&body, "name")?.map(|n| FileName::parse(n, "name")).transpose()?;
     let folder = optional_str(&body, "folder")?.map(|f| FolderPath::parse(f, "folder")).transpose()?;
-    json(200, &app.update_file(user, id, name, folder).await?)
+    let expires_at = patch_field(&body, "expires_at", |value| {
+        value
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| ApiError::invalid("expires_at", "must be an RFC 3339 time or null"))
+    })?;
+    json(200, &app.update_file(user, id, name, folder, expires_at).await?)
 }
 
+/// `GET /files/{id}/download?redirect=&disposition=`.
 pub async fn download(req: &Request, app: &App, user: &Id, id: &Id) -> Result<Response, ApiError> {
-    let link = app.download_file(user, id).await?;
-    match query_param(&query_pairs(req)?, "redirect").as_deref() {
+    let pairs = query_pairs(req)?;
+    let link = app.download_file(user, id, wants_inline(&pairs)?).await?;
+    match query_param(&pairs, "redirect").as_deref() {
         Some("true") => redirect(302, &link.url),
         None | Some("false") => json(200, &link),
         Some(_) => Err(ApiError::invalid("redirect", "must be true or false")),
     }
 }
 
-/// `POST /files/uploads`: a direct upload of `{name, folder?, size, content_type?}`.
+/// `POST /files/uploads`: a direct upload of `{name, folder?, size, content_type?, expires_in?}`.
 pub async fn create_upload(req: &mut Request, app: &App, by: Sender<'_>) -> Result<Response, ApiError> {
-    let (meta, size) = upload_spec(req).await?;
-    json(201, &app.create_upload(by, by.place(meta), size).await?)
+    let (meta, size, expires_in) = upload_spec(req).await?;
+    json(201, &app.create_upload(by, by.place(meta), size, expires_in).await?)
 }
 
-/// What a direct upload's body asks for: `{name, folder?, size, content_type?}`.
-pub async fn upload_spec(req: &mut Request) -> Result<(FileMeta, u64), ApiError> {
+/// What a direct upload's body asks for: `{name, folder?, size, content_type?, expires_in?}`
+/// (`expires_in`: seconds its file lives from its completion).
+pub async fn upload_spec(req: &mut Request) -> Result<(FileMeta, u64, Option<u64>), ApiError> {
     let body = read_json(req, false).await?;
     let name = FileName::parse(required_str(&body, "name")?, "name")?;
     let folder = optional_str(&body, "folder")?.map_or(Ok(FolderPath::root()), |f| FolderPath::parse(f, "folder"))?;
     let content_type = optional_str(&body, "content_type")?
         .map_or(Ok(ContentType::octet_stream()), |c| ContentType::parse(c, "content_type"))?;
     let size = required_int(&body, "size", 0..=i64::MAX)?;
-    Ok((FileMeta { name, folder, content_type }, size as u64))
+    let expires_in = optional_int(&body, "expires_in", LIFETIME)?.map(|s| s as u64);
+    Ok((FileMeta { name, folder, content_type }, size as u64, expires_in))
 }
 
 /// `GET /files/uploads/{id}/parts?from=&count=`: fresh part URLs.

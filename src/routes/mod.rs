@@ -87,10 +87,10 @@ pub async fn scheduled(env: Env) {
     };
     match outcome {
         Ok(report) => console_log!(
-            "sweep: {} objects deleted, {} failed, {} held by other requests; {} expired shares, {} expired \
-             upload requests, {} finished \
-             uploads and {} expired sessions dropped; {} emails canonicalized, {} left as typed (another account \
-             has their canonical form)",
+            "sweep: {} expired files deleted; {} objects deleted, {} failed, {} held by other requests; {} expired \
+             shares, {} expired upload requests, {} finished uploads and {} expired sessions dropped; {} emails \
+             canonicalized, {} left as typed (another account has their canonical form)",
+            report.files_expired,
             report.objects_deleted,
             report.objects_failed,
             report.objects_skipped,
@@ -165,8 +165,15 @@ async fn dispatch(route: Route<'_>, method: &str, mut req: Request, env: &Env) -
             app()?.end_all_sessions(user()?).await?;
             session::ended()
         }
-        Route::ResolveShare(token) => shares::resolve(&req, app()?, token).await,
-        Route::UnlockShare(token) => shares::unlock(&mut req, app()?, token).await,
+        Route::ResolveShare(token) => shares::resolve(&req, app()?, token, None).await,
+        Route::UnlockShare(token) => shares::unlock(&mut req, app()?, token, None).await,
+        Route::ResolveSharedFile { token, file } => {
+            shares::resolve(&req, app()?, token, Some(&shares::shared_file_id(file)?)).await
+        }
+        Route::UnlockSharedFile { token, file } => {
+            shares::unlock(&mut req, app()?, token, Some(&shares::shared_file_id(file)?)).await
+        }
+        Route::ZipShare(token) => shares::zip(&mut req, app()?, token).await,
         Route::Me => json(200, &app()?.me(user()?).await?),
         Route::CreateToken => tokens::create(&mut req, app()?, user()?).await,
         Route::ListTokens => json(200, &app()?.tokens(user()?).await?),
@@ -222,15 +229,23 @@ async fn dispatch(route: Route<'_>, method: &str, mut req: Request, env: &Env) -
         Route::CreateShare(id) => shares::create(&mut req, app()?, user()?, &file_id(id)?).await,
         Route::ListShares(id) => json(200, &app()?.shares_of_file(user()?, &file_id(id)?).await?),
         Route::UpdateShare { file, share } => {
-            shares::update(&mut req, app()?, user()?, &file_id(file)?, &share_id(share)?).await
+            shares::update(&mut req, app()?, user()?, Some(&file_id(file)?), &share_id(share)?).await
         }
         Route::RevokeShare { file, share } => {
-            app()?.revoke_share(user()?, &file_id(file)?, &share_id(share)?).await?;
+            app()?.revoke_share(user()?, Some(&file_id(file)?), &share_id(share)?).await?;
             respond::no_content()
         }
         Route::ShareAccesses { file, share } => {
-            shares::accesses(&req, app()?, user()?, &file_id(file)?, &share_id(share)?).await
+            shares::accesses(&req, app()?, user()?, Some(&file_id(file)?), &share_id(share)?).await
         }
+        Route::CreateLink => shares::create_collection(&mut req, app()?, user()?).await,
+        Route::ListLinks => shares::list(&req, app()?, user()?).await,
+        Route::UpdateLink(share) => shares::update(&mut req, app()?, user()?, None, &share_id(share)?).await,
+        Route::RevokeLink(share) => {
+            app()?.revoke_share(user()?, None, &share_id(share)?).await?;
+            respond::no_content()
+        }
+        Route::LinkAccesses(share) => shares::accesses(&req, app()?, user()?, None, &share_id(share)?).await,
     }
 }
 

@@ -62,6 +62,16 @@ pub fn query_number(pairs: &[(String, String)], name: &str, default: u32, max: u
     }
 }
 
+/// `?disposition=`: whether a download is to be shown in the browser (`inline`) rather than
+/// saved (`attachment`, the default).
+pub fn wants_inline(pairs: &[(String, String)]) -> Result<bool, ApiError> {
+    match query_param(pairs, "disposition").as_deref() {
+        None | Some("attachment") => Ok(false),
+        Some("inline") => Ok(true),
+        Some(_) => Err(ApiError::invalid("disposition", "must be inline or attachment")),
+    }
+}
+
 /// Reads at most `limit` bytes of body, refusing larger ones before buffering them.
 pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, ApiError> {
     let too_large = ApiError::PayloadTooLarge { limit: limit as u64 };

@@ -104,10 +104,10 @@ pub async fn upload(req: &mut Request, app: &App, token: &str) -> Result<Respons
 /// `POST /request/{token}/uploads`: a direct upload, as `POST /files/uploads`. The body is
 /// read first: bad input is refused whatever state the request is in.
 pub async fn create_upload(req: &mut Request, app: &App, token: &str) -> Result<Response, ApiError> {
-    let (meta, size) = files::upload_spec(req).await?;
+    let (meta, size, expires_in) = files::upload_spec(req).await?;
     let guest = guest(req, app, token).await?;
     let by = Sender::Guest(&guest);
-    json(201, &app.create_upload(by, by.place(meta), size).await?)
+    json(201, &app.create_upload(by, by.place(meta), size, expires_in).await?)
 }
 
 /// `GET /request/{token}/uploads/{upload_id}`: what the bucket holds of it. The folder

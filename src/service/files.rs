@@ -3,12 +3,12 @@
 use super::{App, Sender};
 use crate::db::files::{Commit, NewFile};
 use crate::db::ledger::OrphanRow;
-use crate::domain::files::{FileMeta, FormDefaults};
+use crate::domain::files::{presentation, FileMeta, FileTtlPolicy, FormDefaults};
 use crate::domain::page_of;
 use crate::error::ApiError;
 use crate::form_upload::ObjectWriter;
 use crate::listing::{fold_case, ListQuery};
-use crate::model::{object_key, rfc3339, FileName, FolderPath, Id};
+use crate::model::{object_key, rfc3339, FileName, FolderPath, Id, Patch};
 use crate::storage::Bucket;
 use crate::views::{FilePage, FileView, FolderList, FolderView, UrlView};
 
@@ -21,6 +21,14 @@ const FORM_SLACK_BYTES: u64 = 64 * 1024;
 const MAX_CHILD_FOLDERS: usize = 1000;
 
 impl App {
+    /// The lifetimes files may have here.
+    pub(super) fn file_ttl(&self) -> FileTtlPolicy {
+        FileTtlPolicy {
+            max_seconds: self.config.max_file_ttl_seconds,
+            default_seconds: self.config.default_file_ttl_seconds,
+        }
+    }
+
     /// Creates the file row of an object streamed through this request. Over quota, the
     /// object is deleted again; if the sweeper took its ledger entry meanwhile (the upload
     /// outlived its grace), the key goes back on the ledger for the sweeper to delete what
@@ -33,8 +41,10 @@ impl App {
         key: &str,
         meta: &FileMeta,
         size: u64,
+        expires_at: Option<i64>,
     ) -> Result<FileView, ApiError> {
-        match self.db.commit_file(self.new_file(owner, file, key, meta, size), self.quota(), None).await? {
+        let row = NewFile { expires_at, ..self.new_file(owner, file, key, meta, size) };
+        match self.db.commit_file(row, self.quota(), None).await? {
             Commit::Born(row) => Ok(row.into()),
             Commit::OverQuota => {
                 self.discard_streamed(key, None).await;
@@ -62,7 +72,7 @@ impl App {
         }
     }
 
-    /// The row of a new file made of the object `key`.
+    /// The row of a new file made of the object `key`, which never expires.
     pub(super) fn new_file<'a>(
         &self,
         owner: &'a Id,
@@ -81,18 +91,22 @@ impl App {
             content_type: meta.content_type.as_str(),
             object_key: key,
             now: self.now,
+            expires_at: None,
         }
     }
 
-    /// Stores a raw body of `length` bytes as a new file; the size cap and the quota are
-    /// checked (and the bytes reserved) before any byte is sent to the bucket.
+    /// Stores a raw body of `length` bytes as a new file (living `expires_in` seconds, or
+    /// the default); the size cap and the quota are checked (and the bytes reserved) before
+    /// any byte is sent to the bucket.
     pub async fn upload_raw(
         &self,
         by: Sender<'_>,
         meta: FileMeta,
         length: u64,
         body: Option<wasm_bindgen::JsValue>,
+        expires_in: Option<u64>,
     ) -> Result<FileView, ApiError> {
+        let expires_at = self.file_ttl().expiry(self.now, by.lifetime(expires_in)?)?;
         if length > self.config.max_upload_bytes {
             return Err(ApiError::PayloadTooLarge { limit: self.config.max_upload_bytes });
         }
@@ -111,14 +125,15 @@ impl App {
             self.discard_streamed(&key, None).await;
             return Err(e);
         }
-        self.commit_streamed(owner, &file, &key, &meta, length).await
+        self.commit_streamed(owner, &file, &key, &meta, length, expires_at).await
     }
 
-    /// Stores the `file` part of a multipart form as a new file. Its size is only known at
-    /// the end, so the stream is cut off where it would exceed the upload limit or the
-    /// room left in the quota, whichever is smaller; a declared length beyond the upload
-    /// limit is refused before anything is stored. A guest's form must declare its length,
-    /// which its upload request reserves whole (the file, once stored, counts its own size).
+    /// Stores the `file` part of a multipart form as a new file (living `expires_in`
+    /// seconds, or the default). Its size is only known at the end, so the stream is cut
+    /// off where it would exceed the upload limit or the room left in the quota, whichever
+    /// is smaller; a declared length beyond the upload limit is refused before anything is
+    /// stored. A guest's form must declare its length, which its upload request reserves
+    /// whole (the file, once stored, counts its own size).
     pub async fn upload_form<S>(
         &self,
         by: Sender<'_>,
@@ -126,10 +141,12 @@ impl App {
         boundary: String,
         declared_length: Option<u64>,
         defaults: FormDefaults,
+        expires_in: Option<u64>,
     ) -> Result<FileView, ApiError>
     where
         S: futures_util::Stream<Item = Result<bytes::Bytes, String>> + Send + 'static,
     {
+        let expires_at = self.file_ttl().expiry(self.now, by.lifetime(expires_in)?)?;
         let max = self.config.max_upload_bytes;
         if declared_length.is_some_and(|length| length > max.saturating_add(FORM_SLACK_BYTES)) {
             return Err(ApiError::PayloadTooLarge { limit: max });
@@ -161,7 +178,7 @@ impl App {
         // The name and folder may arrive after the file part, so they are checked last.
         let checked = received.and_then(|fields| Ok((by.place(FileMeta::from_form(&fields, defaults)?), fields.size)));
         match checked {
-            Ok((meta, size)) => self.commit_streamed(owner, &file, &key, &meta, size).await,
+            Ok((meta, size)) => self.commit_streamed(owner, &file, &key, &meta, size, expires_at).await,
             Err(e) => {
                 self.discard_streamed(&key, writer.upload_id.as_deref()).await;
                 Err(match e {
@@ -194,17 +211,25 @@ impl App {
         Ok(self.db.file(owner, id).await?.into())
     }
 
-    /// Renames and/or moves one of the user's files.
+    /// Renames, moves and/or sets the expiry of one of the user's files (`expires_at`: an
+    /// RFC 3339 time within `MAX_FILE_TTL_SECONDS`, or `None` for never).
     pub async fn update_file(
         &self,
         owner: &Id,
         id: &Id,
         name: Option<FileName>,
         folder: Option<FolderPath>,
+        expires_at: Patch<Option<String>>,
     ) -> Result<FileView, ApiError> {
+        let expires_at = match expires_at {
+            Patch::Keep => Patch::Keep,
+            Patch::Set(None) => Patch::Set(None),
+            Patch::Set(Some(text)) => Patch::Set(Some(self.file_ttl().expiry_at(self.now, &text)?)),
+        };
         let name = name.map(|n| (n.as_str().to_owned(), fold_case(n.as_str())));
         let name = name.as_ref().map(|(n, f)| (n.as_str(), f.as_str()));
-        Ok(self.db.update_file(owner, id, name, folder.as_ref().map(FolderPath::as_str), self.now).await?.into())
+        let folder = folder.as_ref().map(FolderPath::as_str);
+        Ok(self.db.update_file(owner, id, name, folder, expires_at, self.now).await?.into())
     }
 
     /// Deletes one of the user's files. Its row goes first, in a transaction that puts the
@@ -217,11 +242,14 @@ impl App {
         Ok(())
     }
 
-    /// A short-lived URL that downloads one of the user's files.
-    pub async fn download_file(&self, owner: &Id, id: &Id) -> Result<UrlView, ApiError> {
+    /// A short-lived URL that downloads one of the user's files (`inline`: shows it in the
+    /// browser, when its type is safe to show).
+    pub async fn download_file(&self, owner: &Id, id: &Id, inline: bool) -> Result<UrlView, ApiError> {
         let file = self.db.file(owner, id).await?;
         let ttl = self.config.download_url_ttl_seconds;
-        let url = self.bucket().presign_download(&file.object_key, &file.name, &file.content_type, ttl)?;
+        let shown = presentation(&file.content_type, inline);
+        let url =
+            self.bucket().presign_download(&file.object_key, &file.name, &shown.content_type, shown.inline, ttl)?;
         Ok(UrlView { url, expires_at: rfc3339(crate::domain::millis_after(self.now, ttl.into())) })
     }
 }

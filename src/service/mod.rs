@@ -4,6 +4,7 @@
 
 mod accounts;
 mod admin;
+mod collections;
 mod files;
 mod requests;
 mod shares;
@@ -11,8 +12,9 @@ mod sweeper;
 mod tokens;
 mod uploads;
 
+pub use collections::{CollectionAccess, PAGE as COLLECTION_PAGE};
 pub use requests::{Guest, RequestPatch, RequestSpec};
-pub use shares::Landing;
+pub use shares::{previewable, Landing, Resolved};
 pub use sweeper::SweepReport;
 pub use tokens::TokenRequest;
 
@@ -67,6 +69,20 @@ impl<'a> Sender<'a> {
         match self {
             Sender::Owner(owner) => crate::db::uploads::Uploader { owner, request: None },
             Sender::Guest(guest) => crate::db::uploads::Uploader { owner: &guest.owner, request: Some(&guest.request) },
+        }
+    }
+
+    /// How long the file is asked to live (seconds; `None`: the deployment's default,
+    /// `DEFAULT_FILE_TTL_SECONDS`). Only the owner chooses when their file deletes itself:
+    /// a guest's file gets the default, and a guest asking for a lifetime is refused (422)
+    /// rather than silently ignored.
+    pub fn lifetime(&self, asked: Option<u64>) -> Result<Option<u64>, ApiError> {
+        match (self, asked) {
+            (Sender::Guest(_), Some(_)) => Err(ApiError::invalid(
+                "expires_in",
+                "is not for guests: a file sent through an upload request gets the owner's default lifetime",
+            )),
+            _ => Ok(asked),
         }
     }
 

@@ -1,31 +1,60 @@
 //! Share links: creating, changing and revoking them, their access logs, and resolving a
-//! token (with its password, if it has one) to a short-lived download URL.
+//! token (with its password, if it has one) to a short-lived download URL, or, for a
+//! collection, to the right to list what it holds ([`super::collections`]).
 
+use super::collections::CollectionAccess;
 use super::{App, Caller};
 use crate::auth;
-use crate::db::shares::{NewShare, SharedFile, Visit};
+use crate::db::shares::{Asking, NewShare, ShareTarget, SharedFile, Visit};
+use crate::domain::files::presentation;
 use crate::domain::limits::{self, PER_CLIENT, SHARE_PASSWORD_PER_SHARE};
 use crate::domain::shares::{
-    new_token, token_hash, well_formed_token, AccessLogPolicy, PasswordAttempt, Preview, ShareState, ShareTtlPolicy,
-    ACCESS_LOG_REPEAT_WINDOW_MILLIS,
+    new_token, token_hash, valid_zip_grant, well_formed_token, zip_grant, AccessLogPolicy, Asked, PasswordAttempt,
+    Preview, ShareState, ShareTtlPolicy, ACCESS_LOG_REPEAT_WINDOW_MILLIS, ZIP_GRANT_MILLIS,
 };
 use crate::domain::{millis_after, page_of};
 use crate::error::ApiError;
 use crate::listing::{Cursor, CursorKey, KeyValue, Order, SortKey};
 use crate::model::{rfc3339, Id, Password, Patch};
-use crate::views::{AccessPage, AccessView, ShareList, ShareView, SharedView};
+use crate::views::{AccessPage, AccessView, CollectionView, ShareList, SharePage, ShareView, SharedView, ZipView};
 
 /// What a browser's landing page may show of a share, without counting a download.
 pub enum Landing {
-    /// A live link without a password: the file's name and size.
+    /// A live link without a password: the file's name and size, and whether its type may
+    /// be previewed.
     Ready {
         name: String,
         size: i64,
+        preview: bool,
     },
+    /// A live collection without a password: the first page of what it holds.
+    Collection(CollectionView),
     /// A live link with a password: nothing of the file until it is given.
     Locked,
     Gone,
     Missing,
+}
+
+/// The cursor of a newest-first page whose last row was `(at, id)`.
+fn newest_first_after(key: &CursorKey<'_>, at: i64, id: &str) -> String {
+    key.encode(&Cursor { sort: SortKey::CreatedAt, order: Order::Desc, key: KeyValue::Int(at), id: id.to_owned() })
+}
+
+/// Whether a file of `content_type` is shown in the browser when asked for inline.
+pub fn previewable(content_type: &str) -> bool {
+    presentation(content_type, true).inline
+}
+
+/// What resolving a link gave.
+pub enum Resolved {
+    /// A download was counted: where to fetch the file.
+    Download(SharedView),
+    /// The link is a collection and no file was asked for: nothing was counted, and the
+    /// caller may list what it holds (it is live, and its password, if any, was given).
+    Collection(CollectionAccess),
+    /// Everything of a collection was asked for and counted as one download: the grant
+    /// that fetches its files.
+    Zip(ZipView),
 }
 
 impl SharedFile {
@@ -59,11 +88,12 @@ impl App {
         password.map(|p| auth::hash_password(p, &crate::random::bytes()?)).transpose()
     }
 
-    /// Creates a share link of one of the user's files; the token is shown only here.
+    /// Creates a share link of one of the user's files, of several of them or of a folder;
+    /// the token is shown only here.
     pub async fn create_share(
         &self,
         owner: &Id,
-        file: &Id,
+        target: ShareTarget<'_>,
         expires_in: Option<u64>,
         max_downloads: Option<i64>,
         password: Option<Password>,
@@ -76,7 +106,7 @@ impl App {
             .db
             .create_share(NewShare {
                 id: &Id::generate()?,
-                file,
+                target,
                 owner,
                 token_hash: &token_hash(&token),
                 now: self.now,
@@ -91,11 +121,12 @@ impl App {
         Ok(view)
     }
 
-    /// Changes a share's expiry (counted from now), download limit or password.
+    /// Changes a share's expiry (counted from now), download limit or password (`file`: the
+    /// file it must share, when the route names one).
     pub async fn update_share(
         &self,
         owner: &Id,
-        file: &Id,
+        file: Option<&Id>,
         share: &Id,
         expires_in: Patch<Option<u64>>,
         max_downloads: Patch<Option<i64>>,
@@ -123,8 +154,23 @@ impl App {
         Ok(ShareList { items: self.db.shares_of_file(owner, file).await?.into_iter().map(ShareView::from).collect() })
     }
 
-    /// Revokes a share link of one of the user's files.
-    pub async fn revoke_share(&self, owner: &Id, file: &Id, share: &Id) -> Result<(), ApiError> {
+    /// A page of the user's share links of every kind, newest first.
+    pub async fn shares_of_owner(&self, owner: &Id, cursor: Option<&str>, limit: u32) -> Result<SharePage, ApiError> {
+        let key = self.cursor_key();
+        let after = match cursor.map(|text| key.decode(text)).transpose()? {
+            None => None,
+            Some(Cursor { key: KeyValue::Int(at), id, .. }) => Some((at, id)),
+            Some(_) => return Err(ApiError::invalid("cursor", "is not a cursor of this list")),
+        };
+        let after = after.as_ref().map(|(at, id)| (*at, id.as_str()));
+        let mut rows = self.db.shares_of_owner(owner, after, i64::from(limit) + 1).await?;
+        let next_cursor =
+            page_of(&mut rows, limit as usize).map(|last| newest_first_after(&key, last.created_at, &last.id));
+        Ok(SharePage { items: rows.into_iter().map(ShareView::from).collect(), next_cursor })
+    }
+
+    /// Revokes one of the user's share links (of `file`, when the route names one).
+    pub async fn revoke_share(&self, owner: &Id, file: Option<&Id>, share: &Id) -> Result<(), ApiError> {
         self.db.revoke_share(owner, file, share).await
     }
 
@@ -132,7 +178,7 @@ impl App {
     pub async fn share_accesses(
         &self,
         owner: &Id,
-        file: &Id,
+        file: Option<&Id>,
         share: &Id,
         cursor: Option<&str>,
         limit: u32,
@@ -147,15 +193,8 @@ impl App {
             Some(_) => return Err(not_a_log_cursor()),
         };
         let mut rows = self.db.share_accesses(owner, file, share, after, i64::from(limit) + 1).await?;
-        let next_cursor = page_of(&mut rows, limit as usize).map(|last| {
-            let cursor = Cursor {
-                sort: SortKey::CreatedAt,
-                order: Order::Desc,
-                key: KeyValue::Int(last.at),
-                id: last.id.to_string(),
-            };
-            key.encode(&cursor)
-        });
+        let next_cursor =
+            page_of(&mut rows, limit as usize).map(|last| newest_first_after(&key, last.at, &last.id.to_string()));
         Ok(AccessPage { items: rows.into_iter().map(AccessView::from).collect(), next_cursor })
     }
 
@@ -164,26 +203,44 @@ impl App {
         if !well_formed_token(token) {
             return Ok(Landing::Missing);
         }
-        let Some(share) = self.db.shared_file(&token_hash(token)).await? else {
+        let hash = token_hash(token);
+        let Some(share) = self.db.shared_file(&hash, None, self.now).await? else {
             return Ok(Landing::Missing);
         };
-        Ok(match share.state().preview(self.now) {
-            Preview::File => Landing::Ready { name: share.name, size: share.size },
-            Preview::Locked => Landing::Locked,
-            Preview::Gone => Landing::Gone,
+        let one_file = share.kind == "file";
+        Ok(match (share.state().preview(self.now), share.name, share.size) {
+            (Preview::File, Some(name), Some(size)) if one_file => {
+                let preview = previewable(share.content_type.as_deref().unwrap_or_default());
+                Landing::Ready { name, size, preview }
+            }
+            // A one-file link whose file expired is gone with it.
+            (Preview::File, ..) if one_file => Landing::Gone,
+            (Preview::File, ..) => {
+                let access = CollectionAccess::new(hash, share.kind, share.share_name.unwrap_or_default());
+                Landing::Collection(self.collection_page(&access, None, super::collections::PAGE).await?)
+            }
+            (Preview::Locked, ..) => Landing::Locked,
+            (Preview::Gone, ..) => Landing::Gone,
         })
     }
 
-    /// Resolves a share token to a short-lived download URL, counting one download and
-    /// logging the visit. A protected share needs its `password`: each attempt is counted
-    /// against the link and the caller before it is judged, and refused unjudged (429)
-    /// past either limit, however many race.
+    /// Resolves a share token to what `asking` asks for, counting one download and logging
+    /// the visit: the one place that counts a visit. A file (a one-file link's own, or one a
+    /// collection holds) gives a short-lived download URL (`inline`: a preview, shown in the
+    /// browser when its type is safe to show, see [`presentation`]); everything of a
+    /// collection gives a zip grant, with which its files are then fetched without counting
+    /// more. A protected share needs its `password`: each attempt is counted against the
+    /// link and the caller before it is judged, and refused unjudged (429) past either limit,
+    /// however many race. A collection asked for its own file counts nothing and answers with
+    /// the right to list it.
     pub async fn resolve_share(
         &self,
         token: &str,
+        asking: Asking<'_>,
+        inline: bool,
         password: Option<&str>,
         caller: &Caller,
-    ) -> Result<SharedView, ApiError> {
+    ) -> Result<Resolved, ApiError> {
         if !well_formed_token(token) {
             return Err(ApiError::ShareNotFound);
         }
@@ -195,19 +252,93 @@ impl App {
             Some(password) => self.check_share_password(&hash, password, &visit).await?,
         };
         let forgive: Vec<&str> = unlocked.forgive.iter().map(String::as_str).collect();
-        let (counted, share) = self.db.visit_share(&hash, &visit, unlocked.password_hash.as_deref(), &forgive).await?;
+        let proven = unlocked.password_hash.as_deref();
+        let (counted, share) = self.db.visit_share(&hash, asking, &visit, proven, &forgive).await?;
         let share = share.ok_or(ApiError::ShareNotFound)?;
-        if !counted {
-            return Err(share.state().refusal(self.now));
+        let proven = share.password_hash.is_none() || (proven.is_some() && proven == share.password_hash.as_deref());
+        let one_file = share.kind == "file";
+        match asking {
+            // A one-file link has no "everything": it is one download already.
+            Asking::Everything if one_file => Err(ApiError::ShareNotFound),
+            Asking::Everything if !counted => Err(share.state().refusal(self.now, proven, Asked::Held)),
+            Asking::Everything => Ok(Resolved::Zip(self.zip_view(&hash, &share))),
+            Asking::OwnFile if !one_file => {
+                if !share.state().is_live(self.now) {
+                    return Err(ApiError::ShareExpired);
+                }
+                if !proven {
+                    return Err(ApiError::SharePasswordRequired);
+                }
+                let name = share.share_name.unwrap_or_default();
+                Ok(Resolved::Collection(CollectionAccess::new(hash, share.kind, name)))
+            }
+            _ if share.object_key.is_none() => {
+                let asked = if one_file { Asked::OwnFileGone } else { Asked::NotInLink };
+                Err(share.state().refusal(self.now, proven, asked))
+            }
+            _ if !counted => Err(share.state().refusal(self.now, proven, Asked::Held)),
+            _ => Ok(Resolved::Download(self.download_view(share, inline)?)),
         }
+    }
+
+    /// What a visitor holding a zip grant of the collection with this token may fetch:
+    /// `file`'s download URL (`None`: the right to list the collection), counting and logging
+    /// nothing, since the grant's download was counted. The grant holds while the link lives
+    /// (it may be used up meanwhile: by this very download) and its owner is enabled.
+    pub async fn granted(
+        &self,
+        token: &str,
+        grant: &str,
+        file: Option<&Id>,
+        inline: bool,
+    ) -> Result<Resolved, ApiError> {
+        if !well_formed_token(token) {
+            return Err(ApiError::ShareNotFound);
+        }
+        let hash = token_hash(token);
+        let share = self.db.shared_file(&hash, file, self.now).await?.ok_or(ApiError::ShareNotFound)?;
+        if !valid_zip_grant(self.config.secret_key.expose(), &hash, grant, self.now) {
+            return Err(ApiError::invalid("grant", "is not a grant of this link, or it ran out"));
+        }
+        let state = ShareState { max_downloads: None, protected: false, ..share.state() };
+        if !state.is_live(self.now) {
+            return Err(ApiError::ShareExpired);
+        }
+        match file {
+            None => {
+                let name = share.share_name.unwrap_or_default();
+                Ok(Resolved::Collection(CollectionAccess::new(hash, share.kind, name)))
+            }
+            Some(_) if share.object_key.is_none() => Err(ApiError::ShareNotFound),
+            Some(_) => Ok(Resolved::Download(self.download_view(share, inline)?)),
+        }
+    }
+
+    /// A zip grant for the collection with `hash`, counted just now: until the grant's time
+    /// runs out or the link expires, whichever comes first.
+    fn zip_view(&self, hash: &str, share: &SharedFile) -> ZipView {
+        let until = share.expires_at.map_or(self.now + ZIP_GRANT_MILLIS, |at| at.min(self.now + ZIP_GRANT_MILLIS));
+        ZipView {
+            name: share.share_name.clone().unwrap_or_default(),
+            grant: zip_grant(self.config.secret_key.expose(), hash, until),
+            expires_at: rfc3339(until),
+        }
+    }
+
+    /// The short-lived download URL of the file a visit found (`inline`: a preview).
+    fn download_view(&self, share: SharedFile, inline: bool) -> Result<SharedView, ApiError> {
+        let missing = || ApiError::Internal("a shared file without its columns".into());
+        let (key, name) = (share.object_key.ok_or_else(missing)?, share.name.ok_or_else(missing)?);
+        let content_type = share.content_type.ok_or_else(missing)?;
         let ttl = self.config.share_url_ttl_seconds;
-        let url = self.bucket().presign_download(&share.object_key, &share.name, &share.content_type, ttl)?;
+        let shown = presentation(&content_type, inline);
+        let url = self.bucket().presign_download(&key, &name, &shown.content_type, shown.inline, ttl)?;
         Ok(SharedView {
             url,
             expires_at: rfc3339(millis_after(self.now, ttl.into())),
-            name: share.name,
-            size: share.size,
-            content_type: share.content_type,
+            name,
+            size: share.size.ok_or_else(missing)?,
+            content_type,
         })
     }
 

@@ -3,10 +3,13 @@
 //! it could not do stays queued for the next run.
 
 use super::App;
+use crate::db::ledger::OrphanRow;
 use crate::error::ApiError;
 
 /// Objects handled per run: each costs one or two subrequests, and the Free plan allows 50.
 const SWEEP_BATCH: i64 = 20;
+/// Expired files deleted per run: each costs a subrequest for its object.
+const EXPIRED_FILE_BATCH: i64 = 20;
 /// Expired shares, and finished uploads past their time, deleted per run.
 const SHARE_BATCH: i64 = 500;
 /// Rate-limit counters older than this are dropped.
@@ -25,6 +28,8 @@ pub struct SweepReport {
     pub objects_skipped: usize,
     pub shares_deleted: usize,
     pub requests_deleted: usize,
+    /// Files that expired, deleted (rows now; their objects with `objects_*`).
+    pub files_expired: usize,
     pub uploads_forgotten: usize,
     pub sessions_deleted: usize,
     pub emails_canonicalized: usize,
@@ -34,8 +39,11 @@ pub struct SweepReport {
 impl App {
     /// One sweep: abandoned uploads are aborted and their objects deleted (their quota
     /// reservations and upload requests' slots given back), objects of deleted files are
-    /// deleted, finished uploads, long-expired shares and upload requests, stale rate-limit counters and expired sessions are dropped, and
-    /// accounts from before canonical emails are given theirs. Each object is claimed in D1
+    /// deleted, finished uploads, long-expired shares and upload requests, stale rate-limit
+    /// counters and expired sessions are dropped, and accounts from before canonical emails
+    /// are given theirs; expired files are deleted like a delete by their owner would (rows
+    /// and ledger claims in one transaction, then the objects this sweep holds). Each object
+    /// is claimed in D1
     /// before the bucket is touched, and only when no file row owns it and no upload on it
     /// is still live, so a sweep racing a complete can never delete a file's bytes.
     pub async fn sweep(&self) -> Result<SweepReport, ApiError> {
@@ -46,6 +54,17 @@ impl App {
                 Some(claimed) if self.delete_claimed(&claimed, &claim).await => report.objects_deleted += 1,
                 Some(_) => report.objects_failed += 1,
                 None => report.objects_skipped += 1,
+            }
+        }
+        let claim = Self::new_claim()?;
+        let (expired, objects) = self.db.expire_files(self.now, EXPIRED_FILE_BATCH, &claim, self.lease_end()).await?;
+        report.files_expired = expired;
+        for object in objects {
+            let orphan = OrphanRow { object_key: object.object_key, multipart_id: None };
+            if self.delete_claimed(&orphan, &claim).await {
+                report.objects_deleted += 1;
+            } else {
+                report.objects_failed += 1;
             }
         }
         report.uploads_forgotten = self.db.prune_finished_uploads(self.now, SHARE_BATCH).await?;

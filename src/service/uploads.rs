@@ -9,7 +9,7 @@
 //! claim the upload in D1 (see `db::uploads`); only the winner touches the bucket.
 
 use super::{App, Sender};
-use crate::db::files::Commit;
+use crate::db::files::{Commit, NewFile};
 use crate::db::uploads::{NewUpload, UploadRow, UploadState};
 use crate::domain::files::FileMeta;
 use crate::domain::millis_after;
@@ -57,9 +57,19 @@ impl App {
         }
     }
 
-    /// Starts a direct upload of `size` bytes: reserves them in the quota, starts the
-    /// multipart upload when the file is large, and hands out the presigned URLs.
-    pub async fn create_upload(&self, by: Sender<'_>, meta: FileMeta, size: u64) -> Result<UploadTicket, ApiError> {
+    /// Starts a direct upload of `size` bytes (its file to live `expires_in` seconds from
+    /// its completion, or the default): reserves them in the quota, starts the multipart
+    /// upload when the file is large, and hands out the presigned URLs.
+    pub async fn create_upload(
+        &self,
+        by: Sender<'_>,
+        meta: FileMeta,
+        size: u64,
+        expires_in: Option<u64>,
+    ) -> Result<UploadTicket, ApiError> {
+        // Checked now (422 before anything is reserved); counted from the completion.
+        let file_ttl_seconds =
+            self.file_ttl().lifetime(by.lifetime(expires_in)?)?.map(|s| i64::try_from(s).unwrap_or(i64::MAX));
         let owner = by.owner();
         let plan = UploadPlan::for_size(size, self.config.multipart_threshold_bytes)?;
         let (upload_id, file) = (Id::generate()?, Id::generate()?);
@@ -92,6 +102,7 @@ impl App {
             multipart_id: multipart_id.as_deref(),
             now: self.now,
             expires_at,
+            file_ttl_seconds,
             request: by.uploader().request,
         };
         if let Err(e) = self.db.create_upload(row).await {
@@ -305,7 +316,8 @@ impl App {
         };
         let file_id = Id::from_trusted(upload.file_id.clone());
         let upload_id = Id::from_trusted(upload.id.clone());
-        let new_file = self.new_file(owner, &file_id, &upload.object_key, &meta, declared);
+        let expires_at = upload.file_ttl_seconds.map(|s| millis_after(self.now, u64::try_from(s).unwrap_or(0)));
+        let new_file = NewFile { expires_at, ..self.new_file(owner, &file_id, &upload.object_key, &meta, declared) };
         match self.db.commit_file(new_file, self.quota(), Some((&upload_id, claim))).await {
             Ok(Commit::Born(row)) => Ok(row.into()),
             Ok(Commit::OverQuota) => Err(Refusal::GiveUp(ApiError::QuotaExceeded)),

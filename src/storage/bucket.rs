@@ -212,14 +212,17 @@ impl Bucket<'_> {
         }
     }
 
-    /// A presigned GET of `key` whose response carries the given disposition and type.
+    /// A presigned GET of `key` whose response carries the given disposition (`inline`, or
+    /// an attachment) and type.
     pub fn presign_download(
         &self,
         key: &str,
         name: &str,
         content_type: &str,
+        inline: bool,
         ttl_seconds: u32,
     ) -> Result<String, ApiError> {
-        presigned_download_url(self.config, key, name, content_type, self.now, ttl_seconds).map_err(ApiError::Internal)
+        presigned_download_url(self.config, key, name, content_type, inline, self.now, ttl_seconds)
+            .map_err(ApiError::Internal)
     }
 }

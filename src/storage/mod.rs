@@ -216,6 +216,11 @@ pub fn encode_query_value(value: &str) -> String {
 /// An RFC 6266 `attachment` disposition: an ASCII `filename` for old clients and the
 /// exact UTF-8 name in `filename*`.
 pub fn attachment_disposition(name: &str) -> String {
+    disposition("attachment", name)
+}
+
+/// An RFC 6266 disposition of `kind` (`attachment` or `inline`) for a file called `name`.
+fn disposition(kind: &str, name: &str) -> String {
     let fallback: String = name
         .chars()
         .map(|c| if c.is_ascii() && !c.is_ascii_control() && !matches!(c, '"' | '\\' | '%') { c } else { '_' })
@@ -234,22 +239,25 @@ pub fn attachment_disposition(name: &str) -> String {
         .remove(b'|')
         .remove(b'~');
     let exact = utf8_percent_encode(name, ATTR_CHAR);
-    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{exact}")
+    format!("{kind}; filename=\"{fallback}\"; filename*=UTF-8''{exact}")
 }
 
-/// A presigned GET of `key` whose response is an attachment called `name` of type
-/// `content_type`; both `response-*` parameters are covered by the signature.
+/// A presigned GET of `key` whose response is an attachment (or, `inline`, shown in the
+/// browser) called `name` of type `content_type`; both `response-*` parameters are covered
+/// by the signature.
 pub fn presigned_download_url(
     config: &BucketConfig,
     key: &str,
     name: &str,
     content_type: &str,
+    inline: bool,
     now: SystemTime,
     ttl_seconds: u32,
 ) -> Result<String, String> {
+    let kind = if inline { "inline" } else { "attachment" };
     let query = format!(
         "response-content-disposition={}&response-content-type={}",
-        encode_query_value(&attachment_disposition(name)),
+        encode_query_value(&disposition(kind, name)),
         encode_query_value(content_type)
     );
     config.presign("GET", &config.object_url(key, &query), &[], now, ttl_seconds)
@@ -354,11 +362,17 @@ mod tests {
     #[test]
     fn download_urls_sign_their_response_parameters() {
         let config = aws_example("us-west-004");
-        let url = presigned_download_url(&config, "u/1/2", "a b\"c;é.txt", "text/plain", may_24_2013(), 300).unwrap();
+        let url =
+            presigned_download_url(&config, "u/1/2", "a b\"c;é.txt", "text/plain", false, may_24_2013(), 300).unwrap();
         assert!(url.contains("response-content-disposition=attachment%3B%20filename%3D%22a%20b_c%3B_.txt%22"), "{url}");
         assert!(url.contains("response-content-type=text%2Fplain"), "{url}");
         // Changing a signed parameter must change the signature.
-        let other = presigned_download_url(&config, "u/1/2", "other.txt", "text/plain", may_24_2013(), 300).unwrap();
+        let other =
+            presigned_download_url(&config, "u/1/2", "other.txt", "text/plain", false, may_24_2013(), 300).unwrap();
+        let inline =
+            presigned_download_url(&config, "u/1/2", "other.txt", "text/plain", true, may_24_2013(), 300).unwrap();
+        assert!(inline.contains("response-content-disposition=inline%3B%20filename%3D%22other.txt%22"), "{inline}");
+        assert_ne!(inline, other, "the disposition is signed");
         let signature = |u: &str| u.split("X-Amz-Signature=").nth(1).unwrap().to_owned();
         assert_ne!(signature(&url), signature(&other));
     }

@@ -384,3 +384,55 @@ async fn the_sweeper_gives_back_abandoned_slots_and_drops_long_expired_requests(
     );
     stack.audit();
 }
+
+/// The owner's file called `name` in `folder`, if it is listed.
+async fn file_in(owner: &User, folder: &str, name: &str) -> Option<Value> {
+    let page = owner.client.get(&format!("/files?folder={}&limit=1000", encode(folder))).await.json();
+    page["items"].as_array().unwrap().iter().find(|f| f["name"] == name).cloned()
+}
+
+#[tokio::test]
+async fn a_guests_file_lives_as_the_owners_do_by_default_and_the_guest_cannot_choose() {
+    let stack = Stack::start(&[("DEFAULT_FILE_TTL_SECONDS", Some("600"))]);
+    let owner = stack.user().await;
+    let created = request(&owner, json!({ "folder": "/inbox", "max_files": 3 })).await;
+    let token = token(&created);
+    let guest = stack.client();
+    let in_seconds = |seconds: i64| edgedrop::model::rfc3339((crate::now() + seconds) * 1000);
+
+    // Streamed: the deployment's default lifetime, as an owner's upload asking for none.
+    assert_eq!(send(&guest, &token, "streamed.txt", b"abc".to_vec(), None).await.status, 201);
+    let streamed = file_in(&owner, "/inbox", "streamed.txt").await.expect("the guest's file is listed");
+    let expires_at = streamed["expires_at"].as_str().unwrap().to_owned();
+    assert!(expires_at > in_seconds(500) && expires_at <= in_seconds(601), "{expires_at}");
+    // When the owner's file deletes itself is the owner's to say, not a guest's.
+    let path = format!("/request/{token}/files?name=mine.txt&expires_in=1");
+    let asked = guest.send(guest.request(reqwest::Method::POST, &path).body(b"x".to_vec())).await;
+    assert_eq!(asked.problem(422, "validation_error")["field"], "expires_in");
+    let asked = guest
+        .post_json(&format!("/request/{token}/uploads"), &json!({ "name": "d.bin", "size": 4, "expires_in": 1 }))
+        .await;
+    assert_eq!(asked.problem(422, "validation_error")["field"], "expires_in");
+
+    // Direct: the default lifetime too, counted from the completion.
+    let ticket = start_direct(&guest, &token, "direct.bin", 4).await.json();
+    assert_eq!(guest.put_url(ticket["url"].as_str().unwrap(), b"data".to_vec()).await.status, 200);
+    let complete = format!("/request/{token}/uploads/{}/complete", ticket["upload_id"].as_str().unwrap());
+    assert_eq!(guest.post_json(&complete, &json!({})).await.status, 201);
+    let direct = file_in(&owner, "/inbox", "direct.bin").await.expect("the guest's direct upload is listed");
+    let expires_at = direct["expires_at"].as_str().unwrap().to_owned();
+    assert!(expires_at > in_seconds(500) && expires_at <= in_seconds(601), "{expires_at}");
+
+    // The owner may shorten it; the file is gone at once, the sweeper deletes its bytes, and
+    // the request still counts it as received (its slot is not given back).
+    let path = format!("/files/{}", streamed["id"].as_str().unwrap());
+    let shortened = owner.client.patch_json(&path, &json!({ "expires_at": in_seconds(2) })).await;
+    assert_eq!(shortened.status, 200, "{}", shortened.text());
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    assert!(file_in(&owner, "/inbox", "streamed.txt").await.is_none());
+    stack.run_scheduled().await;
+    assert_eq!(names_in(&owner, "/inbox").await, ["direct.bin"]);
+    let view = owners_view(&owner, created["id"].as_str().unwrap()).await;
+    assert_eq!((view["files_received"].as_i64(), view["files_left"].as_i64()), (Some(2), Some(1)));
+    stack.audit();
+}

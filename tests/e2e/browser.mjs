@@ -1,6 +1,7 @@
 // Debian's Chromium, driven by playwright-core (no browser download): headless, without
 // background networking (this machine's network is closed, and tests should not phone out).
 import { chromium } from "playwright-core";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -55,4 +56,13 @@ export function watchCspViolations(page) {
     if (message.type() === "error" && /Content.Security.Policy/i.test(message.text())) violations.push(message.text());
   });
   return violations;
+}
+
+/** Registers a new account through the app's own page and waits until it is signed in. */
+export async function signUp(page, base) {
+  await page.goto(`${base}/register`);
+  await page.getByLabel("Email").fill(`e2e-${randomBytes(6).toString("hex")}@example.com`);
+  await page.getByLabel("Password").fill("a long enough password");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("button", { name: "Log out" }).waitFor();
 }

@@ -1,12 +1,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Alert } from './Alert';
-import type { FileRecord } from './api';
+import { api, type FileRecord } from './api';
 import { Breadcrumbs } from './Breadcrumbs';
 import { browseHref, folderHref, type BrowseState } from './browseState';
 import { DeleteDialog } from './DeleteDialog';
 import { FileTable, type FileAction } from './FileTable';
 import { FolderList } from './FolderList';
-import { plural } from './format';
+import { formatDate, plural } from './format';
 import { useInView, useTitle } from './hooks';
 import { MoveDialog } from './MoveDialog';
 import { NewFolderDialog } from './NewFolderDialog';
@@ -14,6 +14,9 @@ import { folderName, isInside, ROOT } from './paths';
 import { RenameDialog } from './RenameDialog';
 import { followLink, navigate } from './router';
 import { SearchBox } from './SearchBox';
+import { ExpiryDialog } from './ExpiryDialog';
+import { CollectionShareDialog } from './CollectionShareDialog';
+import { PreviewDialog } from './PreviewDialog';
 import { ShareDialog } from './ShareDialog';
 import { SortSelect } from './SortSelect';
 import { UploadButton } from './UploadButton';
@@ -23,7 +26,12 @@ import { useFileDrop } from './useFileDrop';
 import { useFileList } from './useFileList';
 import { useFolders } from './useFolders';
 
-type OpenDialog = { kind: FileAction; file: FileRecord } | { kind: 'new-folder' } | null;
+type OpenDialog =
+  | { kind: FileAction; file: FileRecord }
+  | { kind: 'new-folder' }
+  | { kind: 'share-folder' }
+  | { kind: 'share-selected' }
+  | null;
 
 interface Props {
   state: BrowseState;
@@ -38,6 +46,16 @@ export function Browser({ state, queue, onUsageChanged }: Props) {
   const files = useFileList(state);
   const folders = useFolders(state.folder, !searching);
   const [dialog, setDialog] = useState<OpenDialog>(null);
+  /** The ids of the files ticked for a link to all of them; forgotten with the folder or search. */
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  useEffect(() => setSelected(new Set()), [state.folder, state.q]);
+  const select = (id: string, on: boolean) =>
+    setSelected((now) => {
+      const next = new Set(now);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
   const [notice, setNotice] = useState('');
   const heading = useRef<HTMLHeadingElement>(null);
 
@@ -93,6 +111,16 @@ export function Browser({ state, queue, onUsageChanged }: Props) {
     close();
   };
 
+  const expiryChanged = (file: FileRecord) => {
+    files.replace(file);
+    setNotice(
+      file.expires_at
+        ? `“${file.name}” expires ${formatDate(file.expires_at)}.`
+        : `“${file.name}” no longer expires.`,
+    );
+    close();
+  };
+
   const deleted = (file: FileRecord) => {
     files.remove(file.id);
     folders.reload();
@@ -115,6 +143,16 @@ export function Browser({ state, queue, onUsageChanged }: Props) {
           <button type="button" onClick={() => setDialog({ kind: 'new-folder' })}>
             New folder
           </button>
+          {!searching && (
+            <button type="button" onClick={() => setDialog({ kind: 'share-folder' })}>
+              Share folder
+            </button>
+          )}
+          {selected.size > 0 && (
+            <button type="button" onClick={() => setDialog({ kind: 'share-selected' })}>
+              Share {plural(selected.size, 'file', 'files')}
+            </button>
+          )}
           <UploadButton onFiles={upload} />
         </div>
       </div>
@@ -133,7 +171,13 @@ export function Browser({ state, queue, onUsageChanged }: Props) {
 
       <section class="file-section" aria-busy={files.loading}>
         {files.items.length > 0 && (
-          <FileTable state={state} files={files.items} onAction={(kind, file) => setDialog({ kind, file })} />
+          <FileTable
+            state={state}
+            files={files.items}
+            selected={selected}
+            onSelect={select}
+            onAction={(kind, file) => setDialog({ kind, file })}
+          />
         )}
         <p role="status" class="muted">
           {files.loading ? 'Loading files…' : files.loadingMore ? 'Loading more files…' : ''}
@@ -170,6 +214,24 @@ export function Browser({ state, queue, onUsageChanged }: Props) {
       )}
       {dialog?.kind === 'delete' && <DeleteDialog file={dialog.file} onDeleted={deleted} onClose={close} />}
       {dialog?.kind === 'share' && <ShareDialog file={dialog.file} onClose={close} />}
+      {dialog?.kind === 'preview' && <PreviewDialog file={dialog.file} onClose={close} />}
+      {dialog?.kind === 'expiry' && <ExpiryDialog file={dialog.file} onChanged={expiryChanged} onClose={close} />}
+      {dialog?.kind === 'share-folder' && (
+        <CollectionShareDialog
+          title={`Share ${folderName(state.folder)}`}
+          description="Anyone with the link sees the files of this folder and its sub-folders as they are when they open it, and can download them one by one or all at once."
+          create={(share) => api.shareFolder(state.folder, share)}
+          onClose={close}
+        />
+      )}
+      {dialog?.kind === 'share-selected' && (
+        <CollectionShareDialog
+          title={`Share ${plural(selected.size, 'file', 'files')}`}
+          description="Anyone with the link sees these files and can download them one by one or all at once."
+          create={(share) => api.shareFiles([...selected], share)}
+          onClose={close}
+        />
+      )}
     </div>
   );
 }

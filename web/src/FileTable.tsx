@@ -2,24 +2,31 @@ import { api, type FileRecord } from './api';
 import { folderHref, type BrowseState } from './browseState';
 import { formatBytes, formatDate } from './format';
 import { FileIcon } from './icons';
+import { previewable } from './preview';
 import { followLink } from './router';
 
-export type FileAction = 'rename' | 'move' | 'share' | 'delete';
+export type FileAction = 'preview' | 'rename' | 'move' | 'share' | 'expiry' | 'delete';
 
 interface Props {
   state: BrowseState;
   files: FileRecord[];
+  /** The ids of the files ticked for a link to all of them. */
+  selected: ReadonlySet<string>;
+  onSelect(id: string, on: boolean): void;
   onAction(action: FileAction, file: FileRecord): void;
 }
 
 /** The files as a table; on narrow screens each row becomes a card (see app.css). */
-export function FileTable({ state, files, onAction }: Props) {
+export function FileTable({ state, files, selected, onSelect, onAction }: Props) {
   const searching = state.q !== '';
   return (
     <table class="files">
       <caption class="visually-hidden">{searching ? 'Search results' : 'Files'}</caption>
       <thead>
         <tr>
+          <th scope="col">
+            <span class="visually-hidden">Selected</span>
+          </th>
           <th scope="col">Name</th>
           {searching && <th scope="col">Location</th>}
           <th scope="col" class="numeric">
@@ -33,7 +40,15 @@ export function FileTable({ state, files, onAction }: Props) {
       </thead>
       <tbody>
         {files.map((file) => (
-          <FileRow key={file.id} file={file} state={state} searching={searching} onAction={onAction} />
+          <FileRow
+            key={file.id}
+            file={file}
+            state={state}
+            searching={searching}
+            selected={selected.has(file.id)}
+            onSelect={onSelect}
+            onAction={onAction}
+          />
         ))}
       </tbody>
     </table>
@@ -44,16 +59,27 @@ interface RowProps {
   file: FileRecord;
   state: BrowseState;
   searching: boolean;
+  selected: boolean;
+  onSelect(id: string, on: boolean): void;
   onAction(action: FileAction, file: FileRecord): void;
 }
 
-function FileRow({ file, state, searching, onAction }: RowProps) {
+function FileRow({ file, state, searching, selected, onSelect, onAction }: RowProps) {
   const name = file.name;
   return (
     <tr>
+      <td class="file-select">
+        <input
+          type="checkbox"
+          checked={selected}
+          aria-label={`Select ${name}`}
+          onChange={(event) => onSelect(file.id, event.currentTarget.checked)}
+        />
+      </td>
       <th scope="row" class="file-name">
         <FileIcon />
         <span>{name}</span>
+        {file.expires_at && <span class="muted file-expiry"> · expires {formatDate(file.expires_at)}</span>}
       </th>
       {searching && (
         <td class="file-folder">
@@ -70,6 +96,11 @@ function FileRow({ file, state, searching, onAction }: RowProps) {
         <a class="button small" href={api.downloadUrl(file.id)} download={name} aria-label={`Download ${name}`}>
           Download
         </a>
+        {previewable(file.content_type) && (
+          <button type="button" class="small" aria-label={`Preview ${name}`} onClick={() => onAction('preview', file)}>
+            Preview
+          </button>
+        )}
         <button type="button" class="small" aria-label={`Share ${name}`} onClick={() => onAction('share', file)}>
           Share
         </button>
@@ -78,6 +109,14 @@ function FileRow({ file, state, searching, onAction }: RowProps) {
         </button>
         <button type="button" class="small" aria-label={`Move ${name}`} onClick={() => onAction('move', file)}>
           Move
+        </button>
+        <button
+          type="button"
+          class="small"
+          aria-label={`Expiry of ${name}`}
+          onClick={() => onAction('expiry', file)}
+        >
+          Expiry
         </button>
         <button
           type="button"

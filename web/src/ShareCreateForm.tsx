@@ -1,16 +1,17 @@
 import { useState } from 'preact/hooks';
 import { Alert } from './Alert';
-import { api, type NewShare, type ShareCreated } from './api';
+import type { NewShare, ShareCreated } from './api';
 import { useAction } from './hooks';
 import { ExpiryField, LimitField, LinkPasswordField } from './ShareFields';
 import { EXPIRY_CHOICES, LIMIT_PROBLEM, linkPasswordProblem, parseLimit } from './shareText';
 
 interface Props {
-  fileId: string;
+  /** Makes the link (of a file, or of a folder) with these controls. */
+  create(share: NewShare): Promise<ShareCreated>;
   onCreated(share: ShareCreated): void;
 }
 
-export function ShareCreateForm({ fileId, onCreated }: Props) {
+export function ShareCreateForm({ create, onCreated }: Props) {
   const [expiry, setExpiry] = useState('0');
   const [limit, setLimit] = useState('');
   const [password, setPassword] = useState('');
@@ -28,7 +29,7 @@ export function ShareCreateForm({ fileId, onCreated }: Props) {
     if (maxDownloads !== null) share.max_downloads = maxDownloads;
     if (password !== '') share.password = password;
     void action.run(async () => {
-      onCreated(await api.createShare(fileId, share));
+      onCreated(await create(share));
       setPassword('');
     });
   };

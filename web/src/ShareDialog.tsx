@@ -65,7 +65,7 @@ export function ShareDialog({ file, onClose }: Props) {
       {/* Hidden while a link is edited, so each field label names one field only. */}
       {open?.detail !== 'edit' && (
         <ShareCreateForm
-          fileId={file.id}
+          create={(share) => api.createShare(file.id, share)}
           onCreated={(share) => {
             setCreated(share);
             // The API lists links newest first.

@@ -214,8 +214,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Rename and/or move a file
-         * @description Personal access tokens need the `files:write` scope.
+         * Rename, move or set the expiry of a file
+         * @description `{name?, folder?, expires_at?}`: absent fields stay; `expires_at: null` makes the file permanent. An expired file is gone (404). Personal access tokens need the `files:write` scope.
          */
         patch: operations["updateFile"];
         trace?: never;
@@ -313,13 +313,13 @@ export interface paths {
         };
         /**
          * Open a share link (public)
-         * @description Counts one download, atomically, logs the visit, and answers with a presigned URL (TTL `SHARE_URL_TTL_SECONDS`): 302 to it by default, or JSON with `Accept: application/json`. A browser (`Accept: text/html`) gets a small landing page instead, which counts nothing (so link previews do not use up downloads); its Download button POSTs. A protected link discloses nothing of its file before the password: its landing page has only a password field, and its 401 names neither the file nor its size. Never cached.
+         * @description Counts one download, atomically, logs the visit, and answers with a presigned URL (TTL `SHARE_URL_TTL_SECONDS`): 302 to it by default, or JSON with `Accept: application/json`. A browser (`Accept: text/html`) gets a small landing page instead, which counts nothing (so link previews do not use up downloads); its Download button POSTs. A protected link discloses nothing of its file before the password: its landing page has only a password field, and its 401 names neither the file nor its size. Never cached. A collection link (`files`, `folder`) counts nothing here: it answers with a page of what it holds (`{kind,name,items,next_cursor}`, by folder then name; expired files are left out) to any client but a browser, which gets a landing page listing them, each with its own Download button, and a Download all button that builds one zip in the browser (see `POST /share/{token}/zip`).
          */
         get: operations["resolveShare"];
         put?: never;
         /**
          * Open a password-protected share link (public)
-         * @description Like `GET`, with the password in the body (never in the URL). The landing page's form (`application/x-www-form-urlencoded`) gets a 303 to the download, or the page again with the error.
+         * @description Like `GET`, with the password in the body (never in the URL). The landing page's form (`application/x-www-form-urlencoded`) gets a 303 to the download, or the page again with the error. For a collection, the password opens the page of what it holds (the landing page's form gets the list, whose buttons send the password again).
          */
         post: operations["unlockShare"];
         delete?: never;
@@ -682,7 +682,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send one file through an upload request, raw or as a form, as `POST /files/upload`; it lands in the request's folder */
+        /** Send one file through an upload request, raw or as a form, as `POST /files/upload`; it lands in the request's folder; it gets the default lifetime (`expires_in` is the owner's to set: a guest sending it gets 422) */
         post: operations["requestUpload"];
         delete?: never;
         options?: never;
@@ -699,7 +699,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a direct upload through an upload request, as `POST /files/uploads` (`folder` is ignored: the request's is used) */
+        /** Start a direct upload through an upload request, as `POST /files/uploads` (`folder` is ignored: the request's is used; the file gets the default lifetime) */
         post: operations["requestCreateUpload"];
         delete?: never;
         options?: never;
@@ -753,6 +753,118 @@ export interface paths {
         put?: never;
         /** Complete a guest's direct upload, as `POST /files/uploads/{upload_id}/complete` (safe to retry) */
         post: operations["requestCompleteUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/share/{token}/files/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download one file of a share link (public)
+         * @description Counts one download of the link, atomically (`max_downloads` holds however many race), logs the visit, and answers with a presigned URL of the file: 302 to it, or JSON with `Accept: application/json`. The file must be in the link: a one-file link's file, a member of a `files` link, or a file in a `folder` link's folder or below it now (a file moved out, deleted or expired is not). A file outside the link: 404 `share_not_found`, counting and logging nothing; on a protected link only after its password. Never cached.
+         */
+        get: operations["resolveSharedFile"];
+        put?: never;
+        /**
+         * Download one file of a password-protected share link (public)
+         * @description Like `GET`, with the password in the body. The landing page's form gets a 303 to the download, or the page again with the error.
+         */
+        post: operations["unlockSharedFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's share links of every kind, newest first (without tokens)
+         * @description Personal access tokens need the `shares:write` scope.
+         */
+        get: operations["listLinks"];
+        put?: never;
+        /**
+         * Create a link to a folder or to several files
+         * @description `{folder}`: a live link to the folder and its sub-folders (files added or moved there later are in it, files moved out are not). `{file_ids}`: a link to 1–1000 of the caller's files. Plus `expires_in`, `max_downloads` and `password` as for one file. Personal access tokens need the `shares:write` scope.
+         */
+        post: operations["createCollectionShare"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/shares/{share_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke any share link
+         * @description Personal access tokens need the `shares:write` scope.
+         */
+        delete: operations["revokeLink"];
+        options?: never;
+        head?: never;
+        /**
+         * Change any share link's expiry, download limit or password
+         * @description Absent fields stay as they are; `null` removes the expiry, the limit or the password. `expires_in` counts from now. Personal access tokens need the `shares:write` scope.
+         */
+        patch: operations["updateLink"];
+        trace?: never;
+    };
+    "/shares/{share_id}/accesses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Any share link's access log, newest first
+         * @description Every visit to the link, with what it got, within bounds: only the newest `ACCESS_LOG_MAX_ENTRIES` (1000 by default) are kept, and a client that gets the same outcome from the link again within a minute is logged once. The share's `download_count` counts every download all the same. Personal access tokens need the `shares:write` scope.
+         */
+        get: operations["linkAccesses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/share/{token}/zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Download everything of a collection link as one download (public)
+         * @description Counts one download of a `files` or `folder` link, atomically (as one file would), logs the visit, and answers with a grant that fetches the link's list and each of its files (`?grant=`) without counting more. The landing page's Download all button uses it to build a zip in the browser. A protected link needs `{password}`, exactly as `POST /share/{token}`.
+         */
+        post: operations["zipShare"];
         delete?: never;
         options?: never;
         head?: never;
@@ -835,6 +947,11 @@ export interface components {
              * @description RFC 3339, UTC.
              */
             updated_at: string;
+            /**
+             * Format: date-time
+             * @description When the file expires: from then on no listing, search, download or link shows it, and the sweeper deletes it. Null: never.
+             */
+            expires_at: string | null;
         };
         FilePage: {
             items: components["schemas"]["File"][];
@@ -843,6 +960,11 @@ export interface components {
         FileUpdate: {
             name?: components["schemas"]["Name"];
             folder?: components["schemas"]["Folder"];
+            /**
+             * Format: date-time
+             * @description A new expiry (RFC 3339), in the future and at most `MAX_FILE_TTL_SECONDS` from now; null: never expires.
+             */
+            expires_at?: string | null;
         };
         Link: {
             /** Format: uri */
@@ -875,7 +997,8 @@ export interface components {
         };
         Share: {
             id: string;
-            file_id: string;
+            /** @description The shared file of a `file` link; null for collections. */
+            file_id: string | null;
             /**
              * Format: date-time
              * @description RFC 3339, UTC.
@@ -886,6 +1009,15 @@ export interface components {
             max_downloads: number | null;
             download_count: number;
             password_protected: boolean;
+            /**
+             * @description `file`: one file (`file_id`); `files`: a set of files; `folder`: a folder and everything below it, live (files added or moved there later are in it).
+             * @enum {string}
+             */
+            kind: "file" | "files" | "folder";
+            /** @description The shared folder of a `folder` link; null otherwise. */
+            folder: string | null;
+            /** @description A collection's name; a `file` link's file's name in `GET /shares`; null where it was not read. */
+            name: string | null;
         };
         ShareCreated: components["schemas"]["Share"] & {
             /** @description 256 random bits, base64url; only its SHA-256 is stored. */
@@ -897,6 +1029,16 @@ export interface components {
             items: components["schemas"]["Share"][];
         };
         UploadRequest: {
+            name: components["schemas"]["Name"];
+            folder?: components["schemas"]["Folder"];
+            size: number;
+            /** @default application/octet-stream */
+            content_type?: string;
+            /** @description Seconds the file lives from the upload's completion: at most `MAX_FILE_TTL_SECONDS` (ten years by default); without it (or null), `DEFAULT_FILE_TTL_SECONDS`, or for ever. */
+            expires_in?: number | null;
+        };
+        /** @description A direct upload through an upload request: as `UploadRequest`, without `expires_in` (a guest's file gets the deployment's default lifetime, `DEFAULT_FILE_TTL_SECONDS`; a guest sending `expires_in` gets 422). */
+        GuestUploadRequest: {
             name: components["schemas"]["Name"];
             folder?: components["schemas"]["Folder"];
             size: number;
@@ -982,6 +1124,11 @@ export interface components {
         };
         SharePassword: {
             password?: string;
+            /**
+             * @description As the `disposition` query parameter (the landing page's Preview button sends it as a form field).
+             * @enum {string}
+             */
+            disposition?: "inline" | "attachment";
         };
         Access: {
             /**
@@ -1207,6 +1354,49 @@ export interface components {
             content_type: string;
             /** Format: date-time */
             created_at: string;
+        };
+        /** @description Exactly one of `folder` and `file_ids`, with the controls of any link. */
+        CollectionRequest: {
+            folder?: components["schemas"]["Folder"];
+            /** @description 1 to 1000 of the caller's files (repeats count once); any that is not theirs, expired or cannot exist: 404 `file_not_found`, and no link is made. */
+            file_ids?: string[];
+            /** @description What the landing page and the zip are called; by default the folder's name (`All files` for `/`) or `N files`. */
+            name?: components["schemas"]["Name"];
+            /** @description Seconds until the link expires: at most `MAX_SHARE_TTL_SECONDS` (604800 by default). Without it, `DEFAULT_SHARE_TTL_SECONDS`, or never. */
+            expires_in?: number | null;
+            /** @description Downloads allowed; none means unlimited. */
+            max_downloads?: number | null;
+            /** @description Protects the link; stored as an Argon2id hash. */
+            password?: string | null;
+        } & (unknown | unknown);
+        SharePage: {
+            items: components["schemas"]["Share"][];
+            next_cursor: string | null;
+        };
+        SharedItem: {
+            id: string;
+            name: string;
+            folder: string;
+            size: number;
+            content_type: string;
+        };
+        Collection: {
+            /** @enum {string} */
+            kind: "files" | "folder";
+            name: string;
+            items: components["schemas"]["SharedItem"][];
+            next_cursor: string | null;
+        };
+        ZipGrant: {
+            /** @description The collection's name (the zip's, by default). */
+            name: string;
+            /** @description Pass as `?grant=` to `GET /share/{token}` and `GET /share/{token}/files/{id}`: they answer without counting (and without the password) until `expires_at`, while the link lives. */
+            grant: string;
+            /**
+             * Format: date-time
+             * @description Six hours from now, or the link's expiry if sooner.
+             */
+            expires_at: string;
         };
     };
     responses: never;
@@ -1737,6 +1927,8 @@ export interface operations {
                 name?: components["schemas"]["Name"];
                 /** @description The folder (default `/`). */
                 folder?: components["schemas"]["Folder"];
+                /** @description Seconds the file lives, at most `MAX_FILE_TTL_SECONDS` (ten years by default); without it, `DEFAULT_FILE_TTL_SECONDS`, or for ever. */
+                expires_in?: number;
             };
             header?: never;
             path?: never;
@@ -2176,6 +2368,8 @@ export interface operations {
             query?: {
                 /** @description `true` answers 302 to the URL instead of JSON. */
                 redirect?: boolean;
+                /** @description `inline` asks for a preview: the URL shows the file in the browser when its type is safe to show (images except SVG, PDF, audio, video, and plain text as `text/plain; charset=utf-8`); anything else, and `attachment` (the default), downloads it. */
+                disposition?: "inline" | "attachment";
             };
             header?: never;
             path: {
@@ -2550,7 +2744,16 @@ export interface operations {
     };
     resolveShare: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A collection's page size. */
+                limit?: number;
+                /** @description A collection's next page: opaque, from `next_cursor`. */
+                cursor?: string;
+                /** @description `inline` asks for a preview: the URL shows the file in the browser when its type is safe to show (images except SVG, PDF, audio, video, and plain text as `text/plain; charset=utf-8`); anything else, and `attachment` (the default), downloads it. */
+                disposition?: "inline" | "attachment";
+                /** @description A grant from `POST /share/{token}/zip`: the list or the file without counting a download or asking for the password (422 `validation_error` when it is not this link's or ran out). */
+                grant?: string;
+            };
             header?: never;
             path: {
                 token: string;
@@ -2565,7 +2768,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SharedFile"];
+                    "application/json": components["schemas"]["SharedFile"] | components["schemas"]["Collection"];
                     "text/html": string;
                 };
             };
@@ -2606,6 +2809,15 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description Invalid input (`validation_error`): `disposition`, a collection's `limit` or `cursor`, or a `grant` that is not this link's or ran out. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many wrong passwords for this link or from this client (`rate_limited`). */
             429: {
                 headers: {
@@ -2629,7 +2841,14 @@ export interface operations {
     };
     unlockShare: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A collection's page size. */
+                limit?: number;
+                /** @description A collection's next page: opaque, from `next_cursor`. */
+                cursor?: string;
+                /** @description `inline` asks for a preview: the URL shows the file in the browser when its type is safe to show (images except SVG, PDF, audio, video, and plain text as `text/plain; charset=utf-8`); anything else, and `attachment` (the default), downloads it. */
+                disposition?: "inline" | "attachment";
+            };
             header?: never;
             path: {
                 token: string;
@@ -2643,13 +2862,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Where to download the shared file (with `Accept: application/json`). */
+            /** @description Where to download the shared file, or a collection's page (with `Accept: application/json`); the landing page's form on a collection gets the page listing its files (HTML). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SharedFile"];
+                    "application/json": components["schemas"]["SharedFile"] | components["schemas"]["Collection"];
+                    "text/html": string;
                 };
             };
             /** @description Redirect to the presigned URL. */
@@ -2716,7 +2936,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not a JSON object, or `password` is not a string (`validation_error`). */
+            /** @description A collection's `limit` or `cursor` is invalid (`validation_error`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4353,7 +4573,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UploadRequest"];
+                "application/json": components["schemas"]["GuestUploadRequest"];
             };
         };
         responses: {
@@ -4420,7 +4640,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input (`validation_error`, naming the `field`). */
+            /** @description Invalid input (`validation_error`, naming the `field`); `expires_in` is the owner's to set, not a guest's. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4721,6 +4941,687 @@ export interface operations {
             };
             /** @description The bucket failed (`storage_error`). */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resolveSharedFile: {
+        parameters: {
+            query?: {
+                /** @description `inline` asks for a preview: the URL shows the file in the browser when its type is safe to show (images except SVG, PDF, audio, video, and plain text as `text/plain; charset=utf-8`); anything else, and `attachment` (the default), downloads it. */
+                disposition?: "inline" | "attachment";
+                /** @description A grant from `POST /share/{token}/zip`: the list or the file without counting a download or asking for the password (422 `validation_error` when it is not this link's or ran out). */
+                grant?: string;
+            };
+            header?: never;
+            path: {
+                token: string;
+                /** @description The file's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Where to download the file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedFile"];
+                };
+            };
+            /** @description Redirect to the presigned URL. */
+            302: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The link has a password: none was given (`share_password_required`) or it is wrong (`invalid_share_password`; counts no download). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown or revoked link, or a file it does not hold (`share_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The link expired or reached its download limit, or a one-file link's file expired (`share_expired`). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error`): `disposition`, a collection's `limit` or `cursor`, or a `grant` that is not this link's or ran out. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many wrong passwords for this link or from this client (`rate_limited`). */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unlockSharedFile: {
+        parameters: {
+            query?: {
+                /** @description `inline` asks for a preview: the URL shows the file in the browser when its type is safe to show (images except SVG, PDF, audio, video, and plain text as `text/plain; charset=utf-8`); anything else, and `attachment` (the default), downloads it. */
+                disposition?: "inline" | "attachment";
+            };
+            header?: never;
+            path: {
+                token: string;
+                /** @description The file's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SharePassword"];
+                "application/x-www-form-urlencoded": components["schemas"]["SharePassword"];
+            };
+        };
+        responses: {
+            /** @description Where to download the file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedFile"];
+                };
+            };
+            /** @description Redirect to the presigned URL. */
+            302: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description After the landing page's form: to the presigned URL. */
+            303: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not valid JSON (`malformed_json`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The link has a password: none was given (`share_password_required`) or it is wrong (`invalid_share_password`; counts no download). The landing page's form gets the page again, as HTML. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description Unknown or revoked link, or a file it does not hold (`share_not_found`). The landing page's form gets the page again, as HTML. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The link expired or reached its download limit (`share_expired`); the password is not judged. The landing page's form gets the page again, as HTML. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The body is larger than 64 KiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error`): `disposition` is neither `inline` nor `attachment`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many password attempts at this link (10) or failures from this client (50, logins included) in 15 minutes (`rate_limited`). Each attempt is counted before it is judged, so concurrent guesses get no more judged. The landing page's form gets the page again, as HTML. */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLinks: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque; from `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of links. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharePage"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account was disabled by an admin (`account_disabled`); or a personal access token without the `shares:write` scope (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error`); `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createCollectionShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CollectionRequest"];
+            };
+        };
+        responses: {
+            /** @description The share, with its token and URL: shown only here. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareCreated"];
+                };
+            };
+            /** @description The body is not valid JSON (`malformed_json`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`); or a personal access token without the `shares:write` scope (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A file of `file_ids` is not among the caller's files (`file_not_found`): it does not exist, belongs to someone else or expired. No link is made. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON body is larger than 64 KiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error`): neither or both of `folder` and `file_ids`, more than 1000 ids, a bad folder or name, or `expires_in` beyond `MAX_SHARE_TTL_SECONDS`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`); or a personal access token without the `shares:write` scope (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such share link among the caller's (`share_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShareUpdate"];
+            };
+        };
+        responses: {
+            /** @description The share. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Share"];
+                };
+            };
+            /** @description The body is not valid JSON (`malformed_json`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`); or a personal access token without the `shares:write` scope (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such share link among the caller's (`share_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON body is larger than 64 KiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error`); `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    linkAccesses: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque; from `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the log. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessPage"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or its session has ended (logged out) (`not_authenticated`), with `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account was disabled by an admin (`account_disabled`); or a personal access token without the `shares:write` scope (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such share link among the caller's (`share_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error`); `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    zipShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    password?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The grant. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ZipGrant"];
+                };
+            };
+            /** @description The body is not valid JSON (`malformed_json`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The link has a password: none was given (`share_password_required`) or it is wrong (`invalid_share_password`; counts no download). The landing page's form gets the page again, as HTML. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown or revoked link, or a one-file link, which has no zip (`share_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The link expired or reached its download limit (`share_expired`); the password is not judged. The landing page's form gets the page again, as HTML. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON body is larger than 64 KiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not a JSON object, or `password` is not a string (`validation_error`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many password attempts at this link (10) or failures from this client (50, logins included) in 15 minutes (`rate_limited`). Each attempt is counted before it is judged, so concurrent guesses get no more judged. The landing page's form gets the page again, as HTML. */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

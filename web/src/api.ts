@@ -267,8 +267,27 @@ export const api = {
   /** Where a plain link downloads the file: the API redirects to a short-lived bucket URL. */
   downloadUrl: (fileId: string) =>
     `/files/${id(fileId)}/download${queryString({ redirect: true } satisfies Query<'downloadFile'>)}`,
+  /** A short-lived URL that shows the file in the browser (`inline`), for the preview dialog. */
+  previewLink: (fileId: string) =>
+    request<Answer<'downloadFile', 200>>(
+      'GET',
+      `/files/${id(fileId)}/download${queryString({ disposition: 'inline' } satisfies Query<'downloadFile'>)}`,
+    ),
+  /** Where a plain link previews the file: the same, shown by the browser (`inline`). */
+  previewUrl: (fileId: string) =>
+    `/files/${id(fileId)}/download${queryString({ redirect: true, disposition: 'inline' } satisfies Query<'downloadFile'>)}`,
 
   shares: (fileId: string) => request<Answer<'listShares', 200>>('GET', `/files/${id(fileId)}/shares`),
+  /** A link to a folder (live: what is in it or below it when it is opened). */
+  shareFolder: (folder: string, share: NewShare) =>
+    request<Answer<'createCollectionShare', 201>>('POST', '/shares', {
+      body: { ...share, folder } satisfies RequestBody<'createCollectionShare'>,
+    }),
+  /** A link to these files (1 to 1000 of the user's). */
+  shareFiles: (fileIds: string[], share: NewShare) =>
+    request<Answer<'createCollectionShare', 201>>('POST', '/shares', {
+      body: { ...share, file_ids: fileIds } satisfies RequestBody<'createCollectionShare'>,
+    }),
   createShare: (fileId: string, share: NewShare) =>
     request<Answer<'createShare', 201>>('POST', `/files/${id(fileId)}/share`, {
       body: share satisfies RequestBody<'createShare'>,
