@@ -17,7 +17,9 @@
 //   - no key is both a file's and on the ledger;
 //   - every pending or completing upload's object is on the ledger;
 //   - each user's file_count and used_bytes are the count and sum of their files, and their
-//     reserved_bytes the sum of the reservations on the ledger.
+//     reserved_bytes the sum of the reservations on the ledger;
+//   - each upload request's files_used/bytes_used are what it received plus the slots the
+//     ledger holds for it (so no slot is lost or given back twice).
 // The bucket is listed before D1 is read, and whatever looks wrong is looked at again
 // afterwards, so requests under way while it runs do not read as violations.
 import { createHash, createHmac } from 'node:crypto';
@@ -175,14 +177,15 @@ function d1(args, sql) {
 
 const ROWS_SQL = [
   'SELECT object_key, size, owner_id FROM files',
-  'SELECT object_key, owner_id, reserved_bytes, claim FROM orphan_objects',
+  'SELECT object_key, owner_id, reserved_bytes, claim, request_id, request_bytes FROM orphan_objects',
   "SELECT id, object_key, state FROM uploads WHERE state IN ('pending', 'completing')",
   'SELECT id, file_count, used_bytes, reserved_bytes FROM users',
+  'SELECT id, files_used, bytes_used, files_received, bytes_received FROM upload_requests',
 ];
 
 function readRows(args) {
-  const [files, ledger, uploads, users] = d1(args, ROWS_SQL.join('; '));
-  return { files, ledger, uploads, users };
+  const [files, ledger, uploads, users, requests] = d1(args, ROWS_SQL.join('; '));
+  return { files, ledger, uploads, users, requests };
 }
 
 // --- the audit -----------------------------------------------------------------------------
@@ -226,6 +229,24 @@ function findViolations(objects, rows) {
         key: user.id,
         detail: `row ${user.file_count} files, ${user.used_bytes} used, ${user.reserved_bytes} reserved; ` +
           `actual ${sum.count} files, ${sum.bytes} used, ${sum.reserved} reserved`,
+      });
+    }
+  }
+  const slots = new Map(rows.requests.map((r) => [r.id, { count: 0, bytes: 0 }]));
+  for (const entry of rows.ledger) {
+    const slot = entry.request_id && slots.get(entry.request_id);
+    if (slot) { slot.count += 1; slot.bytes += entry.request_bytes; }
+  }
+  for (const request of rows.requests) {
+    const slot = slots.get(request.id);
+    const files = request.files_received + slot.count;
+    const bytes = request.bytes_received + slot.bytes;
+    if (request.files_used !== files || request.bytes_used !== bytes) {
+      violations.push({
+        kind: 'counters',
+        key: `request ${request.id}`,
+        detail: `row ${request.files_used} files, ${request.bytes_used} bytes used; ` +
+          `received + held on the ledger ${files} files, ${bytes} bytes`,
       });
     }
   }

@@ -72,6 +72,20 @@ pub enum ApiError {
     UploadCompleted,
     /// The upload's time ran out before it was completed; the sweeper removes it (410).
     UploadExpired,
+    /// No such upload request, or it was revoked (404).
+    RequestNotFound,
+    /// The upload request expired, or its owner was disabled (410).
+    RequestExpired,
+    /// The upload request has a password and none was given (401).
+    RequestPasswordRequired,
+    /// The upload request's password is not this one (401).
+    InvalidRequestPassword,
+    /// The upload request takes no more files (409).
+    RequestFull,
+    /// The upload would take more bytes than the request has left (413).
+    RequestTooLarge {
+        left: i64,
+    },
     /// No such user (an admin's request, 404).
     UserNotFound,
     /// No such invite (an admin's request, 404).
@@ -211,6 +225,25 @@ impl ApiError {
                 "This upload was not completed in time and has been given up; start a new one.".to_owned(),
                 None,
             ),
+            ApiError::RequestNotFound => {
+                (404, "request_not_found", "This upload link does not exist or was revoked.".to_owned(), None)
+            }
+            ApiError::RequestExpired => {
+                (410, "request_expired", "This upload link has expired or is closed.".to_owned(), None)
+            }
+            ApiError::RequestPasswordRequired => (
+                401,
+                "request_password_required",
+                "This upload link is protected by a password: send it in the X-Edgedrop-Password header.".to_owned(),
+                None,
+            ),
+            ApiError::InvalidRequestPassword => {
+                (401, "invalid_request_password", "The password of this upload link is wrong.".to_owned(), None)
+            }
+            ApiError::RequestFull => (409, "request_full", "This upload link takes no more files.".to_owned(), None),
+            ApiError::RequestTooLarge { left } => {
+                (413, "request_too_large", format!("This upload link takes only {left} more bytes."), None)
+            }
             ApiError::UserNotFound => (404, "user_not_found", "No such user.".to_owned(), None),
             ApiError::InviteNotFound => (404, "invite_not_found", "No such invite.".to_owned(), None),
             ApiError::AccountDisabled => {

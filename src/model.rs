@@ -300,6 +300,27 @@ impl TokenName {
     }
 }
 
+/// The owner's note on an upload request, shown to the guests: up to 2000 characters, no
+/// control characters but line breaks and tabs, no bidirectional formatting characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestNote(String);
+
+impl RequestNote {
+    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+        if raw.chars().count() > 2000 {
+            return Err(ApiError::invalid("note", "must be at most 2000 characters long"));
+        }
+        if raw.chars().any(|c| is_control(c) && !matches!(c, '\n' | '\r' | '\t')) {
+            return Err(ApiError::invalid("note", "must not contain control or bidirectional formatting characters"));
+        }
+        Ok(RequestNote(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A non-empty set of scopes: what one access token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scopes(u8);

@@ -55,6 +55,17 @@ pub enum Route<'a> {
     UploadParts(&'a str),
     CompleteUpload(&'a str),
     AbortUpload(&'a str),
+    CreateRequest,
+    ListRequests,
+    UpdateRequest(&'a str),
+    RevokeRequest(&'a str),
+    OpenRequest(&'a str),
+    RequestUpload(&'a str),
+    RequestCreateUpload(&'a str),
+    RequestUploadStatus { token: &'a str, upload: &'a str },
+    RequestUploadParts { token: &'a str, upload: &'a str },
+    RequestCompleteUpload { token: &'a str, upload: &'a str },
+    RequestAbortUpload { token: &'a str, upload: &'a str },
     OpenApi,
     Docs,
 }
@@ -65,7 +76,7 @@ pub enum Access {
     /// Anyone, and nothing of the deployment is needed: the health check and the API's
     /// own documents (they answer even when the configuration is broken).
     Document,
-    /// Anyone: accounts' entry points and share links.
+    /// Anyone: accounts' entry points, share links and upload requests' links.
     Public,
     /// A signed-in user (bearer token or session cookie).
     SignedIn,
@@ -84,6 +95,13 @@ impl Route<'_> {
             | Route::EndSession
             | Route::ResolveShare(_)
             | Route::UnlockShare(_)
+            | Route::OpenRequest(_)
+            | Route::RequestUpload(_)
+            | Route::RequestCreateUpload(_)
+            | Route::RequestUploadStatus { .. }
+            | Route::RequestUploadParts { .. }
+            | Route::RequestCompleteUpload { .. }
+            | Route::RequestAbortUpload { .. }
             | Route::ResolveSharedFile { .. }
             | Route::UnlockSharedFile { .. }
             | Route::ZipShare(_) => Access::Public,
@@ -124,7 +142,11 @@ impl Route<'_> {
             | Route::UploadStatus(_)
             | Route::UploadParts(_)
             | Route::CompleteUpload(_)
-            | Route::AbortUpload(_) => Access::SignedIn,
+            | Route::AbortUpload(_)
+            | Route::CreateRequest
+            | Route::ListRequests
+            | Route::UpdateRequest(_)
+            | Route::RevokeRequest(_) => Access::SignedIn,
         }
     }
 }
@@ -156,6 +178,10 @@ impl Route<'_> {
             | Route::UpdateShare { .. }
             | Route::RevokeShare { .. }
             | Route::ShareAccesses { .. }
+            | Route::CreateRequest
+            | Route::ListRequests
+            | Route::UpdateRequest(_)
+            | Route::RevokeRequest(_)
             | Route::CreateLink
             | Route::ListLinks
             | Route::UpdateLink(_)
@@ -170,6 +196,13 @@ impl Route<'_> {
             | Route::EndSession
             | Route::ResolveShare(_)
             | Route::UnlockShare(_)
+            | Route::OpenRequest(_)
+            | Route::RequestUpload(_)
+            | Route::RequestCreateUpload(_)
+            | Route::RequestUploadStatus { .. }
+            | Route::RequestUploadParts { .. }
+            | Route::RequestCompleteUpload { .. }
+            | Route::RequestAbortUpload { .. }
             | Route::ResolveSharedFile { .. }
             | Route::UnlockSharedFile { .. }
             | Route::ZipShare(_)
@@ -264,6 +297,31 @@ pub fn route<'a>(method: &str, path: &'a str) -> Result<Route<'a>, ApiError> {
         (["share", token], "GET") if !token.is_empty() => Ok(Route::ResolveShare(token)),
         (["share", token], "POST") if !token.is_empty() => Ok(Route::UnlockShare(token)),
         (["share", token], _) if !token.is_empty() => not_allowed("GET, POST"),
+        (["requests"], "POST") => Ok(Route::CreateRequest),
+        (["requests"], "GET") => Ok(Route::ListRequests),
+        (["requests"], _) => not_allowed("GET, POST"),
+        (["requests", id], "PATCH") if !id.is_empty() => Ok(Route::UpdateRequest(id)),
+        (["requests", id], "DELETE") if !id.is_empty() => Ok(Route::RevokeRequest(id)),
+        (["requests", id], _) if !id.is_empty() => not_allowed("PATCH, DELETE"),
+        (["request", token], "GET") if !token.is_empty() => Ok(Route::OpenRequest(token)),
+        (["request", token], _) if !token.is_empty() => not_allowed("GET"),
+        (["request", token, "files"], "POST") => Ok(Route::RequestUpload(token)),
+        (["request", _, "files"], _) => not_allowed("POST"),
+        (["request", token, "uploads"], "POST") => Ok(Route::RequestCreateUpload(token)),
+        (["request", _, "uploads"], _) => not_allowed("POST"),
+        (["request", token, "uploads", upload], "GET") if !upload.is_empty() => {
+            Ok(Route::RequestUploadStatus { token, upload })
+        }
+        (["request", token, "uploads", upload], "DELETE") if !upload.is_empty() => {
+            Ok(Route::RequestAbortUpload { token, upload })
+        }
+        (["request", _, "uploads", upload], _) if !upload.is_empty() => not_allowed("GET, DELETE"),
+        (["request", token, "uploads", upload, "parts"], "GET") => Ok(Route::RequestUploadParts { token, upload }),
+        (["request", _, "uploads", _, "parts"], _) => not_allowed("GET"),
+        (["request", token, "uploads", upload, "complete"], "POST") => {
+            Ok(Route::RequestCompleteUpload { token, upload })
+        }
+        (["request", _, "uploads", _, "complete"], _) => not_allowed("POST"),
         (["share", token, "files", file], "GET") if !file.is_empty() => Ok(Route::ResolveSharedFile { token, file }),
         (["share", token, "files", file], "POST") if !file.is_empty() => Ok(Route::UnlockSharedFile { token, file }),
         (["share", _, "files", file], _) if !file.is_empty() => not_allowed("GET, POST"),
@@ -377,11 +435,11 @@ mod tests {
                 documented += usize::from(routed);
             }
         }
-        assert_eq!(documented, 50, "every operation of the Route enum is documented");
+        assert_eq!(documented, 61, "every operation of the Route enum is documented");
     }
 
     #[test]
-    fn only_documents_accounts_entry_points_and_share_links_are_public() {
+    fn only_documents_accounts_entry_points_share_links_and_request_links_are_public() {
         let documents = [("GET", "/healthz"), ("GET", "/openapi.json"), ("GET", "/docs")];
         let public = [
             ("POST", "/auth/register"),
@@ -390,6 +448,13 @@ mod tests {
             ("DELETE", "/auth/session"),
             ("GET", "/share/t"),
             ("POST", "/share/t"),
+            ("GET", "/request/t"),
+            ("POST", "/request/t/files"),
+            ("POST", "/request/t/uploads"),
+            ("GET", "/request/t/uploads/u"),
+            ("DELETE", "/request/t/uploads/u"),
+            ("GET", "/request/t/uploads/u/parts"),
+            ("POST", "/request/t/uploads/u/complete"),
             ("GET", "/share/t/files/f"),
             ("POST", "/share/t/files/f"),
             ("POST", "/share/t/zip"),
@@ -427,7 +492,7 @@ mod tests {
     #[test]
     fn every_signed_in_route_names_its_scope_and_nothing_else_has_one() {
         use Scope::{FilesRead, FilesWrite, SharesWrite};
-        let expected: [(&str, &str, Option<Scope>); 35] = [
+        let expected: [(&str, &str, Option<Scope>); 40] = [
             ("GET", "/auth/me", None),
             ("DELETE", "/auth/sessions", None),
             ("POST", "/auth/tokens", None),
@@ -455,6 +520,11 @@ mod tests {
             ("PATCH", "/files/{id}/shares/{share_id}", Some(SharesWrite)),
             ("DELETE", "/files/{id}/shares/{share_id}", Some(SharesWrite)),
             ("GET", "/files/{id}/shares/{share_id}/accesses", Some(SharesWrite)),
+            ("POST", "/requests", Some(SharesWrite)),
+            ("GET", "/requests", Some(SharesWrite)),
+            ("PATCH", "/requests/{id}", Some(SharesWrite)),
+            ("DELETE", "/requests/{id}", Some(SharesWrite)),
+            ("POST", "/request/{token}/files", None),
             ("POST", "/shares", Some(SharesWrite)),
             ("GET", "/shares", Some(SharesWrite)),
             ("PATCH", "/shares/{share_id}", Some(SharesWrite)),

@@ -4,6 +4,7 @@
 use crate::db::collections::ItemRow;
 use crate::db::files::FileRow;
 use crate::db::invites::InviteRow;
+use crate::db::requests::{OpenRequest, RequestRow};
 use crate::db::sessions::TokenRow;
 use crate::db::shares::{AccessRow, ShareRow};
 use crate::db::users::UserRow;
@@ -221,6 +222,24 @@ impl From<FileRow> for FileView {
             created_at: rfc3339(row.created_at),
             updated_at: rfc3339(row.updated_at),
             expires_at: row.expires_at.map(rfc3339),
+        }
+    }
+}
+
+impl FileView {
+    /// The file a committed upload became, as its upload row describes it (for a guest,
+    /// whose request may not read the owner's files, and who is only shown a
+    /// [`ReceivedView`] of it: so without the expiry, which the row does not hold).
+    pub fn of_upload(upload: &crate::db::uploads::UploadRow) -> Self {
+        FileView {
+            id: upload.file_id.clone(),
+            name: upload.name.clone(),
+            folder: upload.folder.clone(),
+            size: upload.size,
+            content_type: upload.content_type.clone(),
+            created_at: rfc3339(upload.created_at),
+            updated_at: rfc3339(upload.created_at),
+            expires_at: None,
         }
     }
 }
@@ -523,5 +542,105 @@ mod tests {
     fn folders_are_named_by_their_last_segment() {
         let folder = FolderView::at("/a/b c".into());
         assert_eq!((folder.path.as_str(), folder.name.as_str()), ("/a/b c", "b c"));
+    }
+}
+
+/// An upload request, as its owner sees it; `token` and `url` only when it was just made.
+#[derive(Debug, Serialize)]
+pub struct RequestView {
+    pub id: String,
+    pub folder: String,
+    pub note: Option<String>,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub max_files: Option<i64>,
+    pub max_bytes: Option<i64>,
+    /// Files that became files in the folder (deleting them later gives nothing back).
+    pub files_received: i64,
+    pub bytes_received: i64,
+    /// Uploads under way through it.
+    pub files_pending: i64,
+    /// Files and bytes it still takes (null: no limit).
+    pub files_left: Option<i64>,
+    pub bytes_left: Option<i64>,
+    pub protected: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl From<RequestRow> for RequestView {
+    fn from(row: RequestRow) -> Self {
+        let left = |max: Option<i64>, used: i64| max.map(|max| max.saturating_sub(used).max(0));
+        RequestView {
+            files_left: left(row.max_files, row.files_used),
+            bytes_left: left(row.max_bytes, row.bytes_used),
+            files_pending: row.files_used.saturating_sub(row.files_received).max(0),
+            id: row.id,
+            folder: row.folder,
+            note: row.note,
+            created_at: rfc3339(row.created_at),
+            expires_at: row.expires_at.map(rfc3339),
+            max_files: row.max_files,
+            max_bytes: row.max_bytes,
+            files_received: row.files_received,
+            bytes_received: row.bytes_received,
+            protected: row.protected != 0,
+            token: None,
+            url: None,
+        }
+    }
+}
+
+/// The owner's upload requests.
+#[derive(Debug, Serialize)]
+pub struct RequestList {
+    pub items: Vec<RequestView>,
+}
+
+/// What a guest with the link learns of an upload request: the owner's note, its limits
+/// and what is left of them, and its expiry. Nothing of the folder or its files.
+#[derive(Debug, Serialize)]
+pub struct GuestRequestView {
+    pub note: Option<String>,
+    pub expires_at: Option<String>,
+    pub max_files: Option<i64>,
+    pub max_bytes: Option<i64>,
+    pub files_left: Option<i64>,
+    pub bytes_left: Option<i64>,
+    pub protected: bool,
+    /// The largest file one `POST /request/{token}/files` takes; larger ones go direct.
+    pub max_upload_bytes: u64,
+}
+
+impl GuestRequestView {
+    pub fn of(request: &OpenRequest, max_upload_bytes: u64) -> Self {
+        let state = request.state();
+        GuestRequestView {
+            note: request.note.clone(),
+            expires_at: request.expires_at.map(rfc3339),
+            max_files: request.max_files,
+            max_bytes: request.max_bytes,
+            files_left: state.files_left(),
+            bytes_left: state.bytes_left(),
+            protected: state.protected,
+            max_upload_bytes,
+        }
+    }
+}
+
+/// What a guest learns of a file they sent: what they sent, not where it went.
+#[derive(Debug, Serialize)]
+pub struct ReceivedView {
+    pub name: String,
+    pub size: i64,
+    pub content_type: String,
+    pub created_at: String,
+}
+
+impl From<FileView> for ReceivedView {
+    fn from(file: FileView) -> Self {
+        ReceivedView { name: file.name, size: file.size, content_type: file.content_type, created_at: file.created_at }
     }
 }

@@ -4,11 +4,13 @@
 //! routes win and every page gets these headers.
 
 /// Paths the single-page app answers itself; any other unknown page is its 404 view.
-pub const APP_PATHS: [&str; 5] = ["/", "/account", "/admin", "/login", "/register"];
+pub const APP_PATHS: [&str; 6] = ["/", "/account", "/admin", "/login", "/register", "/upload-requests"];
 
-/// Whether `path` is one of the app's own pages.
+/// Whether `path` is one of the app's own pages (an upload request's link, `/request/{token}`,
+/// is the guest upload page).
 pub fn is_app_path(path: &str) -> bool {
     APP_PATHS.contains(&path)
+        || path.strip_prefix("/request/").is_some_and(|token| !token.is_empty() && !token.contains('/'))
 }
 
 /// The Content-Security-Policy of the app's pages: only its own scripts and styles, network
@@ -66,7 +68,8 @@ mod tests {
         for path in APP_PATHS {
             assert!(is_app_path(path));
         }
-        for path in ["/index.html", "/login/", "/files", "/nope", ""] {
+        assert!(is_app_path("/request/abc"));
+        for path in ["/index.html", "/login/", "/files", "/nope", "", "/request/", "/request/a/files"] {
             assert!(!is_app_path(path), "{path}");
         }
     }

@@ -64,6 +64,9 @@ pub enum Commit {
     /// The object was claimed for deletion (or the upload's completion claim was lost)
     /// meanwhile: it is somebody else's to delete.
     ClaimLost,
+    /// The claims held, but the upload request the object was sent through was revoked or
+    /// expired meanwhile: the object is its creator's to delete.
+    RequestClosed,
 }
 
 /// Searches of at least this many characters use the trigram index; shorter ones cannot.
@@ -182,12 +185,14 @@ pub(super) mod sql {
     /// Turns a stored object into a file, in one transaction: the row, the counters, and
     /// the ledger. The row is only born while the object's ledger entry is unclaimed (no
     /// deleter has doomed it), while `upload` (a direct upload's id and the claim that is
-    /// completing it) still holds its claim, and while the owner's quota (their own, else
+    /// completing it) still holds its claim, while the upload request whose slot the entry
+    /// holds (if any) is neither revoked nor expired, and while the owner's quota (their own, else
     /// `quota`, the default) has room (counting
     /// the object's own reservation as given back). The first statement returns the row;
-    /// the last tells, when no row was born, whether the claims still held (so only the
-    /// quota said no).
+    /// the last tells, when no row was born, whether the claims still held and the request
+    /// was open (so only the quota said no).
     pub fn commit_file(file: &NewFile<'_>, quota: Option<i64>, upload: Option<(&Id, &str)>) -> Vec<Statement> {
+        use crate::db::requests::sql::request_open;
         let reserved = "coalesce((SELECT reserved_bytes FROM orphan_objects WHERE object_key = ?8), 0)";
         let created = "EXISTS (SELECT 1 FROM files WHERE id = ?1)";
         let (upload_id, claim) = upload.unzip();
@@ -200,9 +205,10 @@ pub(super) mod sql {
                      created_at, updated_at, expires_at) SELECT ?1, id, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?13 FROM users \
                      WHERE id = ?2 AND ({q} = 0 OR used_bytes + reserved_bytes - {reserved} + ?6 <= {q}) \
                      AND EXISTS (SELECT 1 FROM orphan_objects WHERE object_key = ?8 AND claim IS NULL) \
-                     AND {} RETURNING {FILE_COLUMNS}",
+                     AND {} AND {open} RETURNING {FILE_COLUMNS}",
                     upload_held.replace("?2", "?11").replace("?3", "?12"),
-                    q = crate::db::ledger::sql::effective_quota("?10")
+                    q = crate::db::ledger::sql::effective_quota("?10"),
+                    open = request_open("?8", "?9"),
                 ),
                 args![
                     file.id,
@@ -228,6 +234,7 @@ pub(super) mod sql {
                 ),
                 args![file.id, file.owner, file.size, file.object_key],
             ),
+            crate::db::requests::sql::count_received(file.id, file.object_key, file.size),
             Statement::new(
                 &format!(
                     "UPDATE uploads SET state = 'committed', claim = NULL, claimed_until = NULL \
@@ -242,9 +249,10 @@ pub(super) mod sql {
             Statement::new(
                 &format!(
                     "SELECT EXISTS (SELECT 1 FROM orphan_objects WHERE object_key = ?1 AND claim IS NULL) \
-                     AND {upload_held} AS claims_held"
+                     AND {upload_held} AS claims_held, {} AS request_open",
+                    request_open("?1", "?4")
                 ),
-                args![file.object_key, upload_id, claim],
+                args![file.object_key, upload_id, claim, file.now],
             ),
         ]
     }
@@ -348,6 +356,7 @@ mod calls {
     #[derive(Deserialize)]
     struct ClaimsHeld {
         claims_held: Option<i64>,
+        request_open: Option<i64>,
     }
 
     impl Db {
@@ -362,8 +371,14 @@ mod calls {
             if let Some(row) = at(&results, 0)?.first()? {
                 return Ok(Commit::Born(row));
             }
-            let held = at(&results, 4)?.first::<ClaimsHeld>()?.and_then(|c| c.claims_held).unwrap_or(0) != 0;
-            Ok(if held { Commit::OverQuota } else { Commit::ClaimLost })
+            let claims = at(&results, 5)?.first::<ClaimsHeld>()?;
+            let held = claims.as_ref().and_then(|c| c.claims_held).unwrap_or(0) != 0;
+            let open = claims.as_ref().and_then(|c| c.request_open).unwrap_or(0) != 0;
+            Ok(match (held, open) {
+                (false, _) => Commit::ClaimLost,
+                (true, false) => Commit::RequestClosed,
+                (true, true) => Commit::OverQuota,
+            })
         }
 
         /// Up to `limit` immediate sub-folders of `parent`, as paths.

@@ -74,7 +74,16 @@ impl Actor for Completer {
         self.step += 1;
         match self.step {
             1 => {
-                batch(db, &[uploads::sql::claim_for_completion(&owner, &upload, &self.claim, NOW, NOW + LEASE)])[0] == 1
+                batch(
+                    db,
+                    &[uploads::sql::claim_for_completion(
+                        uploads::Uploader { owner: &owner, request: None },
+                        &upload,
+                        &self.claim,
+                        NOW,
+                        NOW + LEASE,
+                    )],
+                )[0] == 1
             }
             2 => {
                 self.acted = true;
@@ -134,7 +143,12 @@ impl Actor for Deleter {
                     ledger::sql::claim_due_orphan(KEY, &self.claim, LATER, LATER + LEASE)
                 } else {
                     vec![
-                        uploads::sql::claim_for_abort(&owner, &upload, &self.claim, NOW),
+                        uploads::sql::claim_for_abort(
+                            uploads::Uploader { owner: &owner, request: None },
+                            &upload,
+                            &self.claim,
+                            NOW,
+                        ),
                         ledger::sql::claim_aborted_upload_object(&upload, &self.claim, NOW, NOW + LEASE),
                     ]
                 };
@@ -290,6 +304,7 @@ fn pending_upload() -> (Connection, Bucket) {
         multipart_id: Some(MULTIPART),
         now: NOW,
         expires_at: EXPIRES_AT,
+        request: None,
         file_ttl_seconds: None,
     };
     batch(&db, &[uploads::sql::insert_upload(&upload), ledger::sql::note_multipart(KEY, MULTIPART)]);

@@ -176,16 +176,18 @@ pub(super) mod sql {
     }
 
     /// After the bucket confirmed the delete of an object `claim` holds: gives back its
-    /// reservation and drops the entry, unless a single-PUT upload URL for the key may
+    /// reservation (and its upload request's slot) and drops the entry, unless a single-PUT upload URL for the key may
     /// still be used (until its upload's `expires_at`): then the entry stays, unclaimed,
     /// due when the last URL is dead, so a late PUT leaves nothing behind for long.
     pub fn release_claimed(object_key: &str, claim: &str, now: i64) -> Vec<Statement> {
         const LAST_URL: &str = "(SELECT max(expires_at) FROM uploads WHERE object_key = ?1 AND multipart_id IS NULL)";
         vec![
             release_reservation(object_key, claim),
+            crate::db::requests::sql::release_slot(object_key, claim),
             Statement::new(
                 &format!(
-                    "UPDATE orphan_objects SET claim = NULL, reserved_bytes = 0, sweep_after = {LAST_URL} \
+                    "UPDATE orphan_objects SET claim = NULL, reserved_bytes = 0, request_id = NULL, \
+                     request_bytes = 0, sweep_after = {LAST_URL} \
                      WHERE object_key = ?1 AND claim = ?2 AND {LAST_URL} > ?3"
                 ),
                 args![object_key, claim, now],
@@ -194,14 +196,16 @@ pub(super) mod sql {
         ]
     }
 
-    /// After the bucket failed to delete an object `claim` holds: its reservation is given
-    /// back now, and the entry, still claimed (the object stays doomed), is due at once, so
+    /// After the bucket failed to delete an object `claim` holds: its reservation (and its
+    /// upload request's slot) is given back now, and the entry, still claimed (the object stays doomed), is due at once, so
     /// the next sweep claims it and tries again.
     pub fn defer_claimed(object_key: &str, claim: &str, now: i64) -> Vec<Statement> {
         vec![
             release_reservation(object_key, claim),
+            crate::db::requests::sql::release_slot(object_key, claim),
             Statement::new(
-                "UPDATE orphan_objects SET reserved_bytes = 0, sweep_after = ?3 WHERE object_key = ?1 AND claim = ?2",
+                "UPDATE orphan_objects SET reserved_bytes = 0, request_id = NULL, request_bytes = 0, sweep_after = ?3 \
+                 WHERE object_key = ?1 AND claim = ?2",
                 args![object_key, claim, now],
             ),
         ]

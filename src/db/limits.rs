@@ -38,11 +38,33 @@ pub(super) mod sql {
 
 #[cfg(target_arch = "wasm32")]
 mod calls {
-    use super::sql;
-    use crate::db::Db;
+    use super::{sql, Counter};
+    use crate::db::runner::at;
+    use crate::db::{Db, Statement};
     use crate::error::ApiError;
+    use serde::Deserialize;
 
     impl Db {
+        /// The first row of `lookup` (the thing a password is for), with one attempt counted
+        /// against each of `attempts` (a key and its window) and the counts read back, in
+        /// one transaction: before the password is judged, so however many race, each sees
+        /// its own count.
+        pub(in crate::db) async fn first_counting_attempts<T: for<'de> Deserialize<'de>>(
+            &self,
+            lookup: Statement,
+            attempts: &[(&str, i64)],
+            now: i64,
+        ) -> Result<(Option<T>, Vec<Counter>), ApiError> {
+            let mut statements = vec![lookup];
+            statements.extend(attempts.iter().map(|(key, window)| sql::count_attempt(key, now, *window)));
+            let results = self.batch(statements).await?;
+            let mut counters = Vec::with_capacity(attempts.len());
+            for index in 1..=attempts.len() {
+                counters.extend(at(&results, index)?.first::<Counter>()?);
+            }
+            Ok((at(&results, 0)?.first()?, counters))
+        }
+
         /// Housekeeping: drops counters whose window closed before `cutoff`.
         pub async fn prune_counters(&self, cutoff: i64) -> Result<(), ApiError> {
             self.run(sql::prune_counters(cutoff)).await.map(drop)

@@ -15,6 +15,7 @@
 //! | [`invites`] | `invites`: single-use sign-up invites |
 //! | [`webhooks`] | `webhooks`: accounts' subscriptions to their events |
 //! | [`visits`] | `visit_receipts`: the events consumer's batches of share visits (log entries, counts) |
+//! | [`requests`] | `upload_requests`: links through which guests upload, and their slots |
 //!
 //! The schema lives in `migrations/`. Statements that belong together go out as one D1
 //! batch, which D1 runs as a single transaction in a single round trip. Every statement on
@@ -47,6 +48,7 @@ mod interleavings;
 pub mod invites;
 pub mod ledger;
 pub mod limits;
+pub mod requests;
 pub mod sessions;
 pub mod shares;
 pub mod uploads;

@@ -128,7 +128,7 @@ pub(super) mod sql {
     use crate::model::{Id, Patch};
 
     /// The flag and value a statement binds for a patch: `(1, value)` to set, `(0, NULL)` to keep.
-    fn bind<T>(patch: Patch<T>) -> (SqlArg, SqlArg)
+    pub(in crate::db) fn bind<T>(patch: Patch<T>) -> (SqlArg, SqlArg)
     where
         SqlArg: From<T>,
     {
@@ -504,14 +504,7 @@ mod calls {
             attempts: &[(&str, i64)],
             now: i64,
         ) -> Result<(Option<SharedFile>, Vec<Counter>), ApiError> {
-            let mut statements = vec![sql::shared_file(token_hash, None, now)];
-            statements.extend(attempts.iter().map(|(key, window)| limits::sql::count_attempt(key, now, *window)));
-            let results = self.batch(statements).await?;
-            let mut counters = Vec::with_capacity(attempts.len());
-            for index in 1..=attempts.len() {
-                counters.extend(at(&results, index)?.first::<Counter>()?);
-            }
-            Ok((at(&results, 0)?.first()?, counters))
+            self.first_counting_attempts(sql::shared_file(token_hash, None, now), attempts, now).await
         }
 
         /// One visit asking for `asking`, in one transaction: logged, counted if the share

@@ -72,13 +72,27 @@ pub struct NewUpload<'a> {
     pub multipart_id: Option<&'a str>,
     pub now: i64,
     pub expires_at: i64,
+    /// How long its file lives from its completion, in seconds (`None`: for ever).
     pub file_ttl_seconds: Option<i64>,
+    /// The upload request a guest started it through.
+    pub request: Option<&'a Id>,
+}
+
+/// Whose uploads a call may see: the owner's (all of theirs, in their session), or a
+/// guest's (only those started through the upload request `request`, without a session).
+#[derive(Debug, Clone, Copy)]
+pub struct Uploader<'a> {
+    pub owner: &'a Id,
+    pub request: Option<&'a Id>,
 }
 
 pub(super) mod sql {
-    use super::NewUpload;
+    use super::{NewUpload, Uploader};
     use crate::db::Statement;
     use crate::model::Id;
+
+    /// A guest's call sees only the uploads of its request (bound at `?3`; NULL: the owner's).
+    const THROUGH: &str = "(?3 IS NULL OR request_id = ?3)";
 
     const UPLOAD_COLUMNS: &str = "id, file_id, object_key, name, folder, content_type, size, part_size, multipart_id, \
          created_at, expires_at, file_ttl_seconds, state, claimed_until";
@@ -88,8 +102,8 @@ pub(super) mod sql {
     pub fn insert_upload(upload: &NewUpload<'_>) -> Statement {
         Statement::new(
             "INSERT INTO uploads (id, owner_id, file_id, object_key, name, folder, content_type, size, part_size, \
-             multipart_id, created_at, expires_at, file_ttl_seconds) \
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 \
+             multipart_id, created_at, expires_at, file_ttl_seconds, request_id) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14 \
              WHERE EXISTS (SELECT 1 FROM users WHERE id = ?2) RETURNING id",
             args![
                 upload.id,
@@ -104,27 +118,31 @@ pub(super) mod sql {
                 upload.multipart_id,
                 upload.now,
                 upload.expires_at,
-                upload.file_ttl_seconds
+                upload.file_ttl_seconds,
+                upload.request
             ],
         )
     }
 
-    /// One of the user's direct uploads, in whatever state.
-    pub fn upload(owner: &Id, id: &Id) -> Statement {
-        Statement::new(&format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE id = ? AND owner_id = ?"), args![id, owner])
+    /// One of the uploader's direct uploads, in whatever state.
+    pub fn upload(who: Uploader<'_>, id: &Id) -> Statement {
+        Statement::new(
+            &format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE id = ?1 AND owner_id = ?2 AND {THROUGH}"),
+            args![id, who.owner, who.request],
+        )
     }
 
     /// Claims one of the user's uploads for completion under `claim` until `until`: only a
     /// pending upload that has not expired, or one whose previous claim ran out. Returns
     /// the row when this claim won.
-    pub fn claim_for_completion(owner: &Id, id: &Id, claim: &str, now: i64, until: i64) -> Statement {
+    pub fn claim_for_completion(who: Uploader<'_>, id: &Id, claim: &str, now: i64, until: i64) -> Statement {
         Statement::new(
             &format!(
-                "UPDATE uploads SET state = 'completing', claim = ?3, claimed_until = ?5 \
-                 WHERE id = ?1 AND owner_id = ?2 AND expires_at > ?4 \
-                 AND (state = 'pending' OR (state = 'completing' AND claimed_until <= ?4)) RETURNING {UPLOAD_COLUMNS}"
+                "UPDATE uploads SET state = 'completing', claim = ?4, claimed_until = ?6 \
+                 WHERE id = ?1 AND owner_id = ?2 AND {THROUGH} AND expires_at > ?5 \
+                 AND (state = 'pending' OR (state = 'completing' AND claimed_until <= ?5)) RETURNING {UPLOAD_COLUMNS}"
             ),
-            args![id, owner, claim, now, until],
+            args![id, who.owner, who.request, claim, now, until],
         )
     }
 
@@ -149,13 +167,13 @@ pub(super) mod sql {
 
     /// Claims one of the user's uploads for an abort under `claim`: a pending one, or one
     /// whose completion's claim ran out. Returns the row when this claim won.
-    pub fn claim_for_abort(owner: &Id, id: &Id, claim: &str, now: i64) -> Statement {
+    pub fn claim_for_abort(who: Uploader<'_>, id: &Id, claim: &str, now: i64) -> Statement {
         Statement::new(
             &format!(
-                "UPDATE uploads SET state = 'aborted', claim = ?3 WHERE id = ?1 AND owner_id = ?2 \
-                 AND (state = 'pending' OR (state = 'completing' AND claimed_until <= ?4)) RETURNING {UPLOAD_COLUMNS}"
+                "UPDATE uploads SET state = 'aborted', claim = ?4 WHERE id = ?1 AND owner_id = ?2 AND {THROUGH} \
+                 AND (state = 'pending' OR (state = 'completing' AND claimed_until <= ?5)) RETURNING {UPLOAD_COLUMNS}"
             ),
-            args![id, owner, claim, now],
+            args![id, who.owner, who.request, claim, now],
         )
     }
 
@@ -172,10 +190,10 @@ pub(super) mod sql {
 
 #[cfg(target_arch = "wasm32")]
 mod calls {
-    use super::{sql, NewUpload, UploadRow};
+    use super::{sql, NewUpload, UploadRow, Uploader};
     use crate::db::ledger::{self, OrphanRow};
     use crate::db::runner::{account_gone, at};
-    use crate::db::Db;
+    use crate::db::{Db, Rows, Statement};
     use crate::error::ApiError;
     use crate::model::Id;
 
@@ -194,10 +212,19 @@ mod calls {
             Ok(())
         }
 
-        /// One of the user's direct uploads, in whatever state; 404 `upload_not_found` when
-        /// there is none.
-        pub async fn upload(&self, owner: &Id, id: &Id) -> Result<UploadRow, ApiError> {
-            let results = self.batch_as(owner, vec![sql::upload(owner, id)]).await?;
+        /// Runs `statements` for `who`: in the owner's session, or (a guest, whose request
+        /// the caller resolved) without one.
+        async fn batch_for(&self, who: Uploader<'_>, statements: Vec<Statement>) -> Result<Vec<Rows>, ApiError> {
+            match who.request {
+                Some(_) => self.batch(statements).await,
+                None => self.batch_as(who.owner, statements).await,
+            }
+        }
+
+        /// One of the uploader's direct uploads, in whatever state; 404 `upload_not_found`
+        /// when there is none.
+        pub async fn upload(&self, who: Uploader<'_>, id: &Id) -> Result<UploadRow, ApiError> {
+            let results = self.batch_for(who, vec![sql::upload(who, id)]).await?;
             at(&results, 0)?.first()?.ok_or(ApiError::UploadNotFound)
         }
 
@@ -205,14 +232,14 @@ mod calls {
         /// claim won, and the row as it is now either way (`None`: no such upload).
         pub async fn claim_for_completion(
             &self,
-            owner: &Id,
+            who: Uploader<'_>,
             id: &Id,
             claim: &str,
             now: i64,
             until: i64,
         ) -> Result<(Option<UploadRow>, Option<UploadRow>), ApiError> {
-            let statements = vec![sql::claim_for_completion(owner, id, claim, now, until), sql::upload(owner, id)];
-            let results = self.batch_as(owner, statements).await?;
+            let statements = vec![sql::claim_for_completion(who, id, claim, now, until), sql::upload(who, id)];
+            let results = self.batch_for(who, statements).await?;
             Ok((at(&results, 0)?.first()?, at(&results, 1)?.first()?))
         }
 
@@ -243,18 +270,18 @@ mod calls {
         /// claim won, its object if this claim holds it, and the upload as it is now.
         pub async fn claim_for_abort(
             &self,
-            owner: &Id,
+            who: Uploader<'_>,
             id: &Id,
             claim: &str,
             now: i64,
             until: i64,
         ) -> Result<(Option<UploadRow>, Option<OrphanRow>, Option<UploadRow>), ApiError> {
             let statements = vec![
-                sql::claim_for_abort(owner, id, claim, now),
+                sql::claim_for_abort(who, id, claim, now),
                 ledger::sql::claim_aborted_upload_object(id, claim, now, until),
-                sql::upload(owner, id),
+                sql::upload(who, id),
             ];
-            let results = self.batch_as(owner, statements).await?;
+            let results = self.batch_for(who, statements).await?;
             Ok((at(&results, 0)?.first()?, at(&results, 1)?.first()?, at(&results, 2)?.first()?))
         }
 
@@ -283,14 +310,16 @@ pub(super) fn samples() -> Vec<super::Statement> {
         now: 0,
         expires_at: 1,
         file_ttl_seconds: None,
+        request: None,
     };
+    let who = Uploader { owner: &id, request: Some(&id) };
     vec![
         sql::insert_upload(&upload),
-        sql::upload(&id, &id),
-        sql::claim_for_completion(&id, &id, "c", 0, 1),
+        sql::upload(who, &id),
+        sql::claim_for_completion(who, &id, "c", 0, 1),
         sql::release_completion(&id, "c"),
         sql::give_up_completion(&id, "c"),
-        sql::claim_for_abort(&id, &id, "c", 0),
+        sql::claim_for_abort(who, &id, "c", 0),
         sql::prune_finished_uploads(0, 10),
     ]
 }

@@ -177,7 +177,7 @@ pub(super) mod sql {
     /// ledger as they are, due when nothing can write them any more (a live single-PUT URL,
     /// a completion or a streamed upload under way: none of them can become a file without
     /// the account). Then the uploads (the foreign key on `owner_id`), the share links'
-    /// logs, the share links, the files, the sessions and the user go. The last statement
+    /// logs, the share links, the files, the upload requests, the sessions and the user go. The last statement
     /// returns the user's id when it existed.
     pub fn delete_account(user: &Id, claim: &str, now: i64, until: i64) -> Vec<Statement> {
         vec![
@@ -205,6 +205,7 @@ pub(super) mod sql {
             ),
             Statement::new("DELETE FROM shares WHERE owner_id = ?", args![user]),
             Statement::new("DELETE FROM files WHERE owner_id = ?", args![user]),
+            crate::db::requests::sql::delete_requests_of(user),
             Statement::new("DELETE FROM sessions WHERE user_id = ?", args![user]),
             Statement::new("DELETE FROM users WHERE id = ? RETURNING id", args![user]),
         ]
@@ -302,10 +303,13 @@ mod calls {
             now: i64,
             until: i64,
         ) -> Result<(bool, Vec<OrphanRow>), ApiError> {
-            let results = self.batch_as(actor, sql::delete_account(user, claim, now, until)).await?;
+            let statements = sql::delete_account(user, claim, now, until);
+            // The last statement deletes the user (both features add statements before it).
+            let user_deleted = statements.len() - 1;
+            let results = self.batch_as(actor, statements).await?;
             let mut claimed: Vec<OrphanRow> = at(&results, 0)?.all()?;
             claimed.extend(at(&results, 1)?.all::<OrphanRow>()?);
-            Ok((at(&results, 8)?.any(), claimed))
+            Ok((at(&results, user_deleted)?.any(), claimed))
         }
 
         /// Creates an account; false when the email is taken.

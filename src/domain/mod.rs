@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod events;
 pub mod files;
 pub mod limits;
+pub mod requests;
 pub mod shares;
 pub mod tokens;
 pub mod uploads;

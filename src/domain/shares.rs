@@ -65,15 +65,7 @@ impl ShareState {
     /// as gone without judging it, so it tells nothing about the password; past a limit
     /// the attempt waits, unjudged; only then is it judged.
     pub fn password_attempt(&self, now: i64, refused: Option<u64>) -> PasswordAttempt {
-        if !self.protected {
-            PasswordAttempt::NotNeeded
-        } else if !self.is_live(now) {
-            PasswordAttempt::Dead
-        } else if let Some(retry_after) = refused {
-            PasswordAttempt::Refused { retry_after }
-        } else {
-            PasswordAttempt::Judge
-        }
+        PasswordAttempt::of(self.protected, self.is_live(now), refused)
     }
 
     /// What a visit that gives no password gets, when it may be recorded later, off the
@@ -212,6 +204,24 @@ pub enum PasswordAttempt {
     Refused { retry_after: u64 },
     /// The password is to be checked: a wrong one stays counted, a right one is taken back.
     Judge,
+}
+
+impl PasswordAttempt {
+    /// For a link (a share's, or an upload request's) that is `protected` or not and
+    /// `live` or not, with `refused` what the limits said of the counted attempt: without
+    /// a password it is ignored; on a dead link it goes unjudged; past a limit it waits,
+    /// unjudged; only then is it judged.
+    pub fn of(protected: bool, live: bool, refused: Option<u64>) -> Self {
+        if !protected {
+            PasswordAttempt::NotNeeded
+        } else if !live {
+            PasswordAttempt::Dead
+        } else if let Some(retry_after) = refused {
+            PasswordAttempt::Refused { retry_after }
+        } else {
+            PasswordAttempt::Judge
+        }
+    }
 }
 
 /// How each link's access log stays bounded, however often the link is visited.

@@ -9,7 +9,8 @@ use crate::error::ApiError;
 use crate::input::{optional_int, optional_str, patch_field, required_int, required_str};
 use crate::listing::ListQuery;
 use crate::model::{ContentType, FileName, FolderPath, Id};
-use crate::service::App;
+use crate::service::{App, Sender};
+use crate::views::FileView;
 use futures_util::StreamExt;
 use serde_json::Value;
 use worker::{Request, Response};
@@ -30,9 +31,11 @@ fn expires_in_param(pairs: &[(String, String)]) -> Result<Option<u64>, ApiError>
 }
 
 /// Stores an upload, raw or as a multipart form. `?name=` and `?folder=` apply to both
-/// (a form's own `name` and `folder` fields win); a raw upload needs `?name=`. `?expires_in=`
-/// makes the file expire that many seconds after it is stored.
-pub async fn upload(req: &mut Request, app: &App, user: &Id) -> Result<Response, ApiError> {
+/// (a form's own `name` and `folder` fields win; a guest's file goes to its request's
+/// folder whatever they say); a raw upload needs `?name=`. `?expires_in=` makes the file
+/// expire that many seconds after it is stored (the owner's to choose: see
+/// [`Sender::lifetime`]).
+pub async fn upload(req: &mut Request, app: &App, by: Sender<'_>) -> Result<FileView, ApiError> {
     let content_type = header(req, "content-type").unwrap_or_default();
     let declared = match header(req, "content-length") {
         Some(raw) => {
@@ -49,17 +52,15 @@ pub async fn upload(req: &mut Request, app: &App, user: &Id) -> Result<Response,
         let body = req.stream().map_err(internal)?;
         let chunks = body.map(|chunk| chunk.map(bytes::Bytes::from).map_err(|e| e.to_string()));
         let defaults = FormDefaults { name, folder };
-        let file = app.upload_form(user, SendStream(chunks), boundary, declared, defaults, expires_in).await?;
-        return json(201, &file);
+        return app.upload_form(by, SendStream(chunks), boundary, declared, defaults, expires_in).await;
     }
     let name = name.ok_or_else(|| ApiError::invalid("name", "is required for a raw upload"))?;
     let length = declared.ok_or(ApiError::LengthRequired)?;
     let content_type =
         ContentType::parse(&content_type, "content-type").unwrap_or_else(|_| ContentType::octet_stream());
     let body = req.inner().body().filter(|_| length > 0).map(wasm_bindgen::JsValue::from);
-    let meta = FileMeta { name, folder: folder.unwrap_or_else(FolderPath::root), content_type };
-    let file = app.upload_raw(user, meta, length, body, expires_in).await?;
-    json(201, &file)
+    let meta = by.place(FileMeta { name, folder: folder.unwrap_or_else(FolderPath::root), content_type });
+    app.upload_raw(by, meta, length, body, expires_in).await
 }
 
 /// A stream that may cross `.await` points in multer, which asks for `Send`; workerd runs
@@ -119,8 +120,26 @@ pub async fn download(req: &Request, app: &App, user: &Id, id: &Id) -> Result<Re
     }
 }
 
-/// `POST /files/uploads`: a direct upload of `{name, folder?, size, content_type?, part_size?}`.
-pub async fn create_upload(req: &mut Request, app: &App, user: &Id) -> Result<Response, ApiError> {
+/// `POST /files/uploads`: a direct upload of `{name, folder?, size, content_type?, part_size?,
+/// expires_in?}`.
+pub async fn create_upload(req: &mut Request, app: &App, by: Sender<'_>) -> Result<Response, ApiError> {
+    let spec = upload_spec(req).await?;
+    json(201, &app.create_upload(by, by.place(spec.meta), spec.size, spec.part_size, spec.expires_in).await?)
+}
+
+/// What a direct upload's body asks for.
+pub struct UploadSpec {
+    pub meta: FileMeta,
+    pub size: u64,
+    /// The part size the client asks for (5 MiB–1 GiB): then any file larger than one part
+    /// goes in parts, so it can resume.
+    pub part_size: Option<u64>,
+    /// Seconds its file lives from its completion.
+    pub expires_in: Option<u64>,
+}
+
+/// Reads a direct upload's body: `{name, folder?, size, content_type?, part_size?, expires_in?}`.
+pub async fn upload_spec(req: &mut Request) -> Result<UploadSpec, ApiError> {
     let body = read_json(req, false).await?;
     let name = FileName::parse(required_str(&body, "name")?, "name")?;
     let folder = optional_str(&body, "folder")?.map_or(Ok(FolderPath::root()), |f| FolderPath::parse(f, "folder"))?;
@@ -129,28 +148,35 @@ pub async fn create_upload(req: &mut Request, app: &App, user: &Id) -> Result<Re
     let size = required_int(&body, "size", 0..=i64::MAX)?;
     let part_size = optional_int(&body, "part_size", MIN_PART_SIZE as i64..=MAX_PART_SIZE as i64)?.map(|p| p as u64);
     let expires_in = optional_int(&body, "expires_in", LIFETIME)?.map(|s| s as u64);
-    let meta = FileMeta { name, folder, content_type };
-    let ticket = app.create_upload(user, meta, size as u64, part_size, expires_in).await?;
-    json(201, &ticket)
+    Ok(UploadSpec { meta: FileMeta { name, folder, content_type }, size: size as u64, part_size, expires_in })
 }
 
 /// `GET /files/uploads/{id}/parts?from=&count=`: fresh part URLs.
-pub async fn part_urls(req: &Request, app: &App, user: &Id, id: &Id) -> Result<Response, ApiError> {
+pub async fn part_urls(req: &Request, app: &App, by: Sender<'_>, id: &Id) -> Result<Response, ApiError> {
+    let (from, count) = part_range(req)?;
+    json(200, &app.upload_part_urls(by, id, from, count).await?)
+}
+
+/// The parts `?from=&count=` asks URLs for.
+pub fn part_range(req: &Request) -> Result<(u32, u32), ApiError> {
     let pairs = query_pairs(req)?;
-    let from = query_number(&pairs, "from", 1, 10_000)?;
-    let count = query_number(&pairs, "count", 100, 1000)?;
-    json(200, &app.upload_part_urls(user, id, from, count).await?)
+    Ok((query_number(&pairs, "from", 1, 10_000)?, query_number(&pairs, "count", 100, 1000)?))
 }
 
 /// `POST /files/uploads/{id}/complete` with `{parts: [{part_number, etag}]}` (may be empty).
-pub async fn complete_upload(req: &mut Request, app: &App, user: &Id, id: &Id) -> Result<Response, ApiError> {
+pub async fn complete_upload(req: &mut Request, app: &App, by: Sender<'_>, id: &Id) -> Result<FileView, ApiError> {
+    let parts = completed_parts(req).await?;
+    app.complete_upload(by, id, parts).await
+}
+
+/// The parts a complete names: `{parts: [{part_number, etag}]}` (may be empty or absent).
+pub async fn completed_parts(req: &mut Request) -> Result<Vec<(u32, String)>, ApiError> {
     let body = read_json(req, true).await?;
-    let parts = match body.get("parts") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(parts)) => parts.iter().map(part_etag).collect::<Result<Vec<_>, _>>()?,
-        Some(_) => return Err(ApiError::invalid("parts", "must be a list of {part_number, etag}")),
-    };
-    json(201, &app.complete_upload(user, id, parts).await?)
+    match body.get("parts") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(parts)) => parts.iter().map(part_etag).collect(),
+        Some(_) => Err(ApiError::invalid("parts", "must be a list of {part_number, etag}")),
+    }
 }
 
 fn part_etag(part: &Value) -> Result<(u32, String), ApiError> {

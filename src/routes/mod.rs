@@ -6,6 +6,7 @@ mod assets;
 mod events;
 mod files;
 mod request;
+mod requests;
 mod respond;
 mod session;
 mod shares;
@@ -18,7 +19,7 @@ use crate::error::ApiError;
 use crate::input::{optional_str, required_str};
 use crate::model::{Email, Id, Password};
 use crate::router::{route, Access, Route};
-use crate::service::App;
+use crate::service::{App, Sender};
 use crate::session::{
     bookmark_cookie, check_csrf, cookie_value, requested_bookmark, session_constraint, Credential, BOOKMARK_HEADER,
     COOKIE_NAME, CSRF_HEADER,
@@ -110,13 +111,14 @@ pub async fn scheduled(env: Env) {
     match outcome {
         Ok(report) => console_log!(
             "sweep: {} expired files deleted; {} objects deleted, {} failed, {} held by other requests; {} expired \
-             shares, {} finished uploads and {} expired sessions dropped; {} emails canonicalized, {} left as typed \
-             (another account has their canonical form)",
+             shares, {} expired upload requests, {} finished uploads and {} expired sessions dropped; {} emails \
+             canonicalized, {} left as typed (another account has their canonical form)",
             report.files_expired,
             report.objects_deleted,
             report.objects_failed,
             report.objects_skipped,
             report.shares_deleted,
+            report.requests_deleted,
             report.uploads_forgotten,
             report.sessions_deleted,
             report.emails_canonicalized,
@@ -166,6 +168,7 @@ async fn dispatch(
     let file_id = |raw: &str| Id::parse(raw).ok_or(ApiError::FileNotFound);
     let upload_id = |raw: &str| Id::parse(raw).ok_or(ApiError::UploadNotFound);
     let share_id = |raw: &str| Id::parse(raw).ok_or(ApiError::ShareNotFound);
+    let request_id = |raw: &str| Id::parse(raw).ok_or(ApiError::RequestNotFound);
     let answer = match route {
         Route::Health => json(200, &serde_json::json!({ "status": "ok" })),
         Route::OpenApi => json(
@@ -221,7 +224,7 @@ async fn dispatch(
         Route::ListWebhooks => json(200, &app()?.webhooks(user()?).await?),
         Route::DeleteWebhook(id) => webhooks::delete(app()?, user()?, id).await,
         Route::Folders => files::folders(&req, app()?, user()?).await,
-        Route::Upload => files::upload(&mut req, app()?, user()?).await,
+        Route::Upload => json(201, &files::upload(&mut req, app()?, Sender::Owner(user()?)).await?),
         Route::ListFiles => files::list(&req, app()?, user()?).await,
         Route::GetFile(id) => json(200, &app()?.file(user()?, &file_id(id)?).await?),
         Route::UpdateFile(id) => files::update(&mut req, app()?, user()?, &file_id(id)?).await,
@@ -230,14 +233,41 @@ async fn dispatch(
             respond::no_content()
         }
         Route::Download(id) => files::download(&req, app()?, user()?, &file_id(id)?).await,
-        Route::CreateUpload => files::create_upload(&mut req, app()?, user()?).await,
-        Route::UploadStatus(id) => json(200, &app()?.upload_status(user()?, &upload_id(id)?).await?),
-        Route::UploadParts(id) => files::part_urls(&req, app()?, user()?, &upload_id(id)?).await,
-        Route::CompleteUpload(id) => files::complete_upload(&mut req, app()?, user()?, &upload_id(id)?).await,
+        Route::CreateUpload => files::create_upload(&mut req, app()?, Sender::Owner(user()?)).await,
+        Route::UploadStatus(id) => json(200, &app()?.upload_status(Sender::Owner(user()?), &upload_id(id)?).await?),
+        Route::UploadParts(id) => files::part_urls(&req, app()?, Sender::Owner(user()?), &upload_id(id)?).await,
+        Route::CompleteUpload(id) => {
+            json(201, &files::complete_upload(&mut req, app()?, Sender::Owner(user()?), &upload_id(id)?).await?)
+        }
         Route::AbortUpload(id) => {
-            app()?.abort_upload(user()?, &upload_id(id)?).await?;
+            app()?.abort_upload(Sender::Owner(user()?), &upload_id(id)?).await?;
             respond::no_content()
         }
+        Route::CreateRequest => requests::create(&mut req, app()?, user()?).await,
+        Route::ListRequests => json(200, &app()?.requests(user()?).await?),
+        Route::UpdateRequest(id) => requests::update(&mut req, app()?, user()?, &request_id(id)?).await,
+        Route::RevokeRequest(id) => {
+            app()?.revoke_request(user()?, &request_id(id)?).await?;
+            respond::no_content()
+        }
+        // A browser gets the web app's guest upload page.
+        Route::OpenRequest(_) if request::wants_html(&req) => {
+            let path = req.path();
+            assets::serve(req, env, &app()?.config, &path).await
+        }
+        Route::OpenRequest(token) => requests::open(&req, app()?, token).await,
+        Route::RequestUpload(token) => requests::upload(&mut req, app()?, token).await,
+        Route::RequestCreateUpload(token) => requests::create_upload(&mut req, app()?, token).await,
+        Route::RequestUploadStatus { token, upload } => {
+            requests::upload_status(app()?, token, &upload_id(upload)?).await
+        }
+        Route::RequestUploadParts { token, upload } => {
+            requests::part_urls(&req, app()?, token, &upload_id(upload)?).await
+        }
+        Route::RequestCompleteUpload { token, upload } => {
+            requests::complete_upload(&mut req, app()?, token, &upload_id(upload)?).await
+        }
+        Route::RequestAbortUpload { token, upload } => requests::abort_upload(app()?, token, &upload_id(upload)?).await,
         Route::CreateShare(id) => shares::create(&mut req, app()?, user()?, &file_id(id)?).await,
         Route::ListShares(id) => json(200, &app()?.shares_of_file(user()?, &file_id(id)?).await?),
         Route::UpdateShare { file, share } => {

@@ -1,6 +1,6 @@
 //! Files: uploads streamed through the Worker, listing, renaming, deleting, downloading.
 
-use super::App;
+use super::{App, Sender};
 use crate::db::files::{Commit, NewFile};
 use crate::db::ledger::OrphanRow;
 use crate::domain::files::{presentation, FileMeta, FileTtlPolicy, FormDefaults};
@@ -60,6 +60,10 @@ impl App {
                 self.discard_streamed(key, None).await;
                 Err(ApiError::UploadExpired)
             }
+            Commit::RequestClosed => {
+                self.discard_streamed(key, None).await;
+                Err(ApiError::RequestExpired)
+            }
         }
     }
 
@@ -102,20 +106,21 @@ impl App {
     /// any byte is sent to the bucket.
     pub async fn upload_raw(
         &self,
-        owner: &Id,
+        by: Sender<'_>,
         meta: FileMeta,
         length: u64,
         body: Option<wasm_bindgen::JsValue>,
         expires_in: Option<u64>,
     ) -> Result<FileView, ApiError> {
-        let expires_at = self.file_ttl().expiry(self.now, expires_in)?;
+        let expires_at = self.file_ttl().expiry(self.now, by.lifetime(expires_in)?)?;
         if length > self.config.max_upload_bytes {
             return Err(ApiError::PayloadTooLarge { limit: self.config.max_upload_bytes });
         }
+        let owner = by.owner();
         let file = Id::generate()?;
         let key = object_key(owner, &file);
         let reserve = i64::try_from(length).unwrap_or(i64::MAX);
-        self.db.reserve_object(owner, &key, self.now + STREAM_GRACE_MILLIS, reserve, self.quota()).await?;
+        self.reserve(by, &key, self.now + STREAM_GRACE_MILLIS, reserve, reserve).await?;
         let bucket = self.bucket();
         let content_type = meta.content_type.as_str();
         let stored = match body {
@@ -133,10 +138,11 @@ impl App {
     /// seconds, or the default). Its size is only known at the end, so the stream is cut
     /// off where it would exceed the upload limit or the room left in the quota, whichever
     /// is smaller; a declared length beyond the upload limit is refused before anything is
-    /// stored.
+    /// stored. A guest's form must declare its length, which its upload request reserves
+    /// whole (the file, once stored, counts its own size).
     pub async fn upload_form<S>(
         &self,
-        owner: &Id,
+        by: Sender<'_>,
         body: S,
         boundary: String,
         declared_length: Option<u64>,
@@ -146,14 +152,19 @@ impl App {
     where
         S: futures_util::Stream<Item = Result<bytes::Bytes, String>> + Send + 'static,
     {
-        let expires_at = self.file_ttl().expiry(self.now, expires_in)?;
+        let expires_at = self.file_ttl().expiry(self.now, by.lifetime(expires_in)?)?;
         let max = self.config.max_upload_bytes;
         if declared_length.is_some_and(|length| length > max.saturating_add(FORM_SLACK_BYTES)) {
             return Err(ApiError::PayloadTooLarge { limit: max });
         }
+        let owner = by.owner();
         let file = Id::generate()?;
         let key = object_key(owner, &file);
-        let usage = self.db.reserve_object(owner, &key, self.now + STREAM_GRACE_MILLIS, 0, self.quota()).await?;
+        let request_bytes = match by {
+            Sender::Owner(_) => 0,
+            Sender::Guest(_) => i64::try_from(declared_length.ok_or(ApiError::LengthRequired)?).unwrap_or(i64::MAX),
+        };
+        let usage = self.reserve(by, &key, self.now + STREAM_GRACE_MILLIS, 0, request_bytes).await?;
         let used = u64::try_from(usage.used_bytes.saturating_add(usage.reserved_bytes)).unwrap_or(0);
         // The user's own quota, or the default: as the reservation just read it (0: unlimited).
         let quota = u64::try_from(usage.quota_bytes).ok().filter(|&q| q > 0);
@@ -171,7 +182,7 @@ impl App {
             BucketWriter { app: self, bucket: self.bucket(), key: &key, upload_id: None, etags: Vec::new() };
         let received = crate::form_upload::receive_form(body, boundary, limit, &mut writer).await;
         // The name and folder may arrive after the file part, so they are checked last.
-        let checked = received.and_then(|fields| Ok((FileMeta::from_form(&fields, defaults)?, fields.size)));
+        let checked = received.and_then(|fields| Ok((by.place(FileMeta::from_form(&fields, defaults)?), fields.size)));
         match checked {
             Ok((meta, size)) => self.commit_streamed(owner, &file, &key, &meta, size, expires_at).await,
             Err(e) => {

@@ -7,6 +7,7 @@ mod admin;
 mod collections;
 mod events;
 mod files;
+mod requests;
 mod shares;
 mod sweeper;
 mod tokens;
@@ -15,6 +16,7 @@ mod webhooks;
 
 pub use collections::{CollectionAccess, PAGE as COLLECTION_PAGE};
 pub use events::ConsumeReport;
+pub use requests::{Guest, RequestPatch, RequestSpec};
 pub use shares::{previewable, Landing, Resolved};
 pub use sweeper::SweepReport;
 pub use tokens::TokenRequest;
@@ -49,6 +51,56 @@ pub struct App {
     pub events: Option<worker::Queue>,
     /// Unix milliseconds when the request arrived.
     pub now: i64,
+}
+
+/// Who sends the bytes of an upload: the owner, or a guest through one of the owner's
+/// upload requests (whose file lands in the request's folder, counted against its limits
+/// and the owner's quota).
+#[derive(Clone, Copy)]
+pub enum Sender<'a> {
+    Owner(&'a Id),
+    Guest(&'a Guest),
+}
+
+impl<'a> Sender<'a> {
+    /// Whose files the upload becomes.
+    pub fn owner(&self) -> &'a Id {
+        match self {
+            Sender::Owner(owner) => owner,
+            Sender::Guest(guest) => &guest.owner,
+        }
+    }
+
+    /// Whose uploads the sender may act on.
+    pub fn uploader(&self) -> crate::db::uploads::Uploader<'a> {
+        match self {
+            Sender::Owner(owner) => crate::db::uploads::Uploader { owner, request: None },
+            Sender::Guest(guest) => crate::db::uploads::Uploader { owner: &guest.owner, request: Some(&guest.request) },
+        }
+    }
+
+    /// How long the file is asked to live (seconds; `None`: the deployment's default,
+    /// `DEFAULT_FILE_TTL_SECONDS`). Only the owner chooses when their file deletes itself:
+    /// a guest's file gets the default, and a guest asking for a lifetime is refused (422)
+    /// rather than silently ignored.
+    pub fn lifetime(&self, asked: Option<u64>) -> Result<Option<u64>, ApiError> {
+        match (self, asked) {
+            (Sender::Guest(_), Some(_)) => Err(ApiError::invalid(
+                "expires_in",
+                "is not for guests: a file sent through an upload request gets the owner's default lifetime",
+            )),
+            _ => Ok(asked),
+        }
+    }
+
+    /// Where a file goes: where its sender said, or a guest's into their request's folder
+    /// whatever they said.
+    pub fn place(&self, mut meta: crate::domain::files::FileMeta) -> crate::domain::files::FileMeta {
+        if let Sender::Guest(guest) = self {
+            meta.folder = guest.folder.clone();
+        }
+        meta
+    }
 }
 
 /// Who is calling, as far as limits and access logs need to know.

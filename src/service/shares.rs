@@ -73,7 +73,7 @@ impl SharedFile {
 }
 
 impl App {
-    fn share_ttl(&self) -> ShareTtlPolicy {
+    pub(super) fn share_ttl(&self) -> ShareTtlPolicy {
         ShareTtlPolicy {
             max_seconds: self.config.max_share_ttl_seconds,
             default_seconds: self.config.default_share_ttl_seconds,
@@ -87,7 +87,7 @@ impl App {
         }
     }
 
-    fn hash_share_password(&self, password: Option<&Password>) -> Result<Option<String>, ApiError> {
+    pub(super) fn hash_share_password(&self, password: Option<&Password>) -> Result<Option<String>, ApiError> {
         password.map(|p| auth::hash_password(p, &crate::random::bytes()?)).transpose()
     }
 

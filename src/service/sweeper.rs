@@ -27,6 +27,7 @@ pub struct SweepReport {
     /// Due objects some other request holds (a complete or a delete still within its lease).
     pub objects_skipped: usize,
     pub shares_deleted: usize,
+    pub requests_deleted: usize,
     /// Files that expired, deleted (rows now; their objects with `objects_*`).
     pub files_expired: usize,
     pub uploads_forgotten: usize,
@@ -37,11 +38,12 @@ pub struct SweepReport {
 
 impl App {
     /// One sweep: abandoned uploads are aborted and their objects deleted (their quota
-    /// reservations given back), objects of deleted files are deleted, finished uploads,
-    /// long-expired shares, stale rate-limit counters and expired sessions are dropped, and
-    /// accounts from before canonical emails are given theirs; expired files are deleted
-    /// like a delete by their owner would (rows and ledger claims in one transaction, then
-    /// the objects this sweep holds). Each object is claimed in D1
+    /// reservations and upload requests' slots given back), objects of deleted files are
+    /// deleted, finished uploads, long-expired shares and upload requests, stale rate-limit
+    /// counters and expired sessions are dropped, and accounts from before canonical emails
+    /// are given theirs; expired files are deleted like a delete by their owner would (rows
+    /// and ledger claims in one transaction, then the objects this sweep holds). Each object
+    /// is claimed in D1
     /// before the bucket is touched, and only when no file row owns it and no upload on it
     /// is still live, so a sweep racing a complete can never delete a file's bytes.
     pub async fn sweep(&self) -> Result<SweepReport, ApiError> {
@@ -71,6 +73,7 @@ impl App {
         (report.emails_canonicalized, report.email_conflicts) = self.canonicalize_legacy_emails(EMAIL_BATCH).await?;
         let expired_before = self.now - self.config.expired_share_grace_millis;
         report.shares_deleted = self.db.delete_expired_shares(expired_before, SHARE_BATCH).await?;
+        report.requests_deleted = self.db.delete_expired_requests(expired_before, SHARE_BATCH).await?;
         Ok(report)
     }
 }

@@ -8,7 +8,7 @@
 //! pending upload would have expired (URLs are cut to that). Completing and aborting first
 //! claim the upload in D1 (see `db::uploads`); only the winner touches the bucket.
 
-use super::App;
+use super::{App, Sender};
 use crate::db::files::{Commit, NewFile};
 use crate::db::uploads::{NewUpload, UploadRow, UploadState};
 use crate::domain::files::FileMeta;
@@ -65,20 +65,22 @@ impl App {
     /// hands out the presigned URLs.
     pub async fn create_upload(
         &self,
-        owner: &Id,
+        by: Sender<'_>,
         meta: FileMeta,
         size: u64,
         part_size: Option<u64>,
         expires_in: Option<u64>,
     ) -> Result<UploadTicket, ApiError> {
         // Checked now (422 before anything is reserved); counted from the completion.
-        let file_ttl_seconds = self.file_ttl().lifetime(expires_in)?.map(|s| i64::try_from(s).unwrap_or(i64::MAX));
+        let file_ttl_seconds =
+            self.file_ttl().lifetime(by.lifetime(expires_in)?)?.map(|s| i64::try_from(s).unwrap_or(i64::MAX));
+        let owner = by.owner();
         let plan = UploadPlan::for_size(size, self.config.multipart_threshold_bytes, part_size)?;
         let (upload_id, file) = (Id::generate()?, Id::generate()?);
         let key = object_key(owner, &file);
         let expires_at = self.now.saturating_add(self.config.pending_upload_ttl_millis);
         let size = i64::try_from(size).unwrap_or(i64::MAX);
-        self.db.reserve_object(owner, &key, expires_at, size, self.quota()).await?;
+        self.reserve(by, &key, expires_at, size, size).await?;
         let multipart_id = if plan.multipart {
             match self.bucket().create_multipart(&key, meta.content_type.as_str()).await {
                 Ok(id) => Some(id),
@@ -105,6 +107,7 @@ impl App {
             now: self.now,
             expires_at,
             file_ttl_seconds,
+            request: by.uploader().request,
         };
         if let Err(e) = self.db.create_upload(row).await {
             // Deleted only if the row did not land after all (then nothing can own it).
@@ -156,8 +159,8 @@ impl App {
 
     /// Fresh URLs for parts `from..from+count` of a pending multipart upload (or the single
     /// PUT's URL again, as part 1), for resuming after the first ones expired.
-    pub async fn upload_part_urls(&self, owner: &Id, id: &Id, from: u32, count: u32) -> Result<PartUrls, ApiError> {
-        let upload = self.db.upload(owner, id).await?;
+    pub async fn upload_part_urls(&self, by: Sender<'_>, id: &Id, from: u32, count: u32) -> Result<PartUrls, ApiError> {
+        let upload = self.db.upload(by.uploader(), id).await?;
         self.check_open(&upload)?;
         let ttl = self.url_ttl(upload.expires_at);
         let size = u64::try_from(upload.size).unwrap_or(0);
@@ -177,8 +180,8 @@ impl App {
     }
 
     /// What the bucket already holds of a pending upload, so a client can resume it.
-    pub async fn upload_status(&self, owner: &Id, id: &Id) -> Result<UploadStatus, ApiError> {
-        let upload = self.db.upload(owner, id).await?;
+    pub async fn upload_status(&self, by: Sender<'_>, id: &Id) -> Result<UploadStatus, ApiError> {
+        let upload = self.db.upload(by.uploader(), id).await?;
         self.check_open(&upload)?;
         let parts = self.stored_parts(&upload).await?.unwrap_or_default();
         Ok(UploadStatus {
@@ -224,16 +227,23 @@ impl App {
     /// joins the parts (the client's ETags, or the bucket's when none are given), and only
     /// then creates the file. A size mismatch discards the upload (422). A retry of a
     /// complete that already succeeded answers with the same file.
-    pub async fn complete_upload(&self, owner: &Id, id: &Id, etags: Vec<(u32, String)>) -> Result<FileView, ApiError> {
+    pub async fn complete_upload(
+        &self,
+        by: Sender<'_>,
+        id: &Id,
+        etags: Vec<(u32, String)>,
+    ) -> Result<FileView, ApiError> {
         let claim = Self::new_claim()?;
-        let (claimed, current) = self.db.claim_for_completion(owner, id, &claim, self.now, self.lease_end()).await?;
+        let (claimed, current) =
+            self.db.claim_for_completion(by.uploader(), id, &claim, self.now, self.lease_end()).await?;
         let Some(upload) = claimed else {
-            return self.completion_refused(owner, current).await;
+            return self.completion_refused(by, current).await;
         };
         let upload_id = Id::from_trusted(upload.id.clone());
-        match self.complete_claimed(owner, &upload, &claim, etags).await {
+        match self.complete_claimed(by.owner(), &upload, &claim, etags).await {
             Ok(file) => {
-                self.notify(Some(owner.as_str()), None, EventType::FileUploaded, json!({ "file": file })).await;
+                let owner = by.owner().as_str();
+                self.notify(Some(owner), None, EventType::FileUploaded, json!({ "file": file })).await;
                 Ok(file)
             }
             Err(Refusal::GiveUp(e)) => {
@@ -254,14 +264,26 @@ impl App {
 
     /// Why a complete could not claim the upload: it is being completed, was completed
     /// (then the answer is its file), was aborted, or ran out of time.
-    async fn completion_refused(&self, owner: &Id, current: Option<UploadRow>) -> Result<FileView, ApiError> {
+    async fn completion_refused(&self, by: Sender<'_>, current: Option<UploadRow>) -> Result<FileView, ApiError> {
         let upload = current.ok_or(ApiError::UploadNotFound)?;
-        match upload.state {
-            UploadState::Committed => match self.db.file(owner, &Id::from_trusted(upload.file_id)).await {
-                Err(ApiError::FileNotFound) => Err(ApiError::UploadNotFound),
-                found => found.map(FileView::from),
-            },
-            UploadState::Completing if upload.expires_at > self.now => Err(self.busy(&upload)),
+        match (upload.state, by) {
+            // A guest sees nothing of the owner's files: the answer is what the upload said.
+            (UploadState::Committed, Sender::Guest(_)) => Ok(FileView::of_upload(&upload)),
+            (UploadState::Committed, Sender::Owner(owner)) => {
+                match self.db.file(owner, &Id::from_trusted(upload.file_id)).await {
+                    Err(ApiError::FileNotFound) => Err(ApiError::UploadNotFound),
+                    found => found.map(FileView::from),
+                }
+            }
+            (state, _) => self.refused_in(state, &upload),
+        }
+    }
+
+    /// Why a complete could not claim an upload that is not committed.
+    fn refused_in(&self, state: UploadState, upload: &UploadRow) -> Result<FileView, ApiError> {
+        match state {
+            UploadState::Committed => Err(ApiError::UploadCompleted),
+            UploadState::Completing if upload.expires_at > self.now => Err(self.busy(upload)),
             // Its time ran out (the sweeper may have given it up already).
             _ if upload.expires_at <= self.now => Err(ApiError::UploadExpired),
             // Claimed and handed back between our claim and this read: try again.
@@ -307,6 +329,8 @@ impl App {
         match self.db.commit_file(new_file, self.quota(), Some((&upload_id, claim))).await {
             Ok(Commit::Born(row)) => Ok(row.into()),
             Ok(Commit::OverQuota) => Err(Refusal::GiveUp(ApiError::QuotaExceeded)),
+            // The upload request it came through was revoked or expired meanwhile.
+            Ok(Commit::RequestClosed) => Err(Refusal::GiveUp(ApiError::RequestExpired)),
             // Our claim ran out and another request or the sweeper holds the upload now.
             Ok(Commit::ClaimLost) if upload.expires_at <= self.now => Err(Refusal::Keep(ApiError::UploadExpired)),
             Ok(Commit::ClaimLost) => Err(Refusal::Keep(ApiError::UploadBusy { retry_after: 1 })),
@@ -345,9 +369,10 @@ impl App {
 
     /// Aborts a pending upload and deletes everything stored of it. Refused (409) while a
     /// complete holds it or once it was completed.
-    pub async fn abort_upload(&self, owner: &Id, id: &Id) -> Result<(), ApiError> {
+    pub async fn abort_upload(&self, by: Sender<'_>, id: &Id) -> Result<(), ApiError> {
         let claim = Self::new_claim()?;
-        let (aborted, object, current) = self.db.claim_for_abort(owner, id, &claim, self.now, self.lease_end()).await?;
+        let (aborted, object, current) =
+            self.db.claim_for_abort(by.uploader(), id, &claim, self.now, self.lease_end()).await?;
         if aborted.is_some() {
             if let Some(orphan) = object {
                 self.delete_claimed(&orphan, &claim).await;

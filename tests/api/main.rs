@@ -23,6 +23,7 @@ mod limits;
 mod previews;
 mod races;
 mod replicas;
+mod requests;
 mod security;
 mod sessions;
 mod share_controls;

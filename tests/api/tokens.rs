@@ -53,6 +53,10 @@ fn operations(file: &str) -> Vec<(Method, String, Option<&'static str>, Option<V
         ),
         (Method::GET, format!("/files/{file}/shares/{unknown}/accesses"), Some("shares:write"), None),
         (Method::DELETE, format!("/files/{file}/shares/{unknown}"), Some("shares:write"), None),
+        (Method::POST, "/requests".into(), Some("shares:write"), Some(json!({ "folder": "/inbox" }))),
+        (Method::GET, "/requests".into(), Some("shares:write"), None),
+        (Method::PATCH, format!("/requests/{unknown}"), Some("shares:write"), Some(json!({ "max_files": 3 }))),
+        (Method::DELETE, format!("/requests/{unknown}"), Some("shares:write"), None),
         // Last: it deletes the file the others name.
         (Method::DELETE, format!("/files/{file}"), Some("files:write"), None),
     ]

@@ -4,8 +4,7 @@ import { api, type Me } from './api';
 import { Alert } from './Alert';
 import { InputField } from './Field';
 import { useAction, useTitle } from './hooks';
-import { Usage } from './Header';
-import { followLink } from './router';
+import { BackHeader } from './Header';
 
 const MIN_PASSWORD = 8;
 const MAX_PASSWORD = 1024;
@@ -21,17 +20,7 @@ export function AccountPage({ me, onSignedOut }: Props) {
   useTitle('Your account');
   return (
     <div class="page">
-      <header class="app-header">
-        <a class="brand" href="/" onClick={followLink}>
-          edgedrop
-        </a>
-        <Usage me={me} />
-        <div class="account">
-          <a href="/" onClick={followLink}>
-            Back to your files
-          </a>
-        </div>
-      </header>
+      <BackHeader me={me} />
       <main id="main" class="settings stack" tabIndex={-1}>
         <h1>Your account</h1>
         <p class="muted">Signed in as {me.email}.</p>

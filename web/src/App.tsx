@@ -8,9 +8,10 @@ import { AdminPage } from './AdminPage';
 import { Login } from './Login';
 import { NotFound } from './NotFound';
 import { Register } from './Register';
+import { RequestsPage } from './RequestsPage';
 import { ResumeStore } from './resumeStore';
 import { navigate, usePlace } from './router';
-import { UploadQueue } from './uploads';
+import { ownFiles, UploadQueue } from './uploads';
 
 type Session =
   | { kind: 'checking' }
@@ -18,7 +19,7 @@ type Session =
   | { kind: 'user'; me: Me }
   | { kind: 'unreachable'; message: string };
 
-/** The app's pages (`/`, `/login`, `/register`, `/account`, `/admin` for admins; anything else is "not found") and who is logged in. */
+/** The app's pages (`/`, `/login`, `/register`, `/account`, `/upload-requests`, `/admin` for admins; anything else is "not found") and who is logged in. */
 export function App() {
   const place = usePlace();
   const [session, setSession] = useState<Session>({ kind: 'checking' });
@@ -48,7 +49,7 @@ export function App() {
   // Usage changes in bursts (several uploads finishing): no more than one refresh at a time.
   const refreshUsage = useCoalesced(loadMe);
 
-  const queue = useMemo(() => (userId ? new UploadQueue(new ResumeStore(userId)) : null), [userId]);
+  const queue = useMemo(() => (userId ? new UploadQueue(new ResumeStore(userId), ownFiles) : null), [userId]);
   useEffect(() => () => queue?.stopAll(), [queue]);
 
   /** The account page ended this session (logged out everywhere, or deleted the account). */
@@ -76,10 +77,12 @@ export function App() {
       );
     case '/account':
     case '/admin':
+    case '/upload-requests':
       if (session.kind === 'checking') return <Loading />;
       if (session.kind === 'anonymous') return <Redirect to="/login" />;
       if (session.kind === 'unreachable') return <Unreachable message={session.message} onRetry={loadMe} />;
       if (place.path === '/admin') return session.me.is_admin ? <AdminPage me={session.me} /> : <NotFound />;
+      if (place.path === '/upload-requests') return <RequestsPage me={session.me} />;
       return <AccountPage me={session.me} onSignedOut={signedOut} />;
     case '/':
     case '/account':

@@ -17,6 +17,9 @@ export function Header({ me, onLogOut, loggingOut }: Props) {
       <Usage me={me} />
       <div class="account">
         <span class="account-email">{me.email}</span>
+        <a href="/upload-requests" onClick={followLink}>
+          Upload requests
+        </a>
         <a href="/account" onClick={followLink}>
           Account
         </a>
@@ -28,6 +31,23 @@ export function Header({ me, onLogOut, loggingOut }: Props) {
         <button type="button" onClick={onLogOut} disabled={loggingOut}>
           Log out
         </button>
+      </div>
+    </header>
+  );
+}
+
+/** The header of a page beside the files (the account, upload requests): usage, and the way back. */
+export function BackHeader({ me }: { me: Me }) {
+  return (
+    <header class="app-header">
+      <a class="brand" href="/" onClick={followLink}>
+        edgedrop
+      </a>
+      <Usage me={me} />
+      <div class="account">
+        <a href="/" onClick={followLink}>
+          Back to your files
+        </a>
       </div>
     </header>
   );

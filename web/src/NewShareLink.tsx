@@ -1,8 +1,8 @@
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import type { ShareCreated } from './api';
 
-/** A link just created: its token is never shown again, so it is offered for copying right away. */
-export function NewShareLink({ share }: { share: ShareCreated }) {
+/** A link just created (a share's, or an upload request's): its token is never shown again, so it is offered for copying right away. */
+export function NewShareLink({ share, label = 'Share link' }: { share: Pick<ShareCreated, 'id' | 'url'>; label?: string }) {
   const id = useId();
   const input = useRef<HTMLInputElement>(null);
   const [status, setStatus] = useState('');
@@ -27,7 +27,7 @@ export function NewShareLink({ share }: { share: ShareCreated }) {
 
   return (
     <div class="new-link stack">
-      <label for={id}>Share link</label>
+      <label for={id}>{label}</label>
       <div class="copy-row">
         <input ref={input} id={id} type="text" readOnly value={share.url} onFocus={(e) => e.currentTarget.select()} />
         <button type="button" class="primary" onClick={copy}>

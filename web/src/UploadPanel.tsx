@@ -3,10 +3,10 @@ import { Alert } from './Alert';
 import { formatBytes, formatSpeed, percent, plural } from './format';
 import { messageOf, useStore } from './hooks';
 import type { PendingUpload } from './resumeStore';
-import { canCancel, isActive, type UploadItem, type UploadQueue } from './uploads';
+import { canCancel, isActive, type UploadControls, type UploadItem } from './uploads';
 
 interface Props {
-  queue: UploadQueue;
+  queue: UploadControls;
   /** The folder in view: uploads elsewhere say where they go. */
   folder: string;
 }
@@ -120,7 +120,7 @@ function UploadRow({ item, folder, onCancel, onRetry }: RowProps) {
   );
 }
 
-function InterruptedUploads({ queue, uploads }: { queue: UploadQueue; uploads: readonly PendingUpload[] }) {
+function InterruptedUploads({ queue, uploads }: { queue: UploadControls; uploads: readonly PendingUpload[] }) {
   const [message, setMessage] = useState<string | null>(null);
   return (
     <section class="panel interrupted">
@@ -139,7 +139,7 @@ function InterruptedUploads({ queue, uploads }: { queue: UploadQueue; uploads: r
 }
 
 interface InterruptedProps {
-  queue: UploadQueue;
+  queue: UploadControls;
   upload: PendingUpload;
   onMessage(message: string | null): void;
 }

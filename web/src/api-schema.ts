@@ -776,6 +776,145 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your upload requests, newest first (at most 1000), without their tokens */
+        get: operations["listRequests"];
+        put?: never;
+        /** Create an upload request (a link through which guests send files into one of your folders) */
+        post: operations["createRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an upload request: its link answers 404 at once, and uploads under way through it cannot become files */
+        delete: operations["revokeRequest"];
+        options?: never;
+        head?: never;
+        /** Change an upload request: absent fields stay, null removes a limit, the expiry, the password or the note */
+        patch: operations["updateRequest"];
+        trace?: never;
+    };
+    "/request/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a guest sees of an upload request: the note, the limits, what is left and the expiry (a browser gets the upload page) */
+        get: operations["openRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/request/{token}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send one file through an upload request, raw or as a form, as `POST /files/upload`; it lands in the request's folder; it gets the default lifetime (`expires_in` is the owner's to set: a guest sending it gets 422) */
+        post: operations["requestUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/request/{token}/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a direct upload through an upload request, as `POST /files/uploads` (`folder` is ignored: the request's is used; the file gets the default lifetime) */
+        post: operations["requestCreateUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/request/{token}/uploads/{upload_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the bucket holds of a guest's direct upload, for resuming (its `folder` reads `/`: the guest is not told the owner's folder) */
+        get: operations["requestUploadStatus"];
+        put?: never;
+        post?: never;
+        /** Abort a guest's direct upload (also after the request expired); its slot is given back */
+        delete: operations["requestAbortUpload"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/request/{token}/uploads/{upload_id}/parts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fresh part URLs of a guest's direct upload */
+        get: operations["requestUploadParts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/request/{token}/uploads/{upload_id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Complete a guest's direct upload, as `POST /files/uploads/{upload_id}/complete` (safe to retry) */
+        post: operations["requestCompleteUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1242,6 +1381,91 @@ export interface components {
              * @description Six hours from now, or the link's expiry if sooner.
              */
             expires_at: string;
+        };
+        /** @description A direct upload through an upload request: as `UploadRequest`, without `expires_in` (a guest's file gets the deployment's default lifetime, `DEFAULT_FILE_TTL_SECONDS`; a guest sending `expires_in` gets 422). */
+        GuestUploadRequest: {
+            name: components["schemas"]["Name"];
+            folder?: components["schemas"]["Folder"];
+            size: number;
+            /** @default application/octet-stream */
+            content_type?: string;
+        };
+        FileRequest: {
+            id: string;
+            folder: string;
+            note: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at: string | null;
+            max_files: number | null;
+            max_bytes: number | null;
+            /** @description Files that arrived (deleting them later gives no slot back). */
+            files_received: number;
+            bytes_received: number;
+            /** @description Uploads under way through it, each holding a slot. */
+            files_pending: number;
+            /** @description Files it still takes; null: no limit. */
+            files_left: number | null;
+            bytes_left: number | null;
+            protected: boolean;
+        };
+        FileRequestCreated: components["schemas"]["FileRequest"] & {
+            token: string;
+            /** Format: uri */
+            url: string;
+        };
+        FileRequestList: {
+            items: components["schemas"]["FileRequest"][];
+        };
+        NewFileRequest: {
+            folder: components["schemas"]["Folder"];
+            /** @description Seconds until the request expires: at most `MAX_SHARE_TTL_SECONDS` (604800 by default). Without it, `DEFAULT_SHARE_TTL_SECONDS`, or never. */
+            expires_in?: number | null;
+            /** @description Files it takes; none means no limit. */
+            max_files?: number | null;
+            /** @description Bytes it takes in all; none means no limit. */
+            max_bytes?: number | null;
+            /** @description Asked of every guest (the `X-Edgedrop-Password` header); stored as an Argon2id hash. */
+            password?: string | null;
+            /** @description Shown to the guests: up to 2000 characters, line breaks and tabs but no other control characters, no bidirectional formatting characters. */
+            note?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        FileRequestUpdate: {
+            folder?: components["schemas"]["Folder"];
+            /** @description Seconds from now, at most `MAX_SHARE_TTL_SECONDS` (604800 by default); null: never expires. */
+            expires_in?: number | null;
+            /** @description Files it takes; none means no limit. */
+            max_files?: number | null;
+            /** @description Bytes it takes in all; none means no limit. */
+            max_bytes?: number | null;
+            /** @description Asked of every guest (the `X-Edgedrop-Password` header); stored as an Argon2id hash. */
+            password?: string | null;
+            /** @description Shown to the guests: up to 2000 characters, line breaks and tabs but no other control characters, no bidirectional formatting characters. */
+            note?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        FileRequestGuestView: {
+            note: string | null;
+            /** Format: date-time */
+            expires_at: string | null;
+            max_files: number | null;
+            max_bytes: number | null;
+            files_left: number | null;
+            bytes_left: number | null;
+            protected: boolean;
+            /** @description The largest file `POST /request/{token}/files` takes; larger ones go as direct uploads. */
+            max_upload_bytes: number;
+        };
+        ReceivedFile: {
+            name: string;
+            size: number;
+            content_type: string;
+            /** Format: date-time */
+            created_at: string;
         };
     };
     responses: never;
@@ -4794,6 +5018,852 @@ export interface operations {
             };
             /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listRequests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The requests. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileRequestList"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or its session has ended (`not_authenticated`); a personal access token needs `shares:write` (403 `insufficient_scope`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A personal access token without `shares:write` (`insufficient_scope`), a cookie request without `X-Edgedrop-Csrf: 1` (`csrf_rejected`), or a disabled account (`account_disabled`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description D1 failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewFileRequest"];
+            };
+        };
+        responses: {
+            /** @description The request, with its token and URL: shown only here. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileRequestCreated"];
+                };
+            };
+            /** @description The body is not valid JSON (`malformed_json`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or its session has ended (`not_authenticated`); a personal access token needs `shares:write` (403 `insufficient_scope`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A personal access token without `shares:write` (`insufficient_scope`), a cookie request without `X-Edgedrop-Csrf: 1` (`csrf_rejected`), or a disabled account (`account_disabled`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, naming the `field`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description D1 failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The upload request's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired access token, or its session has ended (`not_authenticated`); a personal access token needs `shares:write` (403 `insufficient_scope`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A personal access token without `shares:write` (`insufficient_scope`), a cookie request without `X-Edgedrop-Csrf: 1` (`csrf_rejected`), or a disabled account (`account_disabled`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such upload request among the caller's (`request_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description D1 failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The upload request's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FileRequestUpdate"];
+            };
+        };
+        responses: {
+            /** @description The request as it is now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileRequest"];
+                };
+            };
+            /** @description The body is not valid JSON (`malformed_json`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or its session has ended (`not_authenticated`); a personal access token needs `shares:write` (403 `insufficient_scope`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A personal access token without `shares:write` (`insufficient_scope`), a cookie request without `X-Edgedrop-Csrf: 1` (`csrf_rejected`), or a disabled account (`account_disabled`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such upload request among the caller's (`request_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, naming the `field`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description D1 failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    openRequest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The password of a protected upload request. */
+                "X-Edgedrop-Password"?: string;
+            };
+            path: {
+                /** @description The upload request's token (from its link). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request (JSON), or the web app's guest upload page for `Accept: text/html`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileRequestGuestView"];
+                    "text/html": string;
+                };
+            };
+            /** @description A protected request without `X-Edgedrop-Password` (`request_password_required`) or with a wrong one (`invalid_request_password`; counted). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such upload request, or it was revoked (`request_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload request expired, or its owner was disabled (`request_expired`). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Past 10 password attempts at the request or 50 failures from the client in 15 minutes (`rate_limited`, with `Retry-After`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description D1 failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestUpload: {
+        parameters: {
+            query?: {
+                /** @description The file's name (required for a raw body). */
+                name?: string;
+            };
+            header?: {
+                /** @description The password of a protected upload request. */
+                "X-Edgedrop-Password"?: string;
+            };
+            path: {
+                /** @description The upload request's token (from its link). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                    name?: string;
+                };
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Stored. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceivedFile"];
+                };
+            };
+            /** @description A protected request without `X-Edgedrop-Password` (`request_password_required`) or with a wrong one (`invalid_request_password`; counted). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such upload request, or it was revoked (`request_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request takes no more files (`request_full`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload request expired, or its owner was disabled (`request_expired`). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No `Content-Length` (`length_required`): a guest's form must declare its length too. */
+            411: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file is larger than the request has left (`request_too_large`), the owner's quota has no room (`quota_exceeded`), or the body is over `MAX_UPLOAD_BYTES` (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, naming the `field`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Past 10 password attempts at the request or 50 failures from the client in 15 minutes (`rate_limited`, with `Retry-After`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description D1 failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bucket failed (`storage_error`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestCreateUpload: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The password of a protected upload request. */
+                "X-Edgedrop-Password"?: string;
+            };
+            path: {
+                /** @description The upload request's token (from its link). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuestUploadRequest"];
+            };
+        };
+        responses: {
+            /** @description The upload, with its URLs. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadTicket"];
+                };
+            };
+            /** @description The body is not valid JSON (`malformed_json`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A protected request without `X-Edgedrop-Password` (`request_password_required`) or with a wrong one (`invalid_request_password`; counted). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such upload request, or it was revoked (`request_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request takes no more files (`request_full`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload request expired, or its owner was disabled (`request_expired`). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file is larger than the request has left (`request_too_large`), the owner's quota has no room (`quota_exceeded`), or the body is over `MAX_UPLOAD_BYTES` (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, naming the `field`); `expires_in` is the owner's to set, not a guest's. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Past 10 password attempts at the request or 50 failures from the client in 15 minutes (`rate_limited`, with `Retry-After`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description D1 failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bucket failed (`storage_error`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestUploadStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The upload request's token (from its link). */
+                token: string;
+                upload_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The upload and its stored parts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadStatus"];
+                };
+            };
+            /** @description No such upload request (`request_not_found`) or no such pending upload through it (`upload_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request (`request_expired`) or the upload (`upload_expired`) ran out of time. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description D1 failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bucket failed (`storage_error`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestAbortUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The upload request's token (from its link). */
+                token: string;
+                upload_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Aborted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such upload request (`request_not_found`) or no such pending upload through it (`upload_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Completed already (`upload_completed`) or being completed (`upload_busy`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description D1 failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestUploadParts: {
+        parameters: {
+            query?: {
+                from?: number;
+                count?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The upload request's token (from its link). */
+                token: string;
+                upload_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The URLs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartUrls"];
+                };
+            };
+            /** @description No such upload request (`request_not_found`) or no such pending upload through it (`upload_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request (`request_expired`) or the upload (`upload_expired`) ran out of time. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, naming the `field`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description D1 failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestCompleteUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The upload request's token (from its link). */
+                token: string;
+                upload_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CompleteRequest"];
+            };
+        };
+        responses: {
+            /** @description The file is in the owner's folder. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceivedFile"];
+                };
+            };
+            /** @description The body is not valid JSON (`malformed_json`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such upload request (`request_not_found`) or no such pending upload through it (`upload_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parts missing (`upload_incomplete`) or another complete holds it (`upload_busy`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request expired or was revoked meanwhile (`request_expired`; the upload is discarded), or the upload ran out of time (`upload_expired`). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The owner's quota has no room any more (`quota_exceeded`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A size mismatch (`size_mismatch`; discarded) or invalid input (`validation_error`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description D1 failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bucket failed (`storage_error`). */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -56,10 +56,19 @@ export type AccessPage = Schemas['AccessPage'];
 
 export type NewUpload = Schemas['UploadRequest'];
 export type PartUrl = Schemas['PartUrl'];
+export type PartUrlList = Schemas['PartUrls'];
 export type UploadTicket = Schemas['UploadTicket'];
 export type StoredPart = Schemas['StoredPart'];
 export type UploadStatus = Schemas['UploadStatus'];
 export type CompletedPart = NonNullable<Schemas['CompleteRequest']['parts']>[number];
+
+export type FileRequest = Schemas['FileRequest'];
+export type FileRequestCreated = Schemas['FileRequestCreated'];
+export type NewFileRequest = Schemas['NewFileRequest'];
+/** A PATCH: an absent key keeps the value, null removes it. */
+export type FileRequestChanges = Schemas['FileRequestUpdate'];
+export type GuestRequest = Schemas['FileRequestGuestView'];
+export type ReceivedFile = Schemas['ReceivedFile'];
 
 export type AdminUser = Schemas['AdminUser'];
 export type AdminUserPage = Schemas['AdminUserPage'];
@@ -149,10 +158,12 @@ interface RequestOptions {
   signal?: AbortSignal;
   /** For the calls that expect a 401 as an answer (log in, "who am I") rather than as a lost session. */
   quietUnauthorized?: boolean;
+  /** More headers (a guest's upload request password). */
+  headers?: Record<string, string>;
 }
 
-async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
   if (!SAFE_METHODS.has(method)) headers[CSRF_HEADER] = '1';
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   let response: Response;
@@ -315,4 +326,15 @@ export const api = {
       signal,
     }),
   abortUpload: (uploadId: string) => request<void>('DELETE', `/files/uploads/${id(uploadId)}`),
+
+  requests: () => request<Answer<'listRequests', 200>>('GET', '/requests'),
+  createRequest: (fileRequest: NewFileRequest) =>
+    request<Answer<'createRequest', 201>>('POST', '/requests', {
+      body: fileRequest satisfies RequestBody<'createRequest'>,
+    }),
+  updateRequest: (requestId: string, changes: FileRequestChanges) =>
+    request<Answer<'updateRequest', 200>>('PATCH', `/requests/${id(requestId)}`, {
+      body: changes satisfies RequestBody<'updateRequest'>,
+    }),
+  revokeRequest: (requestId: string) => request<void>('DELETE', `/requests/${id(requestId)}`),
 };

@@ -1,4 +1,7 @@
-import { api, ApiError, type PartUrl } from './api';
+import { ApiError, type PartUrl, type PartUrlList } from './api';
+
+/** Fetches `count` part URLs of one upload from part `from` on. */
+export type FetchPartUrls = (from: number, count: number, signal: AbortSignal) => Promise<PartUrlList>;
 
 const URL_BATCH = 100;
 /** Part URLs this close to expiring are fetched afresh rather than used. */
@@ -10,7 +13,7 @@ export class PartUrls {
   private readonly loading = new Map<number, Promise<void>>();
 
   constructor(
-    private readonly uploadId: string,
+    private readonly fetch: FetchPartUrls,
     initial: PartUrl[],
     expiresAt: string | null,
   ) {
@@ -25,8 +28,8 @@ export class PartUrls {
     const from = fresh ? partNumber : Math.floor((partNumber - 1) / URL_BATCH) * URL_BATCH + 1;
     let batch = this.loading.get(from);
     if (!batch) {
-      batch = api
-        .partUrls(this.uploadId, from, URL_BATCH, signal)
+      batch = this
+        .fetch(from, URL_BATCH, signal)
         .then((answer) => this.remember(answer.parts, answer.expires_at))
         .finally(() => this.loading.delete(from));
       this.loading.set(from, batch);

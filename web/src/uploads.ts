@@ -15,6 +15,10 @@ import {
   reportUnauthorized,
   type CompletedPart,
   type FileRecord,
+  type NewUpload,
+  type PartUrlList,
+  type UploadStatus,
+  type UploadTicket,
 } from './api';
 import { formatBytes, formatDate } from './format';
 import { PartUrls } from './partUrls';
@@ -32,6 +36,33 @@ const ATTEMPTS_PER_PART = 3;
 const PROGRESS_EVERY_MS = 16;
 /** Answers to completing after which the server has discarded the upload: nothing is left to resume. */
 const DISCARDED_ON_COMPLETE = ['upload_not_found', 'size_mismatch', 'quota_exceeded'];
+
+/**
+ * Where a queue's uploads go: the signed-in person's own files, or an upload request's link
+ * (a guest's page). `F` is what a stored file is answered with.
+ */
+export interface UploadTarget<F> {
+  /** The URL a small file is POSTed to whole, and the headers that go with it. */
+  wholeUpload(name: string, folder: string): { url: string; headers: Record<string, string> };
+  createUpload(upload: NewUpload, signal?: AbortSignal): Promise<UploadTicket>;
+  uploadStatus(uploadId: string, signal?: AbortSignal): Promise<UploadStatus>;
+  partUrls(uploadId: string, from: number, count: number, signal?: AbortSignal): Promise<PartUrlList>;
+  completeUpload(uploadId: string, parts: CompletedPart[], signal?: AbortSignal): Promise<F>;
+  abortUpload(uploadId: string): Promise<void>;
+  /** A 401 on a whole upload: the session ended (own files), or the password is needed (a guest). */
+  unauthorized(): void;
+}
+
+/** The signed-in person's own files, through `/files/upload` and `/files/uploads`. */
+export const ownFiles: UploadTarget<FileRecord> = {
+  wholeUpload: (name, folder) => ({ url: `/files/upload${queryString({ name, folder })}`, headers: { [CSRF_HEADER]: '1' } }),
+  createUpload: api.createUpload,
+  uploadStatus: api.uploadStatus,
+  partUrls: api.partUrls,
+  completeUpload: api.completeUpload,
+  abortUpload: api.abortUpload,
+  unauthorized: reportUnauthorized,
+};
 
 export type UploadState = 'queued' | 'uploading' | 'finishing' | 'done' | 'failed' | 'cancelled';
 
@@ -69,15 +100,24 @@ interface Job {
 
 let nextKey = 1;
 
-export class UploadQueue {
+/** What a view of a queue uses, whoever its files are answered to (any `UploadQueue<F>` is one). */
+export type UploadControls = Pick<
+  UploadQueue<unknown>,
+  'subscribe' | 'getSnapshot' | 'cancel' | 'retry' | 'clearFinished' | 'resume' | 'discard'
+>;
+
+export class UploadQueue<F = FileRecord> {
   private jobs: Job[] = [];
   private snapshot: UploadsSnapshot;
   private readonly listeners = new Set<() => void>();
-  private readonly uploadedListeners = new Set<(file: FileRecord) => void>();
+  private readonly uploadedListeners = new Set<(file: F) => void>();
   private readonly usageListeners = new Set<() => void>();
   private progressTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(private readonly store: ResumeStore) {
+  constructor(
+    private readonly store: ResumeStore,
+    private readonly target: UploadTarget<F>,
+  ) {
     this.snapshot = { items: [], interrupted: store.list() };
   }
 
@@ -91,7 +131,7 @@ export class UploadQueue {
   }
 
   /** Called with each file once it is stored. */
-  onUploaded(listener: (file: FileRecord) => void): () => void {
+  onUploaded(listener: (file: F) => void): () => void {
     this.uploadedListeners.add(listener);
     return () => this.uploadedListeners.delete(listener);
   }
@@ -130,7 +170,7 @@ export class UploadQueue {
   /** Gives up an interrupted upload: the server deletes what it holds of it. */
   async discard(uploadId: string): Promise<void> {
     try {
-      await api.abortUpload(uploadId);
+      await this.target.abortUpload(uploadId);
     } catch (error) {
       // Already gone on the server: there is nothing left to discard.
       if (!(error instanceof ApiError && error.status === 404)) throw error;
@@ -148,7 +188,7 @@ export class UploadQueue {
     if (job.pending) {
       this.store.remove(job.pending.uploadId);
       // Best effort: the server's sweeper aborts whatever this does not.
-      api
+      this.target
         .abortUpload(job.pending.uploadId)
         .catch(() => undefined)
         .finally(() => this.usageChanged());
@@ -197,7 +237,7 @@ export class UploadQueue {
     job.speed.reset();
     this.update(job, { state: 'uploading', bytesPerSecond: null });
     try {
-      let file: FileRecord;
+      let file: F;
       if (job.pending) file = await this.continueDirect(job, job.pending, controller.signal);
       else if (job.file.size > DIRECT_UPLOAD_THRESHOLD) file = await this.startDirect(job, controller.signal);
       else file = await this.sendWhole(job, controller.signal);
@@ -219,28 +259,29 @@ export class UploadQueue {
   }
 
   /** A small file: one POST through the API. */
-  private async sendWhole(job: Job, signal: AbortSignal): Promise<FileRecord> {
+  private async sendWhole(job: Job, signal: AbortSignal): Promise<F> {
     const { name, folder } = job.item;
+    const { url, headers } = this.target.wholeUpload(name, folder);
     const result = await transfer({
       method: 'POST',
-      url: `/files/upload${queryString({ name, folder })}`,
+      url,
       body: job.file,
-      headers: { Accept: 'application/json', [CSRF_HEADER]: '1', 'Content-Type': contentTypeOf(job.file) },
+      headers: { ...headers, Accept: 'application/json', 'Content-Type': contentTypeOf(job.file) },
       signal,
       onProgress: (loaded) => this.progress(job, loaded),
     });
-    if (result.status === 201 || result.status === 200) return JSON.parse(result.body) as FileRecord;
-    if (result.status === 401) reportUnauthorized();
+    if (result.status === 201 || result.status === 200) return JSON.parse(result.body) as F;
+    if (result.status === 401) this.target.unauthorized();
     throw errorFromResponse(result.status, result.header('Content-Type'), result.body);
   }
 
-  private async startDirect(job: Job, signal: AbortSignal): Promise<FileRecord> {
+  private async startDirect(job: Job, signal: AbortSignal): Promise<F> {
     const { name, folder, size } = job.item;
     const contentType = contentTypeOf(job.file);
     // Not aborted midway: an upload the server made must be known, to be cancelled below.
-    const ticket = await api.createUpload({ name, folder, size, content_type: contentType });
+    const ticket = await this.target.createUpload({ name, folder, size, content_type: contentType });
     if (signal.aborted) {
-      api.abortUpload(ticket.upload_id).catch(() => undefined);
+      this.target.abortUpload(ticket.upload_id).catch(() => undefined);
       throw abortError();
     }
     const pending: PendingUpload = {
@@ -261,15 +302,15 @@ export class UploadQueue {
     this.store.save(pending);
     this.usageChanged();
     const first = ticket.method === 'put' && ticket.url ? [{ part_number: 1, url: ticket.url }] : (ticket.parts ?? []);
-    const urls = new PartUrls(ticket.upload_id, first, ticket.expires_at);
+    const urls = new PartUrls(this.partUrlsOf(ticket.upload_id), first, ticket.expires_at);
     return this.sendParts(job, pending, urls, new Map(), signal);
   }
 
   /** Resumes: skips every part the bucket already holds. */
-  private async continueDirect(job: Job, pending: PendingUpload, signal: AbortSignal): Promise<FileRecord> {
+  private async continueDirect(job: Job, pending: PendingUpload, signal: AbortSignal): Promise<F> {
     let status;
     try {
-      status = await api.uploadStatus(pending.uploadId, signal);
+      status = await this.target.uploadStatus(pending.uploadId, signal);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
         this.store.remove(pending.uploadId);
@@ -288,7 +329,12 @@ export class UploadQueue {
       // yields the ETag that completing needs.
       if (part.part_number <= pending.partCount && etag) stored.set(part.part_number, etag);
     }
-    return this.sendParts(job, pending, new PartUrls(pending.uploadId, [], null), stored, signal);
+    return this.sendParts(job, pending, new PartUrls(this.partUrlsOf(pending.uploadId), [], null), stored, signal);
+  }
+
+  /** How the part URLs of `uploadId` are fetched. */
+  private partUrlsOf(uploadId: string) {
+    return (from: number, count: number, signal: AbortSignal) => this.target.partUrls(uploadId, from, count, signal);
   }
 
   /** Sends the parts not in `stored` (part number → ETag), then completes the upload. */
@@ -298,7 +344,7 @@ export class UploadQueue {
     urls: PartUrls,
     stored: Map<number, string | null>,
     signal: AbortSignal,
-  ): Promise<FileRecord> {
+  ): Promise<F> {
     const { partSize, partCount, size, uploadId } = pending;
     const bounds = (n: number): [number, number] => [(n - 1) * partSize, Math.min(n * partSize, size)];
     const partBytes = (n: number) => bounds(n)[1] - bounds(n)[0];
@@ -329,7 +375,7 @@ export class UploadQueue {
     // Without every ETag (a bucket that hides the header), the server uses the bucket's own list.
     const parts = pending.method === 'multipart' && etags.every((p) => p.etag) ? etags : [];
     try {
-      const file = await api.completeUpload(uploadId, parts);
+      const file = await this.target.completeUpload(uploadId, parts);
       this.store.remove(uploadId);
       job.pending = null;
       return file;
