@@ -85,7 +85,6 @@ export function App() {
       if (place.path === '/upload-requests') return <RequestsPage me={session.me} />;
       return <AccountPage me={session.me} onSignedOut={signedOut} />;
     case '/':
-    case '/account':
       if (session.kind === 'checking') return <Loading />;
       if (session.kind === 'anonymous') return <Redirect to="/login" />;
       if (session.kind === 'unreachable') return <Unreachable message={session.message} onRetry={loadMe} />;
