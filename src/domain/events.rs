@@ -109,6 +109,43 @@ impl VisitOutcome {
 /// longer than the queue's retries of a batch take, so a redelivered visit still finds it.
 pub const RECEIPT_RETENTION_MILLIS: i64 = 3_600_000;
 
+/// How long an isolate gathers visits before it sends them to the queue together, in
+/// milliseconds: one queue send per window instead of one per visit, and still a count the
+/// owner sees within seconds.
+pub const OUTBOX_WINDOW_MILLIS: u64 = 50;
+
+/// The most messages one queue send carries (Cloudflare Queues' `sendBatch` limit).
+pub const QUEUE_BATCH_MAX: usize = 100;
+
+/// The visits an isolate has answered and not yet sent to the queue. The first visit of a
+/// window owes the flush (its request sends the window's visits after answering, in
+/// `waitUntil`); the visits that arrive meanwhile join it.
+#[derive(Debug, Default)]
+pub struct Outbox {
+    pending: Vec<VisitEvent>,
+    flush_scheduled: bool,
+}
+
+impl Outbox {
+    /// Adds `visit`; true when the caller must schedule the flush (no flush is waiting).
+    pub fn push(&mut self, visit: VisitEvent) -> bool {
+        self.pending.push(visit);
+        !std::mem::replace(&mut self.flush_scheduled, true)
+    }
+
+    /// Every visit gathered so far, in sends of at most [`QUEUE_BATCH_MAX`]. The window is
+    /// over: the next visit owes a new flush.
+    pub fn take(&mut self) -> Vec<Vec<VisitEvent>> {
+        self.flush_scheduled = false;
+        let mut sends = Vec::new();
+        let mut pending = std::mem::take(&mut self.pending).into_iter().peekable();
+        while pending.peek().is_some() {
+            sends.push(pending.by_ref().take(QUEUE_BATCH_MAX).collect());
+        }
+        sends
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +187,40 @@ mod tests {
         );
         assert_eq!(serde_json::from_str::<Event>(&text).unwrap(), visit);
         assert!(serde_json::from_str::<Event>(r#"{"type":"share.other"}"#).is_err());
+    }
+
+    fn visit(id: usize) -> VisitEvent {
+        VisitEvent {
+            id: format!("v{id}"),
+            share_id: "s1".into(),
+            file_id: None,
+            at: 0,
+            ip_hash: String::new(),
+            user_agent: String::new(),
+            outcome: VisitOutcome::Ok,
+        }
+    }
+
+    #[test]
+    fn the_first_visit_of_a_window_owes_the_flush_and_the_others_join_it() {
+        let mut outbox = Outbox::default();
+        assert!(outbox.push(visit(1)));
+        assert!(!outbox.push(visit(2)) && !outbox.push(visit(3)));
+        let sends = outbox.take();
+        assert_eq!(sends.len(), 1);
+        assert_eq!(sends[0].iter().map(|v| v.id.as_str()).collect::<Vec<_>>(), ["v1", "v2", "v3"]);
+        assert!(outbox.take().is_empty(), "taken visits are gone");
+        assert!(outbox.push(visit(4)), "a visit after the flush owes the next one");
+    }
+
+    #[test]
+    fn a_full_window_goes_out_in_sends_of_at_most_the_queues_batch_limit() {
+        let mut outbox = Outbox::default();
+        (0..2 * QUEUE_BATCH_MAX + 1).for_each(|i| {
+            outbox.push(visit(i));
+        });
+        let sizes: Vec<usize> = outbox.take().iter().map(Vec::len).collect();
+        assert_eq!(sizes, [QUEUE_BATCH_MAX, QUEUE_BATCH_MAX, 1]);
     }
 
     #[test]

@@ -30,7 +30,7 @@ use respond::{html, internal, json};
 use std::cell::Cell;
 use std::cell::RefCell;
 use std::rc::Rc;
-use worker::{console_error, console_log, Env, Request, Response};
+use worker::{console_error, console_log, Context, Env, Request, Response};
 
 const OPENAPI: &str = include_str!("../../openapi.json");
 const DOCS_PAGE: &str = include_str!("../docs.html");
@@ -38,15 +38,16 @@ const DOCS_CSP: &str =
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
 
 /// Answers one request; never fails, never panics on input. API routes come first; any
-/// other `GET` is a page or file of the web app.
-pub async fn handle(req: Request, env: Env) -> Response {
+/// other `GET` is a page or file of the web app. What the request owes after its answer
+/// (the isolate's outbox of visits) runs in `ctx`'s `waitUntil`.
+pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     let started = js_sys::Date::now();
     // The raw method: workers-rs maps methods it does not know (QUERY, …) to GET.
     let method = req.inner().method();
     let path = req.path();
     let usage = Rc::new(Cell::new(D1Usage::default()));
     let (name, answer) = match route(&method, &path) {
-        Ok(route) => (route.name(), dispatch(route, &method, req, &env, &usage).await),
+        Ok(route) => (route.name(), dispatch(route, &method, req, &env, &ctx, &usage).await),
         Err(ApiError::RouteNotFound) if matches!(method.as_str(), "GET" | "HEAD") => match config(&env) {
             Ok(config) => ("Asset".to_owned(), assets::serve(req, &env, &config, &path).await),
             Err(error) => ("Asset".to_owned(), Err(error)),
@@ -99,6 +100,7 @@ fn app(env: &Env) -> Result<App, ApiError> {
         db: Db::new(env.d1("DB").map_err(|e| ApiError::Config(format!("D1 binding DB: {e}")))?),
         events: env.queue("EVENTS").ok(),
         now: js_sys::Date::now() as i64,
+        flush_owed: Cell::new(false),
     })
 }
 
@@ -135,21 +137,22 @@ async fn dispatch(
     method: &str,
     mut req: Request,
     env: &Env,
+    ctx: &Context,
     usage: &Rc<Cell<D1Usage>>,
 ) -> Result<Response, ApiError> {
     let access = route.access();
-    let mut app = if access == Access::Document { None } else { Some(app(env)?) };
-    if let Some(app) = app.as_mut() {
+    let mut this_app = if access == Access::Document { None } else { Some(app(env)?) };
+    if let Some(app) = this_app.as_mut() {
         app.db.count_usage_in(usage.clone());
     }
     let cookie = header(&req, "cookie");
     let sent_bookmark = header(&req, BOOKMARK_HEADER);
     let bookmark = requested_bookmark(sent_bookmark.as_deref(), cookie.as_deref());
     let web_app = cookie.as_deref().is_some_and(|c| cookie_value(c, COOKIE_NAME).is_some());
-    if let Some(app) = app.as_mut() {
+    if let Some(app) = this_app.as_mut() {
         app.db.start_session(&session_constraint(method, bookmark));
     }
-    let user = match (access, app.as_mut()) {
+    let user = match (access, this_app.as_mut()) {
         (Access::SignedIn, Some(app)) => Some(authenticate(&req, method, app, &route)?),
         // To anyone but an admin, the admin's routes do not exist.
         (Access::Admin, Some(app)) => {
@@ -157,7 +160,7 @@ async fn dispatch(
         }
         _ => None,
     };
-    let the_app = app.as_ref();
+    let the_app = this_app.as_ref();
     // Every route but a document has an app; every signed-in route has a user.
     let app = || the_app.ok_or_else(|| ApiError::Internal("route without its app".into()));
     let user = || user.as_ref().ok_or_else(|| ApiError::Internal("signed-in route without a user".into()));
@@ -289,7 +292,11 @@ async fn dispatch(
         }
         Route::LinkAccesses(share) => shares::accesses(&req, app()?, user()?, None, &share_id(share)?).await,
     };
-    answer.map(|response| with_bookmark(response, the_app.and_then(|app| app.db.bookmark()), web_app))
+    let answer = answer.map(|response| with_bookmark(response, the_app.and_then(|app| app.db.bookmark()), web_app));
+    if let Some(app) = this_app.filter(|app| app.flush_owed.get()) {
+        ctx.wait_until(async move { app.flush_outbox().await });
+    }
+    answer
 }
 
 /// The response with the bookmark of the request's D1 session, for the client to send back

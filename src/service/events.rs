@@ -4,9 +4,17 @@
 //! sends webhook deliveries.
 
 use super::App;
-use crate::domain::events::{Delivery, Event, VisitEvent};
+use crate::domain::events::{Delivery, Event, Outbox, VisitEvent, OUTBOX_WINDOW_MILLIS};
 use crate::error::ApiError;
 use crate::model::Id;
+use serde_json::json;
+use std::cell::RefCell;
+use std::time::Duration;
+
+thread_local! {
+    /// The visits this isolate answered and has not sent to the queue yet.
+    static OUTBOX: RefCell<Outbox> = RefCell::new(Outbox::default());
+}
 
 /// What one consumer batch of visits did, for its log line.
 #[derive(Debug, Default)]
@@ -33,6 +41,48 @@ impl App {
         let body = serde_json::to_string(event).map_err(|e| ApiError::Internal(format!("event: {e}")))?;
         let message = worker::MessageBuilder::new(body).delay_seconds(delay_seconds).build();
         queue.send(message).await.map_err(|e| ApiError::Internal(format!("EVENTS queue: {e}")))
+    }
+
+    /// Puts a visit this request answered in the isolate's outbox, to be sent to the queue
+    /// with the others of its window; the first of a window makes the request owe the flush.
+    pub(super) fn defer_visit(&self, visit: VisitEvent) {
+        if OUTBOX.with(|outbox| outbox.borrow_mut().push(visit)) {
+            self.flush_owed.set(true);
+        }
+    }
+
+    /// Waits out the outbox's window, then sends the visits gathered in it to the queue, in
+    /// as few sends as the queue allows (run after the answer, in `waitUntil`). A send the
+    /// queue refuses is written to D1 at once instead, by the consumer's own write (each
+    /// visit at most once, so a send that failed after it landed counts nothing twice); a
+    /// visit is lost only when both fail, and that is logged.
+    pub async fn flush_outbox(&self) {
+        worker::Delay::from(Duration::from_millis(OUTBOX_WINDOW_MILLIS)).await;
+        for visits in OUTBOX.with(|outbox| outbox.borrow_mut().take()) {
+            if let Err(queued) = self.send_visits(&visits).await {
+                let count = visits.len();
+                let written = self.consume_visits(visits).await;
+                let (level, outcome) = match &written {
+                    Ok(_) => ("warning", "written at once".to_owned()),
+                    Err(e) => ("error", format!("lost: {}", e.log_line().unwrap_or_else(|| e.to_string()))),
+                };
+                worker::console_error!(
+                    "{}",
+                    json!({ "level": level, "outbox": outcome, "visits": count, "queue_error": queued.to_string() })
+                );
+            }
+        }
+    }
+
+    /// Sends `visits` to the events queue in one send (at most the queue's batch limit).
+    async fn send_visits(&self, visits: &[VisitEvent]) -> Result<(), ApiError> {
+        let queue = self.events.as_ref().ok_or_else(|| ApiError::Internal("no EVENTS queue binding".into()))?;
+        let bodies = visits
+            .iter()
+            .map(|visit| serde_json::to_string(&Event::Visit(visit.clone())))
+            .collect::<Result<Vec<String>, _>>()
+            .map_err(|e| ApiError::Internal(format!("event: {e}")))?;
+        queue.send_batch(bodies).await.map_err(|e| ApiError::Internal(format!("EVENTS queue: {e}")))
     }
 
     /// Writes one queue batch of visits in one D1 transaction, each at most once however

@@ -51,6 +51,9 @@ pub struct App {
     pub events: Option<worker::Queue>,
     /// Unix milliseconds when the request arrived.
     pub now: i64,
+    /// Whether this request put the first visit of a window in the isolate's outbox, and so
+    /// owes it a flush ([`App::flush_outbox`]) once it has answered.
+    pub flush_owed: std::cell::Cell<bool>,
 }
 
 /// Who sends the bytes of an upload: the owner, or a guest through one of the owner's

@@ -6,7 +6,7 @@ use super::collections::CollectionAccess;
 use super::{App, Caller};
 use crate::auth;
 use crate::db::shares::{Asking, NewShare, ShareTarget, SharedFile, Visit};
-use crate::domain::events::{Event, VisitEvent, VisitOutcome};
+use crate::domain::events::{VisitEvent, VisitOutcome};
 use crate::domain::files::presentation;
 use crate::domain::limits::{self, PER_CLIENT, SHARE_PASSWORD_PER_SHARE};
 use crate::domain::shares::{
@@ -350,8 +350,9 @@ impl App {
 
     /// Records a visit that gives no password to what `asking` asks for: the one place such
     /// a visit is counted and logged. A visit to a file a link without a download limit
-    /// holds is only read: it goes to the events queue and the consumer logs and counts it
-    /// within seconds (written at once only when the queue fails). Anything else counts now,
+    /// holds is only read: it goes to the isolate's outbox, which sends it to the events queue
+    /// with the window's other visits after the answer, and the consumer logs and counts it
+    /// within seconds (written at once, exactly, when the deployment has no queue). Anything else counts now,
     /// exactly ([`Self::count_visit`]), except a collection asked for its list, which counts
     /// and logs nothing. Answers whether the visit counted, and the share.
     async fn record_visit(
@@ -371,7 +372,10 @@ impl App {
         let Some(outcome) = share.state().deferred_visit(self.now).filter(|_| deferrable) else {
             return self.count_visit(hash, asking, visit, &Unlocked::default()).await;
         };
-        let event = Event::Visit(VisitEvent {
+        if self.events.is_none() {
+            return self.count_visit(hash, asking, visit, &Unlocked::default()).await;
+        }
+        self.defer_visit(VisitEvent {
             id: Id::generate()?.as_str().to_owned(),
             share_id: share.share_id.clone(),
             file_id: share.file_id.clone(),
@@ -380,10 +384,6 @@ impl App {
             user_agent: visit.user_agent.to_owned(),
             outcome,
         });
-        if let Err(e) = self.send_event(&event).await {
-            worker::console_error!("visit written at once: {}", e.log_line().unwrap_or_else(|| e.to_string()));
-            return self.count_visit(hash, asking, visit, &Unlocked::default()).await;
-        }
         Ok((outcome == VisitOutcome::Ok, share))
     }
 
