@@ -29,8 +29,8 @@ pub mod service;
 /// The Worker's entry point: every HTTP request.
 #[cfg(target_arch = "wasm32")]
 #[worker::event(fetch)]
-pub async fn fetch(req: worker::Request, env: worker::Env, ctx: worker::Context) -> worker::Result<worker::Response> {
-    Ok(routes::handle(req, env, ctx).await)
+pub async fn fetch(req: web_sys::Request, env: worker::Env, ctx: worker::Context) -> worker::Result<worker::Response> {
+    Ok(routes::handle(routes::Request::new(req), env, ctx).await)
 }
 
 /// The Cron Trigger entry point (see `[triggers]` in wrangler.toml): sweeps orphaned objects.

@@ -342,8 +342,28 @@ pub fn route<'a>(method: &str, path: &'a str) -> Result<Route<'a>, ApiError> {
     }
 }
 
+/// The path of a URL as the runtime serializes a request's: `scheme://host[:port]` first
+/// (so the first `/` after it starts the path), and `?` or `#` only where the query or the
+/// fragment begins (inside the path they are percent-encoded).
+pub fn path_of_url(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let Some(start) = url[after_scheme..].find('/').map(|i| i + after_scheme) else { return "/" };
+    let end = url[start..].find(['?', '#']).map_or(url.len(), |i| i + start);
+    &url[start..end]
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_requests_path_is_read_from_its_url_without_query_or_fragment() {
+        use super::path_of_url;
+        assert_eq!(path_of_url("https://example.com/share/abc?x=1#top"), "/share/abc");
+        assert_eq!(path_of_url("http://127.0.0.1:8787/files/a%3Fb"), "/files/a%3Fb");
+        assert_eq!(path_of_url("https://example.com/"), "/");
+        assert_eq!(path_of_url("https://example.com"), "/");
+        assert_eq!(path_of_url("https://example.com/a#frag/x?y"), "/a");
+    }
+
     use super::*;
 
     #[test]

@@ -2,6 +2,7 @@
 //! account; listing, changing and deleting users; making, listing and revoking invites.
 
 use super::base_url;
+use super::request::Request;
 use super::request::{caller, header, query_number, query_pairs, query_param, read_json};
 use super::respond::{internal, json, no_content};
 use crate::db::sessions::SessionKind;
@@ -12,7 +13,7 @@ use crate::model::{Email, Id, Password, Patch};
 use crate::service::App;
 use crate::session::session_cookie;
 use serde_json::Value;
-use worker::{Request, Response};
+use worker::Response;
 
 /// `POST /auth/password` `{current_password, new_password}`: a new token, every earlier one
 /// of the account dead. A web app session gets its new cookie too.

@@ -4,11 +4,12 @@
 //! page asked for gets the API's 404 problem document.
 
 use super::request::wants_html;
+use super::request::Request;
 use super::respond::internal;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::web::{app_csp, cache_control, is_app_path, SECURITY_HEADERS};
-use worker::{Env, Fetcher, Headers, Request, Response};
+use worker::{Env, Fetcher, Headers, Response};
 
 /// Answers a `GET` or `HEAD` that no API route took.
 pub async fn serve(req: Request, env: &Env, config: &Config, path: &str) -> Result<Response, ApiError> {
@@ -18,7 +19,7 @@ pub async fn serve(req: Request, env: &Env, config: &Config, path: &str) -> Resu
         (fetch(&assets, &app_page).await?, 200)
     } else {
         let wants_page = wants_html(&req);
-        let found = assets.fetch_request(req).await.map_err(internal)?;
+        let found = assets.fetch_request(req.into_worker()).await.map_err(internal)?;
         match found.status_code() {
             404 if wants_page => (fetch(&assets, &app_page).await?, 404),
             404 => return Err(ApiError::RouteNotFound),

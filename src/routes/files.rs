@@ -1,6 +1,7 @@
 //! The routes of one's own files: uploads (through the Worker and direct), listing,
 //! renaming and moving, downloading.
 
+use super::request::Request;
 use super::request::{header, query_number, query_pairs, query_param, read_json, wants_inline};
 use super::respond::{internal, json, redirect};
 use crate::domain::files::{FileMeta, FormDefaults};
@@ -13,7 +14,7 @@ use crate::service::{App, Sender};
 use crate::views::FileView;
 use futures_util::StreamExt;
 use serde_json::Value;
-use worker::{Request, Response};
+use worker::Response;
 
 /// A file's lifetime in seconds, as uploads ask for it (the service checks the maximum).
 const LIFETIME: std::ops::RangeInclusive<i64> = 1..=i64::MAX;

@@ -25,12 +25,13 @@ use crate::session::{
     COOKIE_NAME, CSRF_HEADER,
 };
 pub use events::queue;
+pub use request::Request;
 use request::{caller, header, read_json, read_login};
 use respond::{html, internal, json};
 use std::cell::Cell;
 use std::cell::RefCell;
 use std::rc::Rc;
-use worker::{console_error, console_log, Context, Env, Request, Response};
+use worker::{console_error, console_log, Context, Env, Response};
 
 const OPENAPI: &str = include_str!("../../openapi.json");
 const DOCS_PAGE: &str = include_str!("../docs.html");

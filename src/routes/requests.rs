@@ -6,6 +6,7 @@
 
 use super::base_url;
 use super::files;
+use super::request::Request;
 use super::request::{caller, header, read_json};
 use super::respond::{json, no_content};
 use crate::error::ApiError;
@@ -13,7 +14,7 @@ use crate::input::{nullable_str, optional_int, optional_str, patch_field, patch_
 use crate::model::{FolderPath, Id, Password, Patch, RequestNote};
 use crate::service::{App, Guest, RequestPatch, RequestSpec, Sender};
 use crate::views::ReceivedView;
-use worker::{Request, Response};
+use worker::Response;
 
 /// The header a guest sends a protected request's password in.
 const PASSWORD_HEADER: &str = "x-edgedrop-password";

@@ -2,12 +2,13 @@
 //! `DELETE /auth/session` ends the session of the cookie or bearer token it is sent with and
 //! clears the cookie; `DELETE /auth/sessions` ends all of the user's sessions.
 
+use super::request::Request;
 use super::request::{caller, header, read_login};
 use super::respond::{internal, json, no_content};
 use crate::error::ApiError;
 use crate::service::App;
 use crate::session::{check_csrf, clearing_cookie, session_cookie, Credential, CSRF_HEADER};
-use worker::{Request, Response};
+use worker::Response;
 
 /// Checks the password and starts a session. The CSRF header is required here too, so no
 /// other site can sign a visitor in to an account of its choosing.

@@ -3,6 +3,7 @@
 //! landing page for browsers; list a collection; download one of its files).
 
 use super::base_url;
+use super::request::Request;
 use super::request::{
     caller, is_form, query_number, query_pairs, query_param, read_json, read_json_or_form, wants_html, wants_inline,
     wants_json,
@@ -16,7 +17,7 @@ use crate::model::{FileIds, FileName, FolderPath, Id, Password, Patch};
 use crate::service::{previewable, App, Landing, Resolved, COLLECTION_PAGE};
 use crate::share_page::{render, Item, SharePage};
 use crate::views::CollectionView;
-use worker::{Request, Response};
+use worker::Response;
 
 fn password_field(body: &Object) -> Result<Option<Password>, ApiError> {
     nullable_str(body, "password")?.map(Password::parse).transpose()

@@ -2,12 +2,13 @@
 //! only), `GET /auth/tokens` lists them, `DELETE /auth/tokens/{id}` revokes one.
 
 use super::request::read_json;
+use super::request::Request;
 use super::respond::json;
 use crate::error::ApiError;
 use crate::input::{optional_int, required_str, required_str_list};
 use crate::model::{Id, Scopes, TokenName, MAX_TOKEN_LIFETIME_SECONDS};
 use crate::service::{App, TokenRequest};
-use worker::{Request, Response};
+use worker::Response;
 
 /// Reads `{name, scopes, expires_in?}` and creates the token: 201 with it.
 pub async fn create(req: &mut Request, app: &App, user: &Id) -> Result<Response, ApiError> {

@@ -2,13 +2,14 @@
 //! `GET /webhooks` lists them (with why one was disabled), `DELETE /webhooks/{id}`.
 
 use super::request::read_json;
+use super::request::Request;
 use super::respond::json;
 use crate::domain::webhooks::{EventTypes, WebhookUrl};
 use crate::error::ApiError;
 use crate::input::{required_str, required_str_list};
 use crate::model::Id;
 use crate::service::App;
-use worker::{Request, Response};
+use worker::Response;
 
 /// Reads `{url, events}` and creates the webhook: 201 with it and its secret.
 pub async fn create(req: &mut Request, app: &App, user: &Id) -> Result<Response, ApiError> {
