@@ -4,9 +4,13 @@ machine is shared, so wall-clock figures move from run to run):
 - JS<->wasm crossings per request, by function: a copy of the built shim whose imports and
   exports count their calls (GET /__crossings answers and resets the counts);
 - workerd CPU per request (process user+system time over a fixed number of requests),
-  beside the floor's one-query read, repeated.
+  beside the floor's one-query read, repeated;
+- A/B of builds: each build directory (a copy of `build/` made with one change) served side
+  by side with the floor, measured in alternating rounds, so the machine's drift hits all
+  of them alike (medians and minima printed).
 
     python3 bench/hotpath.py [crossings|cpu]...     (after `make build` and the floor's build)
+    python3 bench/hotpath.py ab DIR... [--paths download,list,"share JSON"] [--rounds 5]
 
 Nothing here runs in CI or in `make bench`; it is the tool behind the profile in
 docs/benchmarks.md.
@@ -130,7 +134,45 @@ def cpu(work: Path, rounds: int = 3):
         app.stop()
 
 
+def ab(work: Path, builds: list[Path], names: list[str], rounds: int):
+    """Workerd CPU ms per request and req/s of each build on `names`, beside the floor's
+    /d1 and /d1-session, in `rounds` alternating rounds."""
+    run.DURATION = 4
+    servers = {"floor": Server(ROOT / "bench/floor/build/index.js", run.PORT + 6, [], work / "floor.log")}
+    try:
+        for i, build in enumerate(builds):
+            servers[str(build)] = Server(build / "index.js", run.PORT + 10 + i, ["--migrations", "migrations", "--seed",
+                                         str(work / "seed.sql"), *var_args(VARIABLES)], work / f"ab{i}.log")
+        measured = {}
+        for _ in range(rounds):
+            for path in ("/d1", "/d1-session"):
+                measured.setdefault(("floor", path), []).append(wrk(servers["floor"].url + path, {}, servers["floor"]))
+            for build in builds:
+                for name in names:
+                    path, headers = paths()[name]
+                    server = servers[str(build)]
+                    measured.setdefault((str(build), name), []).append(wrk(server.url + path, headers, server))
+    finally:
+        for server in servers.values():
+            server.stop()
+    for (build, name), rows in measured.items():
+        cpu = sorted(m["cpu_per_10k"] / 10 for m in rows)
+        rps = sorted(m["rps"] for m in rows)
+        print(f"{build} {name}: CPU ms/req median {cpu[len(cpu) // 2]:.3f} min {cpu[0]:.3f}; "
+              f"req/s median {rps[len(rps) // 2]:.0f}")
+
+
+def option(args: list[str], name: str, default: str) -> str:
+    return args[args.index(name) + 1] if name in args else default
+
+
 def main():
+    if sys.argv[1:2] == ["ab"]:
+        args = sys.argv[2:]
+        values = {option(args, flag, "") for flag in ("--paths", "--rounds")}
+        builds = [Path(a) for a in args if not a.startswith("--") and a not in values]
+        names = option(args, "--paths", "download,list,share JSON").split(",")
+        rounds = int(option(args, "--rounds", "5"))
     wanted = sys.argv[1:] or ["crossings", "cpu"]
     work = Path(tempfile.mkdtemp(prefix="edgedrop-profile-"))
     (work / "bucket" / BUCKET).mkdir(parents=True)
@@ -144,6 +186,8 @@ def main():
             crossings(work)
         if "cpu" in wanted:
             cpu(work)
+        if wanted[0] == "ab":
+            ab(work, builds, names, rounds)
     finally:
         s3.terminate()
 
