@@ -11,6 +11,13 @@ pub struct ExpiredObject {
     pub object_key: String,
 }
 
+/// A file the sweep deleted because it expired, and whose it was (for `file.deleted`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ExpiredFile {
+    pub id: String,
+    pub owner_id: String,
+}
+
 pub(super) mod sql {
     use crate::db::Statement;
 
@@ -60,7 +67,8 @@ pub(super) mod sql {
                 args![ids, now],
             ),
             Statement::new(
-                "DELETE FROM files WHERE id IN (SELECT value FROM json_each(?1)) AND expires_at <= ?2 RETURNING id",
+                "DELETE FROM files WHERE id IN (SELECT value FROM json_each(?1)) AND expires_at <= ?2 \
+                 RETURNING id, owner_id",
                 args![ids, now],
             ),
         ]
@@ -69,7 +77,7 @@ pub(super) mod sql {
 
 #[cfg(target_arch = "wasm32")]
 mod calls {
-    use super::{sql, ExpiredObject};
+    use super::{sql, ExpiredFile, ExpiredObject};
     use crate::db::runner::at;
     use crate::db::Db;
     use crate::error::ApiError;
@@ -82,22 +90,22 @@ mod calls {
 
     impl Db {
         /// Deletes up to `limit` files expired at `now` (see [`sql::expire_files`]); returns
-        /// how many went and the objects `claim` now holds, for the caller to delete.
+        /// the files that went and the objects `claim` now holds, for the caller to delete.
         pub async fn expire_files(
             &self,
             now: i64,
             limit: i64,
             claim: &str,
             until: i64,
-        ) -> Result<(usize, Vec<ExpiredObject>), ApiError> {
+        ) -> Result<(Vec<ExpiredFile>, Vec<ExpiredObject>), ApiError> {
             let due: Vec<FileId> = self.run(sql::due_files(now, limit)).await?.all()?;
             if due.is_empty() {
-                return Ok((0, Vec::new()));
+                return Ok((Vec::new(), Vec::new()));
             }
             let ids = serde_json::to_string(&due.iter().map(|f| f.id.as_str()).collect::<Vec<_>>())
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
             let results = self.batch(sql::expire_files(&ids, now, claim, until)).await?;
-            let deleted = results.last().map(|rows| rows.all::<FileId>()).transpose()?.unwrap_or_default().len();
+            let deleted = results.last().map(|rows| rows.all::<ExpiredFile>()).transpose()?.unwrap_or_default();
             Ok((deleted, at(&results, 0)?.all()?))
         }
     }

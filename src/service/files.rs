@@ -245,7 +245,13 @@ impl App {
         let claim = Self::new_claim()?;
         let key = self.db.delete_file(owner, id, &claim, self.lease_end()).await?;
         self.delete_claimed(&OrphanRow { object_key: key, multipart_id: None }, &claim).await;
-        self.notify(Some(owner.as_str()), None, EventType::FileDeleted, json!({ "file_id": id.as_str() })).await;
+        self.notify(
+            Some(owner.as_str()),
+            None,
+            EventType::FileDeleted,
+            json!({ "file_id": id.as_str(), "reason": "deleted" }),
+        )
+        .await;
         Ok(())
     }
 

@@ -4,7 +4,9 @@
 
 use super::App;
 use crate::db::ledger::OrphanRow;
+use crate::domain::webhooks::EventType;
 use crate::error::ApiError;
+use serde_json::json;
 
 /// Objects handled per run: each costs one or two subrequests, and the Free plan allows 50.
 const SWEEP_BATCH: i64 = 20;
@@ -58,7 +60,7 @@ impl App {
         }
         let claim = Self::new_claim()?;
         let (expired, objects) = self.db.expire_files(self.now, EXPIRED_FILE_BATCH, &claim, self.lease_end()).await?;
-        report.files_expired = expired;
+        report.files_expired = expired.len();
         for object in objects {
             let orphan = OrphanRow { object_key: object.object_key, multipart_id: None };
             if self.delete_claimed(&orphan, &claim).await {
@@ -66,6 +68,10 @@ impl App {
             } else {
                 report.objects_failed += 1;
             }
+        }
+        for file in &expired {
+            let data = json!({ "file_id": file.id, "reason": "expired" });
+            self.notify(Some(&file.owner_id), None, EventType::FileDeleted, data).await;
         }
         report.uploads_forgotten = self.db.prune_finished_uploads(self.now, SHARE_BATCH).await?;
         self.db.prune_counters(self.now - LIMIT_RETENTION_MILLIS).await?;

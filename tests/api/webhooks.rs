@@ -172,13 +172,36 @@ async fn an_accounts_events_arrive_signed_and_never_name_the_visitor() {
     assert_eq!(owner.client.delete(&format!("/files/{file_id}")).await.status, 204);
     let deleted = receiver.wait_for("file.deleted", 1).await;
     assert_signed(&deleted[0], &secret);
-    assert_eq!(deleted[0].json()["data"]["file_id"], file_id);
+    assert_eq!(deleted[0].json()["data"], json!({ "file_id": file_id, "reason": "deleted" }));
 
     // Another account's webhook hears nothing of this one's events, and a deleted one stops.
     let hook_id = hook["id"].as_str().unwrap();
     stack.user().await.client.delete(&format!("/webhooks/{hook_id}")).await.problem(404, "webhook_not_found");
     assert_eq!(owner.client.delete(&format!("/webhooks/{hook_id}")).await.status, 204);
     assert_eq!(owner.client.get("/webhooks").await.json()["items"], json!([]));
+}
+
+#[tokio::test]
+async fn a_file_that_expires_is_announced_as_deleted_once_the_sweeper_deletes_it() {
+    let stack = local_stack();
+    let receiver = Receiver::start(0).await;
+    let owner = stack.user().await;
+    let hook = subscribe(&owner, &receiver.url, &["file.deleted"]).await;
+    let kept = owner.client.upload("kept.txt", "/", b"kept").await;
+    let path = "/files/upload?name=brief.txt&folder=/&expires_in=1";
+    let brief = owner.client.post_bytes(path, "application/octet-stream", b"brief".to_vec()).await.json();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+
+    stack.run_scheduled().await;
+    let deleted = receiver.wait_for("file.deleted", 1).await;
+    assert_signed(&deleted[0], hook["secret"].as_str().unwrap());
+    assert_eq!(deleted[0].json()["data"], json!({ "file_id": brief["id"], "reason": "expired" }));
+    assert_eq!(owner.client.get(&format!("/files/{}", kept["id"].as_str().unwrap())).await.status, 200);
+    // A later sweep finds nothing to delete, so it announces nothing (given time to arrive).
+    stack.run_scheduled().await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(receiver.wait_for("file.deleted", 1).await.len(), 1, "announced once, by the sweep that deleted it");
+    stack.audit();
 }
 
 #[tokio::test]
