@@ -117,26 +117,36 @@ pub const OUTBOX_WINDOW_MILLIS: u64 = 50;
 /// The most messages one queue send carries (Cloudflare Queues' `sendBatch` limit).
 pub const QUEUE_BATCH_MAX: usize = 100;
 
+/// How long a scheduled flush may be overdue before the next visit schedules another: a
+/// flush whose request was cancelled before it ran must not leave the outbox waiting forever.
+pub const OUTBOX_STALE_MILLIS: i64 = 10_000;
+
 /// The visits an isolate has answered and not yet sent to the queue. The first visit of a
 /// window owes the flush (its request sends the window's visits after answering, in
 /// `waitUntil`); the visits that arrive meanwhile join it.
 #[derive(Debug, Default)]
 pub struct Outbox {
     pending: Vec<VisitEvent>,
-    flush_scheduled: bool,
+    /// When the waiting flush was scheduled (Unix ms), if one is.
+    flush_scheduled_at: Option<i64>,
 }
 
 impl Outbox {
-    /// Adds `visit`; true when the caller must schedule the flush (no flush is waiting).
-    pub fn push(&mut self, visit: VisitEvent) -> bool {
+    /// Adds `visit`, answered at `now`; true when the caller must schedule the flush: none
+    /// is waiting, or the one waiting is long overdue (its request never ran it).
+    pub fn push(&mut self, visit: VisitEvent, now: i64) -> bool {
         self.pending.push(visit);
-        !std::mem::replace(&mut self.flush_scheduled, true)
+        let owed = self.flush_scheduled_at.is_none_or(|at| now - at > OUTBOX_STALE_MILLIS);
+        if owed {
+            self.flush_scheduled_at = Some(now);
+        }
+        owed
     }
 
     /// Every visit gathered so far, in sends of at most [`QUEUE_BATCH_MAX`]. The window is
     /// over: the next visit owes a new flush.
     pub fn take(&mut self) -> Vec<Vec<VisitEvent>> {
-        self.flush_scheduled = false;
+        self.flush_scheduled_at = None;
         let mut sends = Vec::new();
         let mut pending = std::mem::take(&mut self.pending).into_iter().peekable();
         while pending.peek().is_some() {
@@ -204,20 +214,30 @@ mod tests {
     #[test]
     fn the_first_visit_of_a_window_owes_the_flush_and_the_others_join_it() {
         let mut outbox = Outbox::default();
-        assert!(outbox.push(visit(1)));
-        assert!(!outbox.push(visit(2)) && !outbox.push(visit(3)));
+        assert!(outbox.push(visit(1), 0));
+        assert!(!outbox.push(visit(2), 10) && !outbox.push(visit(3), 40));
         let sends = outbox.take();
         assert_eq!(sends.len(), 1);
         assert_eq!(sends[0].iter().map(|v| v.id.as_str()).collect::<Vec<_>>(), ["v1", "v2", "v3"]);
         assert!(outbox.take().is_empty(), "taken visits are gone");
-        assert!(outbox.push(visit(4)), "a visit after the flush owes the next one");
+        assert!(outbox.push(visit(4), 60), "a visit after the flush owes the next one");
+    }
+
+    #[test]
+    fn a_flush_that_never_ran_is_replaced_once_it_is_long_overdue() {
+        let mut outbox = Outbox::default();
+        assert!(outbox.push(visit(1), 0));
+        assert!(!outbox.push(visit(2), OUTBOX_STALE_MILLIS), "not yet overdue");
+        assert!(outbox.push(visit(3), OUTBOX_STALE_MILLIS + 1), "its request was cancelled: a new flush is owed");
+        assert!(!outbox.push(visit(4), OUTBOX_STALE_MILLIS + 2));
+        assert_eq!(outbox.take().concat().len(), 4, "the new flush sends every visit still waiting");
     }
 
     #[test]
     fn a_full_window_goes_out_in_sends_of_at_most_the_queues_batch_limit() {
         let mut outbox = Outbox::default();
         (0..2 * QUEUE_BATCH_MAX + 1).for_each(|i| {
-            outbox.push(visit(i));
+            outbox.push(visit(i), 0);
         });
         let sizes: Vec<usize> = outbox.take().iter().map(Vec::len).collect();
         assert_eq!(sizes, [QUEUE_BATCH_MAX, QUEUE_BATCH_MAX, 1]);

@@ -46,7 +46,7 @@ impl App {
     /// Puts a visit this request answered in the isolate's outbox, to be sent to the queue
     /// with the others of its window; the first of a window makes the request owe the flush.
     pub(super) fn defer_visit(&self, visit: VisitEvent) {
-        if OUTBOX.with(|outbox| outbox.borrow_mut().push(visit)) {
+        if OUTBOX.with(|outbox| outbox.borrow_mut().push(visit, self.now)) {
             self.flush_owed.set(true);
         }
     }
