@@ -149,7 +149,10 @@ pub(super) mod sql {
     /// of children, not with the number of files below them. In that index `/` reads as
     /// `char(1)`, which sorts before every character a segment may hold, so a folder's
     /// subtree is one contiguous range (in plain byte order `/a/b-c` would split it).
-    pub fn child_folders(owner: &Id, parent: &FolderPath, limit: i64) -> Statement {
+    ///
+    /// A child whose files have all expired at `now` is not shown (the sweeper has not
+    /// deleted them yet); it still counts against `limit`, as the walk passes it.
+    pub fn child_folders(owner: &Id, parent: &FolderPath, limit: i64, now: i64) -> Statement {
         let tree = |path: &str| path.replace('/', "\u{1}");
         let prefix = tree(&parent.descendant_prefix());
         // Keys below `parent` are exactly those in (prefix, end): char(2) follows char(1).
@@ -171,15 +174,20 @@ pub(super) mod sql {
                  AND replace(folder, '/', char(1)) {lower} AND replace(folder, '/', char(1)) < ?4 ORDER BY k LIMIT 1)"
             )
         };
+        // A child's subtree is its own key and every key below it: [child, child || char(2)).
         let sql = format!(
             "WITH RECURSIVE seen(k) AS (SELECT {first} UNION ALL \
-             SELECT {next} FROM seen WHERE seen.k IS NOT NULL LIMIT ?5) \
-             SELECT replace({child_of_seen}, char(1), '/') AS path FROM seen WHERE k IS NOT NULL",
+             SELECT {next} FROM seen WHERE seen.k IS NOT NULL LIMIT ?5), \
+             children(c) AS (SELECT {child_of_seen} FROM seen WHERE k IS NOT NULL) \
+             SELECT replace(c, char(1), '/') AS path FROM children WHERE EXISTS (SELECT 1 FROM files \
+             WHERE owner_id = ?1 AND replace(folder, '/', char(1)) >= c \
+             AND replace(folder, '/', char(1)) < c || char(2) AND {live})",
             first = first_from("> ?2"),
             next = first_from(&format!(">= ({}) || char(2)", child("seen.k"))),
             child_of_seen = child("k"),
+            live = unexpired("files", "?6"),
         );
-        Statement { sql, args: args![owner, prefix.as_str(), length, end.as_str(), limit] }
+        Statement { sql, args: args![owner, prefix.as_str(), length, end.as_str(), limit, now] }
     }
 
     /// Turns a stored object into a file, in one transaction: the row, the counters, and
@@ -392,7 +400,8 @@ mod calls {
             struct Row {
                 path: String,
             }
-            let results = self.batch_as(owner, vec![sql::child_folders(owner, parent, limit)]).await?;
+            let now = self.session()?.now;
+            let results = self.batch_as(owner, vec![sql::child_folders(owner, parent, limit, now)]).await?;
             Ok(at(&results, 0)?.all::<Row>()?.into_iter().map(|row| row.path).collect())
         }
 
@@ -479,7 +488,7 @@ pub(super) fn samples() -> Vec<super::Statement> {
     let session = crate::db::sessions::ActiveSession { id: id.clone(), now: 0, token_hash: None };
     let mut all = vec![
         sql::list_files(&id, &tests::query(), 0),
-        sql::child_folders(&id, &FolderPath::root(), 10),
+        sql::child_folders(&id, &FolderPath::root(), 10, 0),
         sql::file_in_session(FILE_COLUMNS, &id, &id, &session),
         sql::file_in_session(DOWNLOAD_COLUMNS, &id, &id, &session),
         sql::owns_file(&id, &id),

@@ -66,6 +66,22 @@ async fn a_file_that_expires_is_gone_at_once_from_every_listing_download_and_lin
 }
 
 #[tokio::test]
+async fn a_folder_whose_only_file_expired_leaves_the_folder_list_at_once() {
+    let stack = Stack::shared();
+    let owner = stack.user().await;
+    owner.client.upload("stays.txt", "/kept", b"kept").await;
+    upload_expiring(&owner, "brief.txt", "/brief/inner", 1).await;
+    let folders = |page: Value| -> Vec<String> {
+        page["items"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(folders(owner.client.get("/folders").await.json()), ["/brief", "/kept"]);
+
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(folders(owner.client.get("/folders").await.json()), ["/kept"], "before any sweep");
+    assert!(folders(owner.client.get("/folders?parent=/brief").await.json()).is_empty());
+}
+
+#[tokio::test]
 async fn the_owner_sets_moves_and_clears_a_files_expiry() {
     let stack = Stack::shared();
     let owner = stack.user().await;

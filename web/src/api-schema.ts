@@ -181,7 +181,7 @@ export interface paths {
         };
         /**
          * The sub-folders of a folder
-         * @description Folders are not stored on their own: a folder exists while files are in it or below it (upload into a folder, or move a file there, to create it). Personal access tokens need the `files:read` scope.
+         * @description Folders are not stored on their own: a folder exists while files that have not expired are in it or below it (upload into a folder, or move a file there, to create it). Personal access tokens need the `files:read` scope.
          */
         get: operations["listFolders"];
         put?: never;

@@ -147,7 +147,7 @@ fn child_folders_are_the_distinct_next_segments_below_the_parent() {
     )
     .unwrap();
     let children = |parent: &str, limit| {
-        texts(&db, &child_folders(&owner(), &FolderPath::parse(parent, "parent").unwrap(), limit))
+        texts(&db, &child_folders(&owner(), &FolderPath::parse(parent, "parent").unwrap(), limit, 0))
     };
     assert_eq!(children("/", 100), ["/Ab", "/a", "/a0", "/z"]);
     assert_eq!(children("/a", 100), ["/a/b", "/a/b-c", "/a/b.d", "/a/bé"]);
@@ -160,9 +160,49 @@ fn child_folders_are_the_distinct_next_segments_below_the_parent() {
 #[test]
 fn child_folders_seek_the_folder_index_once_per_child() {
     let db = schema();
-    let statement = child_folders(&owner(), &FolderPath::parse("/a", "parent").unwrap(), 10);
+    let statement = child_folders(&owner(), &FolderPath::parse("/a", "parent").unwrap(), 10, 0);
     let steps = plan(&db, &statement.sql);
     let seeks = steps.iter().filter(|s| s.starts_with("SEARCH files USING COVERING INDEX files_by_owner_tree")).count();
     assert_eq!(seeks, 2, "the first child and each next one: {steps:?}");
+    // Whether a child holds a live file: one range of the same index, read until one is found.
+    let live = steps.iter().filter(|s| s.starts_with("SEARCH files USING INDEX files_by_owner_tree")).count();
+    assert_eq!(live, 1, "{steps:?}");
     assert!(steps.iter().all(|s| !is_table_scan(s) && !s.contains("TEMP B-TREE")), "{steps:?}");
+}
+
+#[test]
+fn a_folder_whose_files_have_all_expired_is_not_a_child_any_more() {
+    let db = schema();
+    db.execute(
+        "INSERT INTO users (id, email, password_hash, created_at) VALUES (?1, 'a@b.io', 'h', 0)",
+        [owner().as_str()],
+    )
+    .unwrap();
+    // (folder, expires_at): /gone holds only expired files, deep ones included; /mixed and
+    // /kept/deep hold a live one; /later expires after `now`.
+    let files = [
+        ("/gone", Some(5)),
+        ("/gone/deeper", Some(9)),
+        ("/mixed", Some(5)),
+        ("/mixed", None),
+        ("/kept/deep/er", None),
+        ("/kept", Some(1)),
+        ("/later", Some(11)),
+    ];
+    for (n, (folder, expires_at)) in files.iter().enumerate() {
+        db.execute(
+            "INSERT INTO files (id, owner_id, name, name_folded, folder, size, content_type, object_key, \
+             created_at, updated_at, expires_at) VALUES (?1, ?2, 'f', 'f', ?3, 1, 'x', ?1, 0, 0, ?4)",
+            rusqlite::params![format!("{n:032}"), owner().as_str(), folder, expires_at],
+        )
+        .unwrap();
+    }
+    let children = |parent: &str, now| {
+        texts(&db, &child_folders(&owner(), &FolderPath::parse(parent, "parent").unwrap(), 100, now))
+    };
+    assert_eq!(children("/", 10), ["/kept", "/later", "/mixed"]);
+    assert!(children("/gone", 10).is_empty(), "expired all the way down");
+    assert_eq!(children("/kept", 10), ["/kept/deep"]);
+    assert_eq!(children("/", 11), ["/kept", "/mixed"], "a file is gone from the instant it expires");
+    assert_eq!(children("/", 4), ["/gone", "/kept", "/later", "/mixed"], "before they expire");
 }
