@@ -4,7 +4,7 @@
 //! routes win and every page gets these headers.
 
 /// Paths the single-page app answers itself; any other unknown page is its 404 view.
-pub const APP_PATHS: [&str; 6] = ["/", "/account", "/admin", "/login", "/register", "/upload-requests"];
+pub const APP_PATHS: [&str; 7] = ["/", "/account", "/admin", "/links", "/login", "/register", "/upload-requests"];
 
 /// Whether `path` is one of the app's own pages (an upload request's link, `/request/{token}`,
 /// is the guest upload page).

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startStack } from "./stack.mjs";
-import { launchBrowser, signUp, watchCspViolations } from "./browser.mjs";
+import { accessibilityProblems, launchBrowser, signUp, watchCspViolations } from "./browser.mjs";
 
 let stack;
 let browser;
@@ -144,6 +144,25 @@ test("the owner shares a folder from the app and a visitor gets its files' page"
   const text = await landing.textContent("body");
   assert.ok(text.includes("beach.txt") && text.includes("map.txt") && !text.includes("other.txt"), text);
   await landing.getByRole("button", { name: "Download all (.zip)" }).waitFor();
+
+  // The owner finds the link among all their links, changes it, and revokes it.
+  await page.keyboard.press("Escape");
+  await page.getByRole("link", { name: "Links" }).click();
+  await page.getByRole("heading", { name: "Share links", level: 1 }).waitFor();
+  const item = page.getByRole("listitem").filter({ hasText: "Folder: /trip" });
+  await item.getByText("0 downloads").waitFor();
+  assert.deepEqual(await accessibilityProblems(page), [], "accessibility problems on the links page");
+  await item.getByRole("button", { name: "Edit link 1" }).click();
+  await item.getByLabel("Download limit").fill("3");
+  await item.getByRole("button", { name: "Save changes" }).click();
+  await page.getByText("Link 1 updated.").waitFor();
+  await item.getByText("0 downloads of 3 allowed").waitFor();
+  await item.getByRole("button", { name: "Revoke link 1" }).click();
+  await item.getByRole("button", { name: "Revoke", exact: true }).click();
+  await page.getByText("Link 1 revoked.").waitFor();
+  await page.getByText("No links yet.").waitFor();
+  assert.equal((await fetch(url, { headers: { accept: "application/json" } })).status, 404, "the link is dead");
+  assert.deepEqual(csp, []);
   await visitor.close();
   await context.close();
 });

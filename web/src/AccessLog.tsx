@@ -6,7 +6,8 @@ import { messageOf } from './hooks';
 import { OUTCOMES } from './shareText';
 
 interface Props {
-  fileId: string;
+  /** The link's file, when it is opened from the file; null: any link, by its id. */
+  fileId: string | null;
   shareId: string;
   number: number;
   onHide(): void;

@@ -8,6 +8,7 @@ import { AdminPage } from './AdminPage';
 import { Login } from './Login';
 import { NotFound } from './NotFound';
 import { Register } from './Register';
+import { LinksPage } from './LinksPage';
 import { RequestsPage } from './RequestsPage';
 import { ResumeStore } from './resumeStore';
 import { navigate, usePlace } from './router';
@@ -19,7 +20,7 @@ type Session =
   | { kind: 'user'; me: Me }
   | { kind: 'unreachable'; message: string };
 
-/** The app's pages (`/`, `/login`, `/register`, `/account`, `/upload-requests`, `/admin` for admins; anything else is "not found") and who is logged in. */
+/** The app's pages (`/`, `/login`, `/register`, `/account`, `/links`, `/upload-requests`, `/admin` for admins; anything else is "not found") and who is logged in. */
 export function App() {
   const place = usePlace();
   const [session, setSession] = useState<Session>({ kind: 'checking' });
@@ -78,11 +79,13 @@ export function App() {
     case '/account':
     case '/admin':
     case '/upload-requests':
+    case '/links':
       if (session.kind === 'checking') return <Loading />;
       if (session.kind === 'anonymous') return <Redirect to="/login" />;
       if (session.kind === 'unreachable') return <Unreachable message={session.message} onRetry={loadMe} />;
       if (place.path === '/admin') return session.me.is_admin ? <AdminPage me={session.me} /> : <NotFound />;
       if (place.path === '/upload-requests') return <RequestsPage me={session.me} />;
+      if (place.path === '/links') return <LinksPage me={session.me} />;
       return <AccountPage me={session.me} onSignedOut={signedOut} />;
     case '/':
       if (session.kind === 'checking') return <Loading />;

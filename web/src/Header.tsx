@@ -17,6 +17,9 @@ export function Header({ me, onLogOut, loggingOut }: Props) {
       <Usage me={me} />
       <div class="account">
         <span class="account-email">{me.email}</span>
+        <a href="/links" onClick={followLink}>
+          Links
+        </a>
         <a href="/upload-requests" onClick={followLink}>
           Upload requests
         </a>

@@ -10,7 +10,7 @@ import { ShareCreateForm } from './ShareCreateForm';
 import { ShareEditForm } from './ShareEditForm';
 import { describeDownloads, describeExpiry } from './shareText';
 
-type Detail = 'edit' | 'revoke' | 'log';
+export type Detail = 'edit' | 'revoke' | 'log';
 
 /** The link whose details are open under it, if any. */
 type Open = { detail: Detail; shareId: string } | null;
@@ -132,14 +132,14 @@ export function ShareDialog({ file, onClose }: Props) {
   );
 }
 
-interface SummaryProps {
+export interface SummaryProps {
   share: Share;
   number: number;
   detail: Detail | null;
   onToggle(detail: Detail, share: Share): void;
 }
 
-function ShareSummary({ share, number, detail, onToggle }: SummaryProps) {
+export function ShareSummary({ share, number, detail, onToggle }: SummaryProps) {
   const button = (kind: Detail, label: string, text: string, extra = '') => (
     <button
       type="button"
@@ -177,14 +177,15 @@ function ShareSummary({ share, number, detail, onToggle }: SummaryProps) {
 }
 
 interface RevokeProps {
-  fileId: string;
+  /** The link's file, when it is opened from the file; null: any link, by its id. */
+  fileId: string | null;
   share: Share;
   number: number;
   onRevoked(): void;
   onCancel(): void;
 }
 
-function RevokeConfirm({ fileId, share, number, onRevoked, onCancel }: RevokeProps) {
+export function RevokeConfirm({ fileId, share, number, onRevoked, onCancel }: RevokeProps) {
   const heading = useRef<HTMLHeadingElement>(null);
   const action = useAction();
   useEffect(() => heading.current?.focus(), []);

@@ -6,7 +6,8 @@ import { ExpiryField, KEEP_EXPIRY, LimitField, LinkPasswordField } from './Share
 import { describeExpiry, EXPIRY_CHOICES, LIMIT_PROBLEM, linkPasswordProblem, parseLimit } from './shareText';
 
 interface Props {
-  fileId: string;
+  /** The link's file, when it is opened from the file; null: any link, by its id. */
+  fileId: string | null;
   share: Share;
   /** The link's 1-based position in the list, its name on screen. */
   number: number;

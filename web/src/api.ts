@@ -200,6 +200,10 @@ export function queryString(params: Record<string, string | number | boolean | n
 
 const id = encodeURIComponent;
 
+/** Where a link's own routes are: under its file, or under `/shares` (any link). */
+const linkPath = (fileId: string | null, shareId: string) =>
+  fileId === null ? `/shares/${id(shareId)}` : `/files/${id(fileId)}/shares/${id(shareId)}`;
+
 export const api = {
   me: () => request<Answer<'me', 200>>('GET', '/auth/me', { quietUnauthorized: true }),
   logIn: (email: string, password: string) =>
@@ -292,18 +296,25 @@ export const api = {
     request<Answer<'createShare', 201>>('POST', `/files/${id(fileId)}/share`, {
       body: share satisfies RequestBody<'createShare'>,
     }),
-  updateShare: (fileId: string, shareId: string, changes: ShareChanges) =>
-    request<Answer<'updateShare', 200>>('PATCH', `/files/${id(fileId)}/shares/${id(shareId)}`, {
-      body: changes satisfies RequestBody<'updateShare'>,
-    }),
-  revokeShare: (fileId: string, shareId: string) =>
-    request<void>('DELETE', `/files/${id(fileId)}/shares/${id(shareId)}`),
-  accesses: (fileId: string, shareId: string, cursor: string | null) => {
-    const params: Query<'shareAccesses'> = { limit: 50 };
+  /** The caller's links of every kind, newest first, a page at a time. */
+  links: (cursor: string | null) => {
+    const params: Query<'listLinks'> = { limit: 50 };
     if (cursor) params.cursor = cursor;
-    return request<Answer<'shareAccesses', 200>>(
+    return request<Answer<'listLinks', 200>>('GET', `/shares${queryString(params)}`);
+  },
+  // A link's own routes: under its file (`fileId`, from the file's share dialog) or, for a
+  // link of any kind, under `/shares` (`fileId` null). Both answer the same.
+  updateShare: (fileId: string | null, shareId: string, changes: ShareChanges) =>
+    request<Answer<'updateShare', 200> & Answer<'updateLink', 200>>('PATCH', linkPath(fileId, shareId), {
+      body: changes satisfies RequestBody<'updateShare'> & RequestBody<'updateLink'>,
+    }),
+  revokeShare: (fileId: string | null, shareId: string) => request<void>('DELETE', linkPath(fileId, shareId)),
+  accesses: (fileId: string | null, shareId: string, cursor: string | null) => {
+    const params: Query<'shareAccesses'> & Query<'linkAccesses'> = { limit: 50 };
+    if (cursor) params.cursor = cursor;
+    return request<Answer<'shareAccesses', 200> & Answer<'linkAccesses', 200>>(
       'GET',
-      `/files/${id(fileId)}/shares/${id(shareId)}/accesses${queryString(params)}`,
+      `${linkPath(fileId, shareId)}/accesses${queryString(params)}`,
     );
   },
 
