@@ -354,17 +354,16 @@ pub fn path_of_url(url: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn a_requests_path_is_read_from_its_url_without_query_or_fragment() {
-        use super::path_of_url;
         assert_eq!(path_of_url("https://example.com/share/abc?x=1#top"), "/share/abc");
         assert_eq!(path_of_url("http://127.0.0.1:8787/files/a%3Fb"), "/files/a%3Fb");
         assert_eq!(path_of_url("https://example.com/"), "/");
         assert_eq!(path_of_url("https://example.com"), "/");
         assert_eq!(path_of_url("https://example.com/a#frag/x?y"), "/a");
     }
-
-    use super::*;
 
     #[test]
     fn every_documented_route_is_reachable() {

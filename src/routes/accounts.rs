@@ -2,8 +2,7 @@
 //! account; listing, changing and deleting users; making, listing and revoking invites.
 
 use super::base_url;
-use super::request::Request;
-use super::request::{caller, header, query_number, query_pairs, query_param, read_json};
+use super::request::{caller, header, query_number, query_pairs, query_param, read_json, Request};
 use super::respond::{internal, json, no_content};
 use crate::db::sessions::SessionKind;
 use crate::db::users::UserChange;

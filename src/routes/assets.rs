@@ -3,8 +3,7 @@
 //! app with status 404, which shows its "not found" view; an unknown file that no browser
 //! page asked for gets the API's 404 problem document.
 
-use super::request::wants_html;
-use super::request::Request;
+use super::request::{wants_html, Request};
 use super::respond::internal;
 use crate::config::Config;
 use crate::error::ApiError;

@@ -1,8 +1,7 @@
 //! The routes of one's own files: uploads (through the Worker and direct), listing,
 //! renaming and moving, downloading.
 
-use super::request::Request;
-use super::request::{header, query_number, query_pairs, query_param, read_json, wants_inline};
+use super::request::{header, query_number, query_pairs, query_param, read_json, wants_inline, Request};
 use super::respond::{internal, json, redirect};
 use crate::domain::files::{FileMeta, FormDefaults};
 use crate::domain::uploads::{MAX_PART_SIZE, MIN_PART_SIZE};

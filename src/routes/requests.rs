@@ -6,8 +6,7 @@
 
 use super::base_url;
 use super::files;
-use super::request::Request;
-use super::request::{caller, header, read_json};
+use super::request::{caller, header, read_json, Request};
 use super::respond::{json, no_content};
 use crate::error::ApiError;
 use crate::input::{nullable_str, optional_int, optional_str, patch_field, patch_int, required_str, Object};

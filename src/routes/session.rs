@@ -2,8 +2,7 @@
 //! `DELETE /auth/session` ends the session of the cookie or bearer token it is sent with and
 //! clears the cookie; `DELETE /auth/sessions` ends all of the user's sessions.
 
-use super::request::Request;
-use super::request::{caller, header, read_login};
+use super::request::{caller, header, read_login, Request};
 use super::respond::{internal, json, no_content};
 use crate::error::ApiError;
 use crate::service::App;

@@ -3,10 +3,9 @@
 //! landing page for browsers; list a collection; download one of its files).
 
 use super::base_url;
-use super::request::Request;
 use super::request::{
     caller, is_form, query_number, query_pairs, query_param, read_json, read_json_or_form, wants_html, wants_inline,
-    wants_json,
+    wants_json, Request,
 };
 use super::respond::{html, json, redirect};
 use crate::db::shares::{Asking, ShareTarget};

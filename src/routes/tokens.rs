@@ -1,8 +1,7 @@
 //! Personal access tokens: `POST /auth/tokens` creates one (its secret is in this answer
 //! only), `GET /auth/tokens` lists them, `DELETE /auth/tokens/{id}` revokes one.
 
-use super::request::read_json;
-use super::request::Request;
+use super::request::{read_json, Request};
 use super::respond::json;
 use crate::error::ApiError;
 use crate::input::{optional_int, required_str, required_str_list};

@@ -1,8 +1,7 @@
 //! Webhooks: `POST /webhooks` creates one (its signing secret is in this answer only),
 //! `GET /webhooks` lists them (with why one was disabled), `DELETE /webhooks/{id}`.
 
-use super::request::read_json;
-use super::request::Request;
+use super::request::{read_json, Request};
 use super::respond::json;
 use crate::domain::webhooks::{EventTypes, WebhookUrl};
 use crate::error::ApiError;

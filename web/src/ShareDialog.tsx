@@ -132,7 +132,7 @@ export function ShareDialog({ file, onClose }: Props) {
   );
 }
 
-export interface SummaryProps {
+interface SummaryProps {
   share: Share;
   number: number;
   detail: Detail | null;
