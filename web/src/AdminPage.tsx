@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, type AdminUser, type Invite, type InviteCreated, type Me } from './api';
 import { Alert } from './Alert';
 import { InputField } from './Field';
 import { formatBytes } from './format';
 import { useAction, useTitle } from './hooks';
+import { NewLink } from './NewLink';
 import { followLink } from './router';
 
 /** Quotas are typed in gigabytes, the unit the app shows sizes in. */
@@ -220,7 +221,14 @@ function Invites() {
           </button>
         </div>
       </form>
-      {created && <NewInviteLink invite={created} />}
+      {created && (
+        <NewLink
+          link={created}
+          label="Invite link"
+          copyLabel="Copy invite link"
+          hint="Copy it now: it will not be shown again."
+        />
+      )}
       <ul class="stack" aria-label="Invites">
         {invites.map((invite) => (
           <li key={invite.id} class="copy-row">
@@ -235,42 +243,5 @@ function Invites() {
       </ul>
       {invites.length === 0 && <p class="muted">No open invites.</p>}
     </section>
-  );
-}
-
-/** An invite just created: its link is never shown again, so it is offered for copying now. */
-function NewInviteLink({ invite }: { invite: InviteCreated }) {
-  const id = useId();
-  const input = useRef<HTMLInputElement>(null);
-  const [status, setStatus] = useState('');
-  useEffect(() => {
-    setStatus('');
-    input.current?.focus();
-    input.current?.select();
-  }, [invite.id]);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(invite.url);
-      setStatus('Link copied.');
-    } catch {
-      input.current?.focus();
-      input.current?.select();
-      setStatus('Could not copy automatically: the link is selected, press Ctrl+C (⌘C on a Mac) to copy it.');
-    }
-  };
-  return (
-    <div class="new-link stack">
-      <label for={id}>Invite link</label>
-      <div class="copy-row">
-        <input ref={input} id={id} type="text" readOnly value={invite.url} onFocus={(e) => e.currentTarget.select()} />
-        <button type="button" class="primary" onClick={copy}>
-          Copy invite link
-        </button>
-      </div>
-      <p class="hint">Copy it now: it will not be shown again.</p>
-      <p class="hint" role="status">
-        {status}
-      </p>
-    </div>
   );
 }

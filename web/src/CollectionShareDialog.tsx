@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { NewShare, ShareCreated } from './api';
 import { Dialog } from './Dialog';
-import { NewShareLink } from './NewShareLink';
+import { NewLink } from './NewLink';
 import { ShareCreateForm } from './ShareCreateForm';
 
 interface Props {
@@ -23,7 +23,7 @@ export function CollectionShareDialog({ title, description, create, onClose }: P
     <Dialog title={title} onClose={onClose} wide>
       <p class="muted">{description}</p>
       <ShareCreateForm create={create} onCreated={setCreated} />
-      {created && <NewShareLink share={created} />}
+      {created && <NewLink link={created} />}
     </Dialog>
   );
 }

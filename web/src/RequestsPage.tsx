@@ -5,7 +5,7 @@ import { Field, InputField } from './Field';
 import { formatBytes, formatRelative, plural } from './format';
 import { BackHeader } from './Header';
 import { useAction, useTitle } from './hooks';
-import { NewShareLink } from './NewShareLink';
+import { NewLink } from './NewLink';
 import { ExpiryField, LinkPasswordField } from './ShareFields';
 import { EXPIRY_CHOICES, linkPasswordProblem, parseLimit } from './shareText';
 
@@ -56,7 +56,7 @@ export function RequestsPage({ me }: { me: Me }) {
             reload();
           }}
         />
-        {created && <NewShareLink share={created} label="Upload link" />}
+        {created && <NewLink link={created} label="Upload link" />}
         <section class="card stack" aria-labelledby="requests-heading">
           <h2 id="requests-heading">Your upload requests</h2>
           <Alert message={load.error} />

@@ -5,7 +5,7 @@ import { api, type FileRecord, type Share, type ShareCreated } from './api';
 import { Dialog } from './Dialog';
 import { formatDate } from './format';
 import { messageOf, useAction } from './hooks';
-import { NewShareLink } from './NewShareLink';
+import { NewLink } from './NewLink';
 import { ShareCreateForm } from './ShareCreateForm';
 import { ShareEditForm } from './ShareEditForm';
 import { describeDownloads, describeExpiry } from './shareText';
@@ -74,7 +74,7 @@ export function ShareDialog({ file, onClose }: Props) {
           }}
         />
       )}
-      {created && <NewShareLink share={created} />}
+      {created && <NewLink link={created} />}
       <section class="stack share-list">
         <h3 class="section-title" id="share-links-heading" tabIndex={-1}>
           Active links

@@ -1,8 +1,23 @@
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
-import type { ShareCreated } from './api';
 
-/** A link just created (a share's, or an upload request's): its token is never shown again, so it is offered for copying right away. */
-export function NewShareLink({ share, label = 'Share link' }: { share: Pick<ShareCreated, 'id' | 'url'>; label?: string }) {
+interface Props {
+  /** What was just created: its id (a new one focuses the field again) and its link. */
+  link: { id: string; url: string };
+  label?: string;
+  copyLabel?: string;
+  hint?: string;
+}
+
+/**
+ * A link just created (a share's, an upload request's, an invite's): its token is never
+ * shown again, so it is offered for copying right away.
+ */
+export function NewLink({
+  link,
+  label = 'Share link',
+  copyLabel = 'Copy link',
+  hint = 'Copy it now: for your security this link will not be shown again.',
+}: Props) {
   const id = useId();
   const input = useRef<HTMLInputElement>(null);
   const [status, setStatus] = useState('');
@@ -11,11 +26,11 @@ export function NewShareLink({ share, label = 'Share link' }: { share: Pick<Shar
     setStatus('');
     input.current?.focus();
     input.current?.select();
-  }, [share.id]);
+  }, [link.id]);
 
   const copy = async () => {
     try {
-      await navigator.clipboard.writeText(share.url);
+      await navigator.clipboard.writeText(link.url);
       setStatus('Link copied.');
     } catch {
       // No clipboard access (an insecure origin, or permission refused): leave it selected to copy by hand.
@@ -29,12 +44,12 @@ export function NewShareLink({ share, label = 'Share link' }: { share: Pick<Shar
     <div class="new-link stack">
       <label for={id}>{label}</label>
       <div class="copy-row">
-        <input ref={input} id={id} type="text" readOnly value={share.url} onFocus={(e) => e.currentTarget.select()} />
+        <input ref={input} id={id} type="text" readOnly value={link.url} onFocus={(e) => e.currentTarget.select()} />
         <button type="button" class="primary" onClick={copy}>
-          Copy link
+          {copyLabel}
         </button>
       </div>
-      <p class="hint">Copy it now: for your security this link will not be shown again.</p>
+      <p class="hint">{hint}</p>
       <p class="hint" role="status">
         {status}
       </p>
