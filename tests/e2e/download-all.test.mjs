@@ -184,7 +184,13 @@ test("the owner ticks files and shares just those in one link", async () => {
     }
   });
   await page.reload();
+  const all = page.getByRole("checkbox", { name: "Select all files shown" });
+  await all.check();
+  await page.getByRole("button", { name: "Share 3 files" }).waitFor();
+  await all.uncheck();
+  await page.getByRole("button", { name: /^Share \d+ files?$/ }).waitFor({ state: "detached" });
   await page.getByRole("checkbox", { name: "Select one.txt" }).check();
+  assert.equal(await all.evaluate((box) => box.indeterminate), true, "some ticked: neither all nor none");
   await page.getByRole("checkbox", { name: "Select three.txt" }).check();
   await page.getByRole("button", { name: "Share 2 files" }).click();
   const dialog = page.getByRole("dialog", { name: "Share 2 files" });

@@ -41,6 +41,9 @@ interface Props {
 }
 
 /** The folder (or search) in view: folders, files, uploads, and what can be done to them. */
+/** The most files one link may hold (`POST /shares` with `file_ids`). */
+const MAX_LINK_FILES = 1000;
+
 export function Browser({ state, queue, onUsageChanged }: Props) {
   const searching = state.q !== '';
   const files = useFileList(state);
@@ -56,6 +59,9 @@ export function Browser({ state, queue, onUsageChanged }: Props) {
       else next.delete(id);
       return next;
     });
+  /** Ticks every file shown (up to the 1,000 one link may hold), or none. */
+  const selectAll = (on: boolean) =>
+    setSelected(on ? new Set(files.items.slice(0, MAX_LINK_FILES).map((file) => file.id)) : new Set());
   const [notice, setNotice] = useState('');
   const heading = useRef<HTMLHeadingElement>(null);
 
@@ -176,6 +182,7 @@ export function Browser({ state, queue, onUsageChanged }: Props) {
             files={files.items}
             selected={selected}
             onSelect={select}
+            onSelectAll={selectAll}
             onAction={(kind, file) => setDialog({ kind, file })}
           />
         )}

@@ -13,19 +13,31 @@ interface Props {
   /** The ids of the files ticked for a link to all of them. */
   selected: ReadonlySet<string>;
   onSelect(id: string, on: boolean): void;
+  /** Ticks every file shown, or none. */
+  onSelectAll(on: boolean): void;
   onAction(action: FileAction, file: FileRecord): void;
 }
 
 /** The files as a table; on narrow screens each row becomes a card (see app.css). */
-export function FileTable({ state, files, selected, onSelect, onAction }: Props) {
+export function FileTable({ state, files, selected, onSelect, onSelectAll, onAction }: Props) {
   const searching = state.q !== '';
+  const ticked = files.filter((file) => selected.has(file.id)).length;
   return (
     <table class="files">
       <caption class="visually-hidden">{searching ? 'Search results' : 'Files'}</caption>
       <thead>
         <tr>
-          <th scope="col">
-            <span class="visually-hidden">Selected</span>
+          <th scope="col" class="file-select">
+            <input
+              type="checkbox"
+              aria-label="Select all files shown"
+              checked={ticked > 0 && ticked === files.length}
+              // Some but not all: neither ticked nor clear, as screen readers announce it.
+              ref={(box) => {
+                if (box) box.indeterminate = ticked > 0 && ticked < files.length;
+              }}
+              onChange={(event) => onSelectAll(event.currentTarget.checked)}
+            />
           </th>
           <th scope="col">Name</th>
           {searching && <th scope="col">Location</th>}
