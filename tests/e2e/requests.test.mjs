@@ -107,6 +107,24 @@ test("a guest sends files through an upload link and they land in the owner's fo
   // A reload of the page itself (the API's /requests is another address).
   await owner.getByText("2 files received").waitFor();
 
+  // The owner changes the note and adds a password; the guest's page says so at once.
+  await owner.getByRole("button", { name: "Edit the request into /inbox" }).click();
+  const edit = owner.locator("form").filter({ has: owner.getByRole("button", { name: "Save changes" }) });
+  await edit.getByLabel("Note for the people sending (optional)").fill("Only the signed scans now.");
+  await edit.getByLabel("Password (optional)").fill("a shared secret");
+  assert.deepEqual(await accessibilityProblems(owner), [], "accessibility problems while editing a request");
+  await edit.getByRole("button", { name: "Save changes" }).click();
+  await owner.getByText("Only the signed scans now.").waitFor();
+  await owner.getByText(/· password/).waitFor();
+  const opened = await guest.evaluate(async (at) => (await fetch(at, { headers: { accept: "application/json" } })).status, link);
+  assert.equal(opened, 401, "the link now asks for its password");
+  await owner.getByRole("button", { name: "Edit the request into /inbox" }).click();
+  await edit.getByLabel("Remove the password").check();
+  await edit.getByRole("button", { name: "Save changes" }).click();
+  await edit.waitFor({ state: "detached" });
+  const reopened = await guest.evaluate(async (at) => (await fetch(at, { headers: { accept: "application/json" } })).status, link);
+  assert.equal(reopened, 200, "the password is gone");
+
   // Revoked, the link is dead at once.
   await owner.getByRole("button", { name: "Revoke the request into /inbox" }).click();
   await owner.getByText("No upload requests yet.").waitFor();

@@ -1,12 +1,19 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useId, useState } from 'preact/hooks';
 import { Alert } from './Alert';
-import { api, type FileRequest, type FileRequestCreated, type Me, type NewFileRequest } from './api';
+import {
+  api,
+  type FileRequest,
+  type FileRequestChanges,
+  type FileRequestCreated,
+  type Me,
+  type NewFileRequest,
+} from './api';
 import { Field, InputField } from './Field';
 import { formatBytes, formatRelative, plural } from './format';
 import { BackHeader } from './Header';
 import { useAction, useTitle } from './hooks';
 import { NewLink } from './NewLink';
-import { ExpiryField, LinkPasswordField } from './ShareFields';
+import { ExpiryField, KEEP_EXPIRY, LinkPasswordField, RemovePasswordField } from './ShareFields';
 import { EXPIRY_CHOICES, linkPasswordProblem, parseLimit } from './shareText';
 
 const MB = 1_000_000;
@@ -162,7 +169,7 @@ function LimitFields({ files, onFiles, megabytes, onMegabytes }: LimitProps) {
 }
 
 function NoteField({ value, onValue }: { value: string; onValue(value: string): void }) {
-  const id = 'request-note';
+  const id = useId();
   return (
     <Field id={id} label="Note for the people sending (optional)" hint="Shown on the upload page.">
       <textarea
@@ -198,14 +205,14 @@ function RequestItem({ request, onChanged }: { request: FileRequest; onChanged()
       <Alert message={action.error} />
       <div class="actions">
         <button type="button" onClick={() => setEditing(!editing)} aria-expanded={editing}>
-          Change limits<span class="visually-hidden"> of the request into {request.folder}</span>
+          Edit<span class="visually-hidden"> the request into {request.folder}</span>
         </button>
         <button type="button" class="danger" onClick={revoke} disabled={action.busy}>
           Revoke<span class="visually-hidden"> the request into {request.folder}</span>
         </button>
       </div>
       {editing && (
-        <EditLimits
+        <EditRequest
           request={request}
           onSaved={() => {
             setEditing(false);
@@ -217,28 +224,46 @@ function RequestItem({ request, onChanged }: { request: FileRequest; onChanged()
   );
 }
 
-function EditLimits({ request, onSaved }: { request: FileRequest; onSaved(): void }) {
+/** Changes a request: only what the form changed is sent (absent keeps, null removes). */
+function EditRequest({ request, onSaved }: { request: FileRequest; onSaved(): void }) {
+  const [note, setNote] = useState(request.note ?? '');
+  const [expiryChoice, setExpiryChoice] = useState(KEEP_EXPIRY);
   const [files, setFiles] = useState(request.max_files === null ? '' : String(request.max_files));
   const [megabytes, setMegabytes] = useState(request.max_bytes === null ? '' : String(request.max_bytes / MB));
+  const [password, setPassword] = useState('');
+  const [removePassword, setRemovePassword] = useState(false);
   const action = useAction();
   const submit = (event: Event) => {
     event.preventDefault();
     const limits = parseLimits(files, megabytes);
     if (typeof limits === 'string') return action.setError(limits);
+    const changes: FileRequestChanges = { max_files: limits.maxFiles, max_bytes: limits.maxBytes };
+    if (note.trim() !== (request.note ?? '')) changes.note = note.trim() === '' ? null : note.trim();
+    if (expiryChoice !== KEEP_EXPIRY) changes.expires_in = EXPIRY_CHOICES[Number(expiryChoice)]?.seconds ?? null;
+    if (removePassword) changes.password = null;
+    else if (password !== '') {
+      const passwordProblem = linkPasswordProblem(password);
+      if (passwordProblem) return action.setError(passwordProblem);
+      changes.password = password;
+    }
     void action.run(async () => {
-      await api.updateRequest(request.id, { max_files: limits.maxFiles, max_bytes: limits.maxBytes });
+      await api.updateRequest(request.id, changes);
       onSaved();
     });
   };
   return (
     <form class="stack" onSubmit={submit}>
       <Alert message={action.error} />
+      <NoteField value={note} onValue={setNote} />
       <div class="field-row">
+        <ExpiryField value={expiryChoice} onValue={setExpiryChoice} now={expiry(request)} />
         <LimitFields files={files} onFiles={setFiles} megabytes={megabytes} onMegabytes={setMegabytes} />
       </div>
+      {request.protected && <RemovePasswordField checked={removePassword} onChecked={setRemovePassword} />}
+      {!removePassword && <LinkPasswordField value={password} onValue={setPassword} replacing={request.protected} />}
       <div>
         <button type="submit" class="primary" disabled={action.busy}>
-          Save limits
+          Save changes
         </button>
       </div>
     </form>

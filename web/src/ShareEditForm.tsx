@@ -1,8 +1,8 @@
-import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { Alert } from './Alert';
 import { api, type Share, type ShareChanges } from './api';
 import { useAction } from './hooks';
-import { ExpiryField, KEEP_EXPIRY, LimitField, LinkPasswordField } from './ShareFields';
+import { ExpiryField, KEEP_EXPIRY, LimitField, LinkPasswordField, RemovePasswordField } from './ShareFields';
 import { describeExpiry, EXPIRY_CHOICES, LIMIT_PROBLEM, linkPasswordProblem, parseLimit } from './shareText';
 
 interface Props {
@@ -17,7 +17,6 @@ interface Props {
 
 /** Changes a link: only what the form changed is sent (absent keeps, null removes). */
 export function ShareEditForm({ fileId, share, number, onSaved, onCancel }: Props) {
-  const removeId = useId();
   const heading = useRef<HTMLHeadingElement>(null);
   const [expiry, setExpiry] = useState(KEEP_EXPIRY);
   const [limit, setLimit] = useState(share.max_downloads === null ? '' : String(share.max_downloads));
@@ -55,15 +54,7 @@ export function ShareEditForm({ fileId, share, number, onSaved, onCancel }: Prop
         <LimitField value={limit} onValue={setLimit} />
       </div>
       {share.password_protected && (
-        <div class="check">
-          <input
-            id={removeId}
-            type="checkbox"
-            checked={removePassword}
-            onChange={(e) => setRemovePassword(e.currentTarget.checked)}
-          />
-          <label for={removeId}>Remove the password</label>
-        </div>
+        <RemovePasswordField checked={removePassword} onChecked={setRemovePassword} />
       )}
       {!removePassword && (
         <LinkPasswordField value={password} onValue={setPassword} replacing={share.password_protected} />

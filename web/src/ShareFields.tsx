@@ -78,3 +78,19 @@ export function LinkPasswordField({ value, onValue, replacing }: PasswordProps) 
     />
   );
 }
+
+interface RemoveProps {
+  checked: boolean;
+  onChecked(checked: boolean): void;
+}
+
+/** For a link that has a password: take it away (the password field then goes). */
+export function RemovePasswordField({ checked, onChecked }: RemoveProps) {
+  const id = useId();
+  return (
+    <div class="check">
+      <input id={id} type="checkbox" checked={checked} onChange={(e) => onChecked(e.currentTarget.checked)} />
+      <label for={id}>Remove the password</label>
+    </div>
+  );
+}
