@@ -1,7 +1,7 @@
 // The zip that "Download all" builds in the browser (web/public/share-zip.js), written here
-// into a real file and opened by Python's zipfile, which checks every CRC: a folder larger
-// than 2 GiB streams through with bounded memory, and more files than a plain zip can count
-// get the zip64 records.
+// into a real file and opened by Python's zipfile, which checks every CRC: a folder with a
+// file larger than 4 GiB (its sizes need zip64) streams through with bounded memory, and more
+// files than a plain zip can count get the zip64 records.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -45,14 +45,15 @@ with zipfile.ZipFile(sys.argv[1]) as z:
   return JSON.parse(execFileSync('python3', ['-c', script, path], { maxBuffer: 64 * MIB }).toString());
 }
 
-test('a folder of more than 2 GiB streams into one zip whose every byte and CRC checks out', async () => {
+test('a folder with a file over 4 GiB streams into one zip whose every byte, size and CRC checks out', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'edgedrop-zip-'));
   try {
     const path = join(dir, 'all.zip');
     const ZipWriter = zipWriter();
     const zip = new ZipWriter(await fileSink(path));
     const block = randomBytes(MIB);
-    const bigSize = 2 * 1024 * MIB + 12345;
+    // Past 4 GiB, a file's sizes only fit the zip64 extra field.
+    const bigSize = 4 * 1024 * MIB + 12345;
     const expected: { name: string; size: number; sha256: string }[] = [];
     const rssBefore = process.memoryUsage().rss;
     let rssPeak = rssBefore;
@@ -76,7 +77,7 @@ test('a folder of more than 2 GiB streams into one zip whose every byte and CRC 
     await add('photos/ünïcödé small.txt', 1000);
     await zip.finish();
 
-    // Held a chunk at a time: memory never grew with the 2 GiB that passed through.
+    // Held a chunk at a time: memory never grew with the 4 GiB that passed through.
     assert.ok(rssPeak - rssBefore < 256 * MIB, `RSS grew ${(rssPeak - rssBefore) / MIB} MiB`);
     assert.deepEqual(unzipped(path), expected);
   } finally {
