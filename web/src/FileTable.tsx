@@ -13,7 +13,7 @@ interface Props {
   /** The ids of the files ticked for a link to all of them. */
   selected: ReadonlySet<string>;
   onSelect(id: string, on: boolean): void;
-  /** Ticks every file shown, or none. */
+  /** Ticks every file shown (`true`), or none. */
   onSelectAll(on: boolean): void;
   onAction(action: FileAction, file: FileRecord): void;
 }
@@ -36,7 +36,8 @@ export function FileTable({ state, files, selected, onSelect, onSelectAll, onAct
               ref={(box) => {
                 if (box) box.indeterminate = ticked > 0 && ticked < files.length;
               }}
-              onChange={(event) => onSelectAll(event.currentTarget.checked)}
+              // With any ticked (all, or some), it clears them; with none, it ticks them all.
+              onChange={() => onSelectAll(ticked === 0)}
             />
           </th>
           <th scope="col">Name</th>
