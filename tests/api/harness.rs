@@ -224,6 +224,14 @@ impl Stack {
         std::fs::read_to_string(&path).unwrap_or_default()
     }
 
+    /// The last `lines` lines the Worker logged: what a failed assertion shows beside an
+    /// unexpected answer, since the stack's directory goes when the tests end.
+    pub fn worker_log_tail(&self, lines: usize) -> String {
+        let log = std::fs::read_to_string(self.dir.join("worker.log")).unwrap_or_default();
+        let all: Vec<&str> = log.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
     /// The keys of every object in the bucket, read from s3s-fs's directory.
     pub fn objects(&self) -> Vec<String> {
         fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
@@ -292,7 +300,13 @@ impl Stack {
         let email = format!("user-{}@example.com", unique());
         let password = "a long enough password".to_owned();
         let created = self.client().post_json("/auth/register", &json!({ "email": email, "password": password })).await;
-        assert_eq!(created.status, 201, "{}", created.text());
+        assert_eq!(
+            created.status,
+            201,
+            "{}\nthe Worker's last log lines:\n{}",
+            created.text(),
+            self.worker_log_tail(40)
+        );
         ((email, password), created.json())
     }
 
