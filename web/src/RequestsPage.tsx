@@ -224,7 +224,10 @@ function RequestItem({ request, onChanged }: { request: FileRequest; onChanged()
   );
 }
 
-/** Changes a request: only what the form changed is sent (absent keeps, null removes). */
+/**
+ * Changes a request: its limits as the form shows them; the note, expiry and password only
+ * when changed (null removes).
+ */
 function EditRequest({ request, onSaved }: { request: FileRequest; onSaved(): void }) {
   const [note, setNote] = useState(request.note ?? '');
   const [expiryChoice, setExpiryChoice] = useState(KEEP_EXPIRY);
