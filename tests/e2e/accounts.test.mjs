@@ -2,31 +2,19 @@
 // admin page (users, quotas, disabling, deleting, invites) in a real browser against a stack
 // with an admin and sign-up by invite: each test is what a person does, found by the labels a
 // screen reader would announce, and each page is checked for WCAG 2.1 AA problems.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { startStack } from "./stack.mjs";
-import { accessibilityProblems, launchBrowser, screenshot, watchCspViolations } from "./browser.mjs";
+import { accessibilityProblems, browserStack, screenshot, watchCspViolations } from "./browser.mjs";
 
 const ADMIN = "admin-e2e@example.com";
 const PASSWORD = "a long enough password";
-let stack;
-let browser;
-
-before(async () => {
-  stack = await startStack({ ADMIN_EMAILS: ADMIN, SIGNUP: "invite" });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  stack?.stop();
-});
+const stack = browserStack({ ADMIN_EMAILS: ADMIN, SIGNUP: "invite" });
 
 const opened = [];
 
 async function freshPage() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await stack.newContext({ viewport: { width: 1280, height: 900 } });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.base }).catch(() => {});
   const page = await context.newPage();
   page.on("pageerror", (error) => assert.fail(`script error on the page: ${error.message}`));

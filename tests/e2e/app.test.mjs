@@ -1,30 +1,19 @@
 // The web app in a real browser (Debian's Chromium) against the real stack: each test is
 // what a person does, found by the labels a screen reader would announce.
-import { test, before, after } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startStack } from "./stack.mjs";
-import { accessibilityProblems, launchBrowser, screenshot, watchCspViolations } from "./browser.mjs";
+import { accessibilityProblems, browserStack, screenshot, watchCspViolations } from "./browser.mjs";
 
 const MIB = 1024 * 1024;
-let stack;
-let browser;
+// Direct uploads from 5 MiB on, so a 20 MiB file goes in three 8 MiB-or-less parts.
+const stack = browserStack({ MULTIPART_THRESHOLD_BYTES: String(5 * MIB) });
 const files = mkdtempSync(path.join(os.tmpdir(), "edgedrop-e2e-files-"));
 
-before(async () => {
-  // Direct uploads from 5 MiB on, so a 20 MiB file goes in three 8 MiB-or-less parts.
-  stack = await startStack({ MULTIPART_THRESHOLD_BYTES: String(5 * MIB) });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  stack?.stop();
-  rmSync(files, { recursive: true, force: true });
-});
+after(() => rmSync(files, { recursive: true, force: true }));
 
 /** A file of random bytes on disk, for the file picker. */
 function randomFile(name, size) {
@@ -38,7 +27,7 @@ const opened = [];
 
 /** A new browser profile (no cookies, no storage) on a page of the app. */
 async function freshPage(viewport = { width: 1280, height: 860 }) {
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const context = await stack.newContext({ viewport, acceptDownloads: true });
   const page = await context.newPage();
   page.on("pageerror", (error) => assert.fail(`script error on the page: ${error.message}`));
   opened.push(watchCspViolations(page));

@@ -1,23 +1,11 @@
 // Browsing a drive with many files, in the browser: load more on scroll, sort, move into a
 // new folder, and change a link after sharing it.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { startStack } from "./stack.mjs";
-import { launchBrowser, watchCspViolations } from "./browser.mjs";
+import { browserStack, watchCspViolations } from "./browser.mjs";
 
-let stack;
-let browser;
-
-before(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  stack?.stop();
-});
+const stack = browserStack();
 
 /** Uploads through the app's own session (cookie and CSRF header), as the app does. */
 function upload(page, name, folder, size) {
@@ -37,7 +25,7 @@ function upload(page, name, folder, size) {
 const renameButtons = (page) => page.getByRole("button", { name: /^Rename / });
 
 test("a drive with many files: scroll for more, sort, move into a new folder, change a link", async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const context = await stack.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   const csp = watchCspViolations(page);
   page.on("pageerror", (error) => assert.fail(`script error on the page: ${error.message}`));

@@ -1,11 +1,13 @@
 // Debian's Chromium, driven by playwright-core (no browser download): headless, without
 // background networking (this machine's network is closed, and tests should not phone out).
 import { chromium } from "playwright-core";
+import { after, before } from "node:test";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { startStack } from "./stack.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /** Where screenshots go: a test artifact, git-ignored. */
@@ -25,6 +27,30 @@ export async function launchBrowser() {
       "--disable-default-apps",
     ],
   });
+}
+
+/**
+ * A test file's own stack (Worker, D1, bucket; `vars` override the Worker's settings) and a
+ * browser: started before its tests, stopped after them. Inside the tests, `base` is the
+ * stack's address and `newContext(options)` opens a fresh browser profile.
+ */
+export function browserStack(vars = {}) {
+  let stack;
+  let browser;
+  before(async () => {
+    stack = await startStack(vars);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    stack?.stop();
+  });
+  return {
+    get base() {
+      return stack.base;
+    },
+    newContext: (options) => browser.newContext(options),
+  };
 }
 
 /** Saves a full-page screenshot of `page` as test-results/e2e/<name>.png. */

@@ -2,28 +2,16 @@
 // of the link from the bucket, streamed to disk through the page's service worker (the path
 // browsers without the File System Access API take; the picker itself cannot be driven
 // headless), counted as one download. The zip is opened and every file compared byte for byte.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startStack } from "./stack.mjs";
-import { accessibilityProblems, launchBrowser, signUp, watchCspViolations } from "./browser.mjs";
+import { accessibilityProblems, browserStack, signUp, watchCspViolations } from "./browser.mjs";
 
-let stack;
-let browser;
-
-before(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  stack?.stop();
-});
+const stack = browserStack();
 
 /** An account of its own, signed in through the API: its bearer headers. */
 async function owner() {
@@ -78,7 +66,7 @@ test("download all: one zip of the folder link, built in the browser, counted on
   assert.equal(created.status, 201);
   const share = await created.json();
 
-  const context = await browser.newContext({ acceptDownloads: true });
+  const context = await stack.newContext({ acceptDownloads: true });
   // The service-worker path: the File System Access picker cannot be answered headless.
   await context.addInitScript(() => {
     delete Window.prototype.showSaveFilePicker;
@@ -112,23 +100,36 @@ test("download all: one zip of the folder link, built in the browser, counted on
   await context.close();
 });
 
-test("the owner shares a folder from the app and a visitor gets its files' page", async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+/**
+ * A new account signed in through the app, in a fresh browser profile, holding text files
+ * (`[name, folder]`, each file's text its name), uploaded with the app's own session; and
+ * the Content-Security-Policy violations its page reports.
+ */
+async function ownerWith(files) {
+  const context = await stack.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   const csp = watchCspViolations(page);
   page.on("pageerror", (error) => assert.fail(`script error on the page: ${error.message}`));
   await signUp(page, stack.base);
-  await page.evaluate(async () => {
-    for (const [name, folder] of [["beach.txt", "/trip"], ["map.txt", "/trip/day 1"], ["other.txt", "/"]]) {
-      const query = new URLSearchParams({ name, folder });
-      const answer = await fetch(`/files/upload?${query}`, {
+  await page.evaluate(async (files) => {
+    for (const [name, folder] of files) {
+      const answer = await fetch(`/files/upload?${new URLSearchParams({ name, folder })}`, {
         method: "POST",
         headers: { "x-edgedrop-csrf": "1", "content-type": "text/plain" },
         body: name,
       });
       if (answer.status !== 201) throw new Error(await answer.text());
     }
-  });
+  }, files);
+  return { context, page, csp };
+}
+
+test("the owner shares a folder from the app and a visitor gets its files' page", async () => {
+  const { context, page, csp } = await ownerWith([
+    ["beach.txt", "/trip"],
+    ["map.txt", "/trip/day 1"],
+    ["other.txt", "/"],
+  ]);
   await page.goto(`${stack.base}/?folder=${encodeURIComponent("/trip")}`);
   await page.getByRole("button", { name: "Share folder" }).click();
   const dialog = page.getByRole("dialog", { name: "Share trip" });
@@ -137,7 +138,7 @@ test("the owner shares a folder from the app and a visitor gets its files' page"
   assert.match(url, /\/share\/[A-Za-z0-9_-]{43}$/);
   assert.deepEqual(csp, []);
 
-  const visitor = await browser.newContext();
+  const visitor = await stack.newContext();
   const landing = await visitor.newPage();
   await landing.goto(url);
   await landing.getByRole("heading", { name: "trip" }).waitFor();
@@ -168,21 +169,11 @@ test("the owner shares a folder from the app and a visitor gets its files' page"
 });
 
 test("the owner ticks files and shares just those in one link", async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  const page = await context.newPage();
-  const csp = watchCspViolations(page);
-  page.on("pageerror", (error) => assert.fail(`script error on the page: ${error.message}`));
-  await signUp(page, stack.base);
-  await page.evaluate(async () => {
-    for (const name of ["one.txt", "two.txt", "three.txt"]) {
-      const answer = await fetch(`/files/upload?${new URLSearchParams({ name })}`, {
-        method: "POST",
-        headers: { "x-edgedrop-csrf": "1", "content-type": "text/plain" },
-        body: name,
-      });
-      if (answer.status !== 201) throw new Error(await answer.text());
-    }
-  });
+  const { context, page, csp } = await ownerWith([
+    ["one.txt", "/"],
+    ["two.txt", "/"],
+    ["three.txt", "/"],
+  ]);
   await page.reload();
   const all = page.getByRole("checkbox", { name: "Select all files shown" });
   await all.check();
@@ -198,7 +189,7 @@ test("the owner ticks files and shares just those in one link", async () => {
   const url = await dialog.getByLabel("Share link").inputValue();
   assert.deepEqual(csp, []);
 
-  const visitor = await browser.newContext();
+  const visitor = await stack.newContext();
   const landing = await visitor.newPage();
   await landing.goto(url);
   await landing.getByRole("heading", { name: "2 files" }).waitFor();

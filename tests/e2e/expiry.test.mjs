@@ -1,21 +1,9 @@
 // A file's expiry, set and cleared from the app: the row says when it goes, and the API agrees.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startStack } from "./stack.mjs";
-import { accessibilityProblems, launchBrowser, signUp, watchCspViolations } from "./browser.mjs";
+import { accessibilityProblems, browserStack, signUp, watchCspViolations } from "./browser.mjs";
 
-let stack;
-let browser;
-
-before(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  stack?.stop();
-});
+const stack = browserStack();
 
 /** The file's `expires_at` as the API reports it, read with the app's own session. */
 const expiresAt = (page, name) =>
@@ -25,7 +13,7 @@ const expiresAt = (page, name) =>
   }, name);
 
 test("a person sets when a file expires, sees it on its row, and takes it back", async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const context = await stack.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   const csp = watchCspViolations(page);
   page.on("pageerror", (error) => assert.fail(`script error on the page: ${error.message}`));

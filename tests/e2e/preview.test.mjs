@@ -1,23 +1,11 @@
 // Previews in the browser: the app offers a Preview for the types the API serves inline; it
 // shows the file in a dialog from the bucket (which the CSP allows for media, and nothing
 // else), and in a new tab, shown by the browser rather than saved.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startStack } from "./stack.mjs";
-import { launchBrowser, signUp, watchCspViolations } from "./browser.mjs";
+import { browserStack, signUp, watchCspViolations } from "./browser.mjs";
 
-let stack;
-let browser;
-
-before(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  stack?.stop();
-});
+const stack = browserStack();
 
 /** A 1×1 PNG. */
 const PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
@@ -39,7 +27,7 @@ function upload(page, name, type, base64) {
 }
 
 test("an image previews in the app and in a new tab; other files offer no preview", async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const context = await stack.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   const csp = watchCspViolations(page);
   page.on("pageerror", (error) => assert.fail(`script error on the page: ${error.message}`));

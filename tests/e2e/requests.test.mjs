@@ -1,30 +1,19 @@
 // Upload requests in a real browser (Debian's Chromium) against the real stack: an owner
 // makes an upload link, a guest with no account sends files through it (a small one through
 // the Worker, a large one straight to the bucket in parts), and they land in the owner's folder.
-import { test, before, after } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startStack } from "./stack.mjs";
-import { accessibilityProblems, launchBrowser, screenshot, watchCspViolations } from "./browser.mjs";
+import { accessibilityProblems, browserStack, screenshot, watchCspViolations } from "./browser.mjs";
 
 const MIB = 1024 * 1024;
-let stack;
-let browser;
+const stack = browserStack({ MULTIPART_THRESHOLD_BYTES: String(5 * MIB) });
 const files = mkdtempSync(path.join(os.tmpdir(), "edgedrop-e2e-requests-"));
 
-before(async () => {
-  stack = await startStack({ MULTIPART_THRESHOLD_BYTES: String(5 * MIB) });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  stack?.stop();
-  rmSync(files, { recursive: true, force: true });
-});
+after(() => rmSync(files, { recursive: true, force: true }));
 
 function randomFile(name, size) {
   const file = path.join(files, name);
@@ -37,7 +26,7 @@ const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
 const opened = [];
 
 async function freshPage() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const context = await stack.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   page.on("pageerror", (error) => assert.fail(`script error on the page: ${error.message}`));
   opened.push(watchCspViolations(page));
