@@ -5,6 +5,7 @@
 use crate::auth::JwtAlgorithm;
 use crate::domain::accounts::{AdminEmails, SignupPolicy};
 use crate::domain::shares::ACCESS_LOG_MAX_ENTRIES;
+use crate::domain::uploads::LATE_WRITE_GRACE_SECONDS;
 use crate::domain::{GIB, MIB};
 use crate::storage::BucketConfig;
 
@@ -50,6 +51,9 @@ pub struct Config {
     pub quota_bytes: Option<u64>,
     /// How long a direct upload may stay pending before the sweeper aborts it.
     pub pending_upload_ttl_millis: i64,
+    /// `LATE_WRITE_GRACE_SECONDS`, in ms: how long after an upload's URLs die the ledger
+    /// keeps a deleted key, for bytes an upload that started in time may still store.
+    pub late_write_grace_millis: i64,
     /// How long expired share links stay (answering 410) before the sweeper deletes them.
     pub expired_share_grace_millis: i64,
     /// Direct uploads larger than this go as S3 multipart uploads, smaller ones as one PUT.
@@ -136,6 +140,9 @@ impl Config {
             public_base_url,
             quota_bytes: Some(number(&var, "QUOTA_BYTES", 10 * GIB, 0..=u64::MAX >> 11)?).filter(|&q| q > 0),
             pending_upload_ttl_millis,
+            late_write_grace_millis: number(&var, "LATE_WRITE_GRACE_SECONDS", LATE_WRITE_GRACE_SECONDS, 0..=86_400)?
+                as i64
+                * 1000,
             expired_share_grace_millis: hours(&var, "EXPIRED_SHARE_GRACE_HOURS", 168.0)?,
             multipart_threshold_bytes: number(&var, "MULTIPART_THRESHOLD_BYTES", 64 * MIB, 5 * MIB..=5 * GIB)?,
             upload_url_ttl_seconds,

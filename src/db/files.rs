@@ -202,7 +202,16 @@ pub(super) mod sql {
     pub fn commit_file(file: &NewFile<'_>, quota: Option<i64>, upload: Option<(&Id, &str)>) -> Vec<Statement> {
         use crate::db::requests::sql::request_open;
         let reserved = "coalesce((SELECT reserved_bytes FROM orphan_objects WHERE object_key = ?8), 0)";
-        let created = "EXISTS (SELECT 1 FROM files WHERE id = ?1)";
+        // Born in this batch: the row exists and its ledger entry, which only this batch's
+        // last statement deletes, is still there. (A row that exists without its entry was
+        // born by another complete of the same upload, one that took over after this one's
+        // claim ran out: this batch must not count it again.)
+        let created = |key: &str| {
+            format!(
+                "EXISTS (SELECT 1 FROM files WHERE id = ?1) \
+                 AND EXISTS (SELECT 1 FROM orphan_objects WHERE object_key = {key})"
+            )
+        };
         let (upload_id, claim) = upload.unzip();
         let upload_held = "(?2 IS NULL OR EXISTS (SELECT 1 FROM uploads WHERE id = ?2 AND claim = ?3 \
                            AND state = 'completing'))";
@@ -237,8 +246,9 @@ pub(super) mod sql {
             Statement::new(
                 &format!(
                     "UPDATE users SET file_count = file_count + 1, used_bytes = used_bytes + ?3, \
-                     reserved_bytes = reserved_bytes - {} WHERE id = ?2 AND {created}",
-                    reserved.replace("?8", "?4")
+                     reserved_bytes = reserved_bytes - {} WHERE id = ?2 AND {}",
+                    reserved.replace("?8", "?4"),
+                    created("?4")
                 ),
                 args![file.id, file.owner, file.size, file.object_key],
             ),
@@ -246,12 +256,13 @@ pub(super) mod sql {
             Statement::new(
                 &format!(
                     "UPDATE uploads SET state = 'committed', claim = NULL, claimed_until = NULL \
-                     WHERE id = ?2 AND claim = ?3 AND {created}"
+                     WHERE id = ?2 AND claim = ?3 AND {}",
+                    created("?4")
                 ),
-                args![file.id, upload_id, claim],
+                args![file.id, upload_id, claim, file.object_key],
             ),
             Statement::new(
-                &format!("DELETE FROM orphan_objects WHERE object_key = ?2 AND {created}"),
+                &format!("DELETE FROM orphan_objects WHERE object_key = ?2 AND {}", created("?2")),
                 args![file.id, file.object_key],
             ),
             Statement::new(

@@ -7,7 +7,9 @@
 //! bucket is a file's or on the ledger, and at most one actor acted on the bucket's bytes.
 
 use super::testing::{schema, values};
-use super::{files, ledger, uploads, Statement};
+use super::{files, ledger, uploads, users, Statement};
+/// The default `LATE_WRITE_GRACE_SECONDS`, in ms.
+const LATE_WRITE_GRACE_MILLIS: i64 = crate::domain::uploads::LATE_WRITE_GRACE_SECONDS as i64 * 1000;
 use crate::model::Id;
 use rusqlite::Connection;
 use std::collections::BTreeSet;
@@ -63,6 +65,8 @@ trait Actor {
 /// `complete_upload`: claim, join the parts, commit (or hand the claim back).
 struct Completer {
     claim: String,
+    /// When it claims the upload.
+    at: i64,
     step: u8,
     /// It reached the bucket holding what it took for a claim.
     acted: bool,
@@ -80,8 +84,8 @@ impl Actor for Completer {
                         uploads::Uploader { owner: &owner, request: None },
                         &upload,
                         &self.claim,
-                        NOW,
-                        NOW + LEASE,
+                        self.at,
+                        self.at + LEASE,
                     )],
                 )[0] == 1
             }
@@ -101,19 +105,7 @@ impl Actor for Completer {
                 }
             }
             3 => {
-                let file = files::NewFile {
-                    id: &id("3"),
-                    owner: &owner,
-                    name: "f",
-                    name_folded: "f".into(),
-                    folder: "/",
-                    size: 5,
-                    content_type: "text/plain",
-                    object_key: KEY,
-                    now: NOW,
-                    expires_at: None,
-                };
-                batch(db, &files::sql::commit_file(&file, None, Some((&upload, &self.claim))));
+                batch(db, &commit(&upload, &self.claim));
                 false
             }
             _ => false,
@@ -123,6 +115,24 @@ impl Actor for Completer {
     fn touched_bytes(&self) -> bool {
         self.acted
     }
+}
+
+/// The commit of the upload's file (`id("3")`, of user `id("1")`) by the complete holding `claim`.
+fn commit(upload: &Id, claim: &str) -> Vec<Statement> {
+    let (file, owner) = (id("3"), id("1"));
+    let file = files::NewFile {
+        id: &file,
+        owner: &owner,
+        name: "f",
+        name_folded: "f".into(),
+        folder: "/",
+        size: 5,
+        content_type: "text/plain",
+        object_key: KEY,
+        now: NOW,
+        expires_at: None,
+    };
+    files::sql::commit_file(&file, None, Some((upload, claim)))
 }
 
 /// A deleter of the upload's object: the owner's abort, or the sweeper after the deadline.
@@ -162,7 +172,7 @@ impl Actor for Deleter {
             }
             3 => {
                 let now = if self.sweeper { LATER } else { NOW };
-                batch(db, &ledger::sql::release_claimed(KEY, &self.claim, now));
+                batch(db, &ledger::sql::release_claimed(KEY, &self.claim, now, LATE_WRITE_GRACE_MILLIS));
                 false
             }
             _ => false,
@@ -195,7 +205,7 @@ impl Actor for FileDeleter {
                 true
             }
             3 => {
-                batch(db, &ledger::sql::release_claimed(KEY, "file-delete", NOW));
+                batch(db, &ledger::sql::release_claimed(KEY, "file-delete", NOW, LATE_WRITE_GRACE_MILLIS));
                 false
             }
             _ => false,
@@ -268,7 +278,7 @@ impl Actor for StreamSweeper {
                 true
             }
             3 => {
-                batch(db, &ledger::sql::release_claimed(STREAMED, "sweep", LATER));
+                batch(db, &ledger::sql::release_claimed(STREAMED, "sweep", LATER, LATE_WRITE_GRACE_MILLIS));
                 false
             }
             _ => false,
@@ -340,6 +350,16 @@ fn check(db: &Connection, bucket: &Bucket, schedule: &[usize]) {
 
 /// Every order of the actors' steps (each actor's own steps in order), from a fresh start.
 fn every_interleaving(make: impl Fn() -> Vec<Box<dyn Actor>>, steps: usize, check_winners: bool) -> usize {
+    every_interleaving_from(pending_upload, make, steps, check_winners)
+}
+
+/// [`every_interleaving`], from the state `start` makes.
+fn every_interleaving_from(
+    start: fn() -> (Connection, Bucket),
+    make: impl Fn() -> Vec<Box<dyn Actor>>,
+    steps: usize,
+    check_winners: bool,
+) -> usize {
     let count = make().len();
     let mut schedules = vec![Vec::new()];
     for _ in 0..count * steps {
@@ -349,7 +369,7 @@ fn every_interleaving(make: impl Fn() -> Vec<Box<dyn Actor>>, steps: usize, chec
             .filter(|s| (0..count).all(|a| s.iter().filter(|x| **x == a).count() <= steps))
             .collect();
     }
-    let (db, start) = pending_upload();
+    let (db, start) = start();
     for schedule in &schedules {
         db.execute_batch("BEGIN").unwrap();
         let mut bucket = start.clone();
@@ -374,7 +394,22 @@ fn every_interleaving(make: impl Fn() -> Vec<Box<dyn Actor>>, steps: usize, chec
 }
 
 fn completer(claim: &str) -> Box<dyn Actor> {
-    Box::new(Completer { claim: claim.into(), step: 0, acted: false })
+    Box::new(Completer { claim: claim.into(), at: NOW, step: 0, acted: false })
+}
+
+/// A complete retried once the first one's claim ran out (that one may still be running).
+fn late_completer(claim: &str) -> Box<dyn Actor> {
+    Box::new(Completer { claim: claim.into(), at: NOW + LEASE + 1, step: 0, acted: false })
+}
+
+/// [`pending_upload`], with a deadline long enough for a claim to run out before it.
+fn long_pending_upload() -> (Connection, Bucket) {
+    let (db, bucket) = pending_upload();
+    let deadline = NOW + 10 * LEASE;
+    db.execute("UPDATE uploads SET expires_at = ?1", [deadline]).unwrap();
+    db.execute("UPDATE orphan_objects SET sweep_after = ?1 WHERE object_key = ?2", rusqlite::params![deadline, KEY])
+        .unwrap();
+    (db, bucket)
 }
 
 fn deleter(claim: &str, sweeper: bool) -> Box<dyn Actor> {
@@ -411,4 +446,69 @@ fn a_form_upload_outliving_its_grace_and_the_sweeper_never_leave_a_file_without_
 #[test]
 fn a_delete_racing_its_files_complete_never_strands_bytes() {
     every_interleaving(|| vec![completer("c"), Box::new(FileDeleter { step: 0, deleted: false })], 3, false);
+}
+
+#[test]
+fn a_complete_that_outlives_its_claim_never_counts_the_file_a_second_time() {
+    // The retry takes over once the first complete's claim ran out; both may reach the
+    // bucket (the first joined the parts, the retry commits them), but one file is counted.
+    let tried =
+        every_interleaving_from(long_pending_upload, || vec![completer("slow"), late_completer("retry")], 3, false);
+    assert_eq!(tried, 20);
+}
+
+/// The ledger entry of `KEY`: when it is due, whether it is unclaimed, and its multipart id.
+fn entry(db: &Connection) -> Option<(i64, bool, Option<String>)> {
+    db.query_row(
+        "SELECT sweep_after, claim IS NULL, multipart_id FROM orphan_objects WHERE object_key = ?1",
+        [KEY],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .ok()
+}
+
+#[test]
+fn an_account_deleted_while_an_upload_url_still_works_keeps_the_key_until_a_late_put_is_swept() {
+    let (db, _) = pending_upload();
+    db.execute("UPDATE uploads SET multipart_id = NULL", []).unwrap();
+    db.execute("UPDATE orphan_objects SET multipart_id = NULL", []).unwrap();
+    let (owner, upload) = (id("1"), id("2"));
+    let who = uploads::Uploader { owner: &owner, request: None };
+    batch(&db, &[uploads::sql::claim_for_completion(who, &upload, "c", NOW, NOW + LEASE)]);
+    assert_eq!(batch(&db, &commit(&upload, "c"))[0], 1);
+
+    // The account goes while the upload's PUT URL is still good until EXPIRES_AT.
+    assert_eq!(batch(&db, &users::sql::delete_account(&owner, "gone", NOW + 1, NOW + LEASE))[0], 1);
+    batch(&db, &ledger::sql::release_claimed(KEY, "gone", NOW + 1, LATE_WRITE_GRACE_MILLIS));
+    let due = EXPIRES_AT + LATE_WRITE_GRACE_MILLIS;
+    assert_eq!(entry(&db), Some((due, true, None)), "kept while a PUT with that URL may land");
+
+    // A late PUT stored the object again; the sweep once nothing can write it deletes it for good.
+    assert_eq!(batch(&db, &ledger::sql::claim_due_orphan(KEY, "sweep", due, due + LEASE))[1], 1);
+    batch(&db, &ledger::sql::release_claimed(KEY, "sweep", due, LATE_WRITE_GRACE_MILLIS));
+    assert_eq!(entry(&db), None);
+}
+
+#[test]
+fn an_aborted_multipart_upload_is_aborted_again_once_its_late_parts_may_have_landed() {
+    let (db, _) = pending_upload();
+    let (owner, upload) = (id("1"), id("2"));
+    let who = uploads::Uploader { owner: &owner, request: None };
+    let claimed = batch(
+        &db,
+        &[
+            uploads::sql::claim_for_abort(who, &upload, "abort", NOW),
+            ledger::sql::claim_aborted_upload_object(&upload, "abort", NOW, NOW + LEASE),
+        ],
+    );
+    assert_eq!(claimed[1], 1);
+    batch(&db, &ledger::sql::release_claimed(KEY, "abort", NOW, LATE_WRITE_GRACE_MILLIS));
+    let due = EXPIRES_AT + LATE_WRITE_GRACE_MILLIS;
+    // Part uploads under way when it was aborted may still store parts: the entry keeps the
+    // multipart id for the sweep that aborts it once more then.
+    assert_eq!(entry(&db), Some((due, true, Some(MULTIPART.to_owned()))));
+    let mut statement = db.prepare(&ledger::sql::due_orphans(due, 10).sql).unwrap();
+    let keys: Vec<String> =
+        statement.query_map(rusqlite::params![due, 10], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    assert!(keys.iter().any(|k| k == KEY), "{keys:?}");
 }

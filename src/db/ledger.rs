@@ -176,21 +176,26 @@ pub(super) mod sql {
     }
 
     /// After the bucket confirmed the delete of an object `claim` holds: gives back its
-    /// reservation (and its upload request's slot) and drops the entry, unless a single-PUT upload URL for the key may
-    /// still be used (until its upload's `expires_at`): then the entry stays, unclaimed,
-    /// due when the last URL is dead, so a late PUT leaves nothing behind for long.
-    pub fn release_claimed(object_key: &str, claim: &str, now: i64) -> Vec<Statement> {
-        const LAST_URL: &str = "(SELECT max(expires_at) FROM uploads WHERE object_key = ?1 AND multipart_id IS NULL)";
+    /// reservation (and its upload request's slot) and drops the entry, unless an upload
+    /// URL for the key (a single PUT's, or a part's) may still be used, or was used in time
+    /// by an upload that may still be storing (until its upload's `expires_at`, or the
+    /// entry's `writable_until`, plus `late_write_grace` ms): then the entry stays,
+    /// unclaimed, due when nothing can write the key any more, so late bytes are swept too.
+    pub fn release_claimed(object_key: &str, claim: &str, now: i64, late_write_grace: i64) -> Vec<Statement> {
+        // NULL (drop the entry) when no upload URL was ever issued for the key.
+        const LAST_WRITE: &str =
+            "((SELECT max(w) FROM (SELECT u.expires_at AS w FROM uploads u WHERE u.object_key = ?1 \
+                                  UNION ALL SELECT orphan_objects.writable_until)) + ?4)";
         vec![
             release_reservation(object_key, claim),
             crate::db::requests::sql::release_slot(object_key, claim),
             Statement::new(
                 &format!(
                     "UPDATE orphan_objects SET claim = NULL, reserved_bytes = 0, request_id = NULL, \
-                     request_bytes = 0, sweep_after = {LAST_URL} \
-                     WHERE object_key = ?1 AND claim = ?2 AND {LAST_URL} > ?3"
+                     request_bytes = 0, sweep_after = {LAST_WRITE} \
+                     WHERE object_key = ?1 AND claim = ?2 AND {LAST_WRITE} > ?3"
                 ),
-                args![object_key, claim, now],
+                args![object_key, claim, now, late_write_grace],
             ),
             Statement::new("DELETE FROM orphan_objects WHERE object_key = ?1 AND claim = ?2", args![object_key, claim]),
         ]
@@ -279,10 +284,16 @@ mod calls {
             at(&results, 1)?.first()
         }
 
-        /// The bucket deleted the object `claim` holds: its entry goes (or waits for the
-        /// last upload URL to die).
-        pub async fn release_claimed(&self, object_key: &str, claim: &str, now: i64) -> Result<(), ApiError> {
-            self.batch(sql::release_claimed(object_key, claim, now)).await.map(drop)
+        /// The bucket deleted the object `claim` holds: its entry goes (or waits until its
+        /// key's last upload URL is dead, plus `late_write_grace` ms).
+        pub async fn release_claimed(
+            &self,
+            object_key: &str,
+            claim: &str,
+            now: i64,
+            late_write_grace: i64,
+        ) -> Result<(), ApiError> {
+            self.batch(sql::release_claimed(object_key, claim, now, late_write_grace)).await.map(drop)
         }
 
         /// The bucket failed to delete the object `claim` holds: the sweeper tries again.
@@ -311,7 +322,7 @@ pub(super) fn samples() -> Vec<super::Statement> {
     ];
     all.extend(sql::reserve_object(&id, "k", 0, 1, Some(10)));
     all.extend(sql::claim_due_orphan("k", "c", 0, 1));
-    all.extend(sql::release_claimed("k", "c", 0));
+    all.extend(sql::release_claimed("k", "c", 0, 1));
     all.extend(sql::defer_claimed("k", "c", 0));
     all
 }

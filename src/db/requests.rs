@@ -569,11 +569,11 @@ mod tests {
         assert!(reserve(&db, "b", 20, Some("pw"), 0));
         // "a" is deleted: the deleter claims its entry, gives the slot back and clears it.
         db.execute("UPDATE orphan_objects SET claim = 'c' WHERE object_key = 'a'", []).unwrap();
-        for statement in crate::db::ledger::sql::release_claimed("a", "c", 0) {
+        for statement in crate::db::ledger::sql::release_claimed("a", "c", 0, 1) {
             execute(&db, &statement);
         }
         assert_eq!(used(&db), (1, 20, 20));
-        for statement in crate::db::ledger::sql::release_claimed("a", "c", 0) {
+        for statement in crate::db::ledger::sql::release_claimed("a", "c", 0, 1) {
             execute(&db, &statement);
         }
         assert_eq!(used(&db), (1, 20, 20), "a second release changes nothing");

@@ -176,9 +176,10 @@ pub(super) mod sql {
     /// URLs are dead by `now`); the other objects of the account's uploads stay on the
     /// ledger as they are, due when nothing can write them any more (a live single-PUT URL,
     /// a completion or a streamed upload under way: none of them can become a file without
-    /// the account). Then the uploads (the foreign key on `owner_id`), the share links'
-    /// logs, the share links, the files, the upload requests, the sessions and the user go. The last statement
-    /// returns the user's id when it existed.
+    /// the account). Each entry of an upload's key keeps the upload's URL deadline
+    /// (`writable_until`). Then the uploads (the foreign key on `owner_id`), the share
+    /// links' logs, the share links, the files, the upload requests, the sessions and the
+    /// user go. The last statement returns the user's id when it existed.
     pub fn delete_account(user: &Id, claim: &str, now: i64, until: i64) -> Vec<Statement> {
         vec![
             Statement::new(
@@ -193,6 +194,13 @@ pub(super) mod sql {
                  AND (multipart_id IS NOT NULL OR expires_at <= ?3)) AND claim IS NULL \
                  RETURNING object_key, multipart_id",
                 args![user, claim, now, until],
+            ),
+            // The uploads' URL deadlines outlive their rows on the ledger (see `release_claimed`).
+            Statement::new(
+                "UPDATE orphan_objects SET writable_until = \
+                 (SELECT max(u.expires_at) FROM uploads u WHERE u.object_key = orphan_objects.object_key) \
+                 WHERE object_key IN (SELECT object_key FROM uploads WHERE owner_id = ?1)",
+                args![user],
             ),
             Statement::new("DELETE FROM uploads WHERE owner_id = ?", args![user]),
             Statement::new(

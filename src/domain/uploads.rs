@@ -9,6 +9,13 @@ use serde::Serialize;
 /// The size of each part but the last, for form uploads streamed through the Worker and
 /// the smallest part of direct uploads: small enough to resume cheaply, above the stores'
 /// minimum.
+/// How long after its URL expired an upload to the bucket (a PUT, or a part of a multipart
+/// upload) that started in time may still be storing bytes, by default
+/// (`LATE_WRITE_GRACE_SECONDS`): the bucket checks a presigned URL's expiry when a request
+/// starts, not when it ends. The ledger keeps a deleted key that much longer, so such late
+/// bytes are swept too (and a multipart upload aborted once more).
+pub const LATE_WRITE_GRACE_SECONDS: u64 = 3600;
+
 pub const PART_SIZE: u64 = 8 * MIB;
 /// The smallest part S3 and B2 accept (all but the last part of an upload).
 pub const MIN_PART_SIZE: u64 = 5 * MIB;

@@ -216,7 +216,7 @@ impl App {
         }
         let deleted = bucket.delete(&orphan.object_key).await.is_ok();
         let recorded = if deleted {
-            self.db.release_claimed(&orphan.object_key, claim, self.now).await
+            self.db.release_claimed(&orphan.object_key, claim, self.now, self.config.late_write_grace_millis).await
         } else {
             self.db.defer_claimed(&orphan.object_key, claim, self.now).await
         };

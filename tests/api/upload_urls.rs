@@ -10,12 +10,14 @@ use serde_json::{json, Value};
 const MIB: usize = 1024 * 1024;
 
 /// Uploads live about 14 seconds here, and their URLs ten: long enough that a loaded
-/// machine gets through the steps before the deadline, short enough to wait for it.
+/// machine gets through the steps before the deadline, short enough to wait for it. A key
+/// is watched for late bytes one second past its URLs (an hour by default).
 fn short_lived() -> Stack {
     Stack::start(&[
         ("PENDING_UPLOAD_TTL_HOURS", Some("0.004")),
         ("UPLOAD_URL_TTL_SECONDS", Some("10")),
         ("MULTIPART_THRESHOLD_BYTES", Some("5242880")),
+        ("LATE_WRITE_GRACE_SECONDS", Some("1")),
     ])
 }
 
@@ -120,8 +122,9 @@ async fn what_an_old_put_url_stores_after_an_abort_or_a_delete_is_swept_once_the
     stack.run_scheduled().await;
     assert_eq!(stack.objects_of(&user.id).len(), 2, "their URLs still live: not yet");
 
-    // Once every URL is dead, the sweep removes them for good.
-    tokio::time::sleep(std::time::Duration::from_millis(14_500)).await;
+    // Once every URL is dead (and the grace for uploads that started in time is over), the
+    // sweep removes them for good.
+    tokio::time::sleep(std::time::Duration::from_millis(15_500)).await;
     assert_eq!(user.client.put_url(url, b"dead".to_vec()).await.status, 403, "the URL expired");
     stack.run_scheduled().await;
     assert!(stack.objects_of(&user.id).is_empty(), "{:?}", stack.objects_of(&user.id));
