@@ -77,6 +77,9 @@ pub struct Config {
     /// Tests only (`TEST_REDELIVER_EVENTS`): the events consumer has each batch delivered
     /// once more after writing it, as the queue may when an acknowledgement is lost.
     pub redeliver_events_once: bool,
+    /// Tests only (`TEST_REFUSE_NOTICES`): every webhook notice a request sends is taken
+    /// as refused by the queue, as in a queue outage (the sweeper's sends go through).
+    pub refuse_notices: bool,
     /// `WEBHOOK_ALLOW_LOOPBACK`: webhooks may be `http://` URLs on the loopback interface
     /// (local development only; never private or link-local addresses).
     pub webhook_allow_loopback: bool,
@@ -160,6 +163,7 @@ impl Config {
             admin_emails: AdminEmails::parse(var("ADMIN_EMAILS").as_deref())?,
             signup: SignupPolicy::parse(var("SIGNUP").as_deref())?,
             redeliver_events_once: flag(&var, "TEST_REDELIVER_EVENTS")?,
+            refuse_notices: flag(&var, "TEST_REFUSE_NOTICES")?,
             webhook_allow_loopback: flag(&var, "WEBHOOK_ALLOW_LOOPBACK")?,
             webhook_retry_base_seconds: number(&var, "WEBHOOK_RETRY_BASE_SECONDS", 30, 0..=3600)?,
             webhook_retry_millis: hours(&var, "WEBHOOK_RETRY_HOURS", 24.0)?,
@@ -252,12 +256,14 @@ mod tests {
         assert_eq!(config.public_base_url, None);
         assert_eq!(config.quota_bytes, Some(10 * GIB));
         assert_eq!(config.pending_upload_ttl_millis, 24 * 3_600_000);
+        assert_eq!(config.late_write_grace_millis, 3_600_000);
         assert_eq!(config.expired_share_grace_millis, 7 * 24 * 3_600_000);
         assert_eq!(config.multipart_threshold_bytes, 64 * MIB);
         assert_eq!(config.max_share_ttl_seconds, 604_800);
         assert_eq!(config.default_share_ttl_seconds, None);
         assert_eq!(config.access_log_max_entries, 1000);
         assert!(!config.redeliver_events_once);
+        assert!(!config.refuse_notices);
         assert!(!config.webhook_allow_loopback);
         assert_eq!((config.webhook_retry_base_seconds, config.webhook_retry_millis), (30, 24 * 3_600_000));
     }
@@ -325,6 +331,8 @@ mod tests {
             ("ACCESS_LOG_MAX_ENTRIES", "0"),
             ("ACCESS_LOG_MAX_ENTRIES", "100001"),
             ("TEST_REDELIVER_EVENTS", "yes"),
+            ("TEST_REFUSE_NOTICES", "yes"),
+            ("LATE_WRITE_GRACE_SECONDS", "86401"),
             ("WEBHOOK_ALLOW_LOOPBACK", "on"),
             ("WEBHOOK_RETRY_BASE_SECONDS", "3601"),
             ("WEBHOOK_RETRY_HOURS", "0"),

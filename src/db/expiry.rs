@@ -1,7 +1,8 @@
 //! Files that expire (`files.expires_at`): every statement that shows a file leaves them out
 //! from the instant they expire; here the sweeper finds them and deletes them the way a
-//! file's owner would ([`super::files`]' `delete_file`): in one transaction the rows go and
-//! the objects go on the ledger claimed by this sweep, which then deletes those bytes.
+//! file's owner would ([`super::files`]' `delete_file`): in one transaction the rows go, the
+//! objects go on the ledger claimed by this sweep, which then deletes those bytes, and a
+//! `file.deleted` notice is kept for each owner whose webhooks hear it ([`super::notices`]).
 
 use serde::Deserialize;
 
@@ -9,13 +10,6 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize)]
 pub struct ExpiredObject {
     pub object_key: String,
-}
-
-/// A file the sweep deleted because it expired, and whose it was (for `file.deleted`).
-#[derive(Debug, Clone, Deserialize)]
-pub struct ExpiredFile {
-    pub id: String,
-    pub owner_id: String,
 }
 
 pub(super) mod sql {
@@ -37,7 +31,8 @@ pub(super) mod sql {
     /// may have pushed the expiry back since they were found), as one transaction: each
     /// object goes on the ledger claimed by `claim` until `until` (returned: the objects
     /// this sweep now holds and deletes), the owners' counters go down, the files' links,
-    /// their logs and their places in collections go, then the rows.
+    /// their logs and their places in collections go, a `file.deleted` notice (due at once)
+    /// is kept for each file whose owner's webhooks hear it, then the rows go (returned).
     pub fn expire_files(ids: &str, now: i64, claim: &str, until: i64) -> Vec<Statement> {
         let expired_links = format!("SELECT s.id FROM {EXPIRED_LINKS}");
         vec![
@@ -67,8 +62,16 @@ pub(super) mod sql {
                 args![ids, now],
             ),
             Statement::new(
-                "DELETE FROM files WHERE id IN (SELECT value FROM json_each(?1)) AND expires_at <= ?2 \
-                 RETURNING id, owner_id",
+                &format!(
+                    "INSERT INTO notices (id, owner_id, event, data, at, due_at) \
+                     SELECT lower(hex(randomblob(16))), f.owner_id, ?3, \
+                     json_object('file_id', f.id, 'reason', 'expired'), ?2, ?2 FROM {EXPIRED} AND {}",
+                    crate::db::webhooks::heard("f.owner_id", "?4")
+                ),
+                args![ids, now, "file.deleted", crate::db::webhooks::word("file.deleted")],
+            ),
+            Statement::new(
+                "DELETE FROM files WHERE id IN (SELECT value FROM json_each(?1)) AND expires_at <= ?2 RETURNING id",
                 args![ids, now],
             ),
         ]
@@ -77,7 +80,7 @@ pub(super) mod sql {
 
 #[cfg(target_arch = "wasm32")]
 mod calls {
-    use super::{sql, ExpiredFile, ExpiredObject};
+    use super::{sql, ExpiredObject};
     use crate::db::runner::at;
     use crate::db::Db;
     use crate::error::ApiError;
@@ -90,23 +93,23 @@ mod calls {
 
     impl Db {
         /// Deletes up to `limit` files expired at `now` (see [`sql::expire_files`]); returns
-        /// the files that went and the objects `claim` now holds, for the caller to delete.
+        /// how many went and the objects `claim` now holds, for the caller to delete.
         pub async fn expire_files(
             &self,
             now: i64,
             limit: i64,
             claim: &str,
             until: i64,
-        ) -> Result<(Vec<ExpiredFile>, Vec<ExpiredObject>), ApiError> {
+        ) -> Result<(usize, Vec<ExpiredObject>), ApiError> {
             let due: Vec<FileId> = self.run(sql::due_files(now, limit)).await?.all()?;
             if due.is_empty() {
-                return Ok((Vec::new(), Vec::new()));
+                return Ok((0, Vec::new()));
             }
             let ids = serde_json::to_string(&due.iter().map(|f| f.id.as_str()).collect::<Vec<_>>())
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
             let results = self.batch(sql::expire_files(&ids, now, claim, until)).await?;
-            let deleted = results.last().map(|rows| rows.all::<ExpiredFile>()).transpose()?.unwrap_or_default();
-            Ok((deleted, at(&results, 0)?.all()?))
+            let deleted = results.last().map(|rows| rows.all::<FileId>()).transpose()?.unwrap_or_default();
+            Ok((deleted.len(), at(&results, 0)?.all()?))
         }
     }
 }
@@ -145,7 +148,9 @@ mod tests {
              INSERT INTO shares (id, owner_id, kind, name, token_hash, created_at) VALUES ('set', 'u', 'files', 'n', 'h3', 0); \
              INSERT INTO share_files VALUES ('set', 'gone'), ('set', 'kept'); \
              INSERT INTO share_accesses (share_id, seq, at, ip_hash, user_agent, outcome) \
-             VALUES ('s-gone', 1, 0, 'i', 'a', 'ok');",
+             VALUES ('s-gone', 1, 0, 'i', 'a', 'ok'); \
+             INSERT INTO webhooks (id, owner_id, url, events, secret_seed, created_at) \
+             VALUES ('w', 'u', 'https://a', 'file.deleted', 's', 0);",
         )
         .unwrap();
         assert_eq!(texts(&db, &due_files(10, 100)), ["gone"]);
@@ -159,10 +164,10 @@ mod tests {
             rows.map(Result::unwrap).collect::<Vec<_>>()
         };
         assert_eq!(claimed, ["k-gone"]);
-        for statement in &statements[1..5] {
+        for statement in &statements[1..6] {
             execute(&db, statement);
         }
-        assert_eq!(texts(&db, &statements[5]), ["gone"]);
+        assert_eq!(texts(&db, &statements[6]), ["gone"]);
         let row = |sql: &str| db.query_row(sql, [], |r| r.get::<_, String>(0)).unwrap();
         assert_eq!(row("SELECT file_count || ' ' || used_bytes FROM users"), "2 50");
         assert_eq!(row("SELECT group_concat(id) FROM (SELECT id FROM files ORDER BY id)"), "kept,later");
@@ -172,6 +177,11 @@ mod tests {
         assert_eq!(
             row("SELECT object_key || ' ' || claim || ' ' || sweep_after FROM orphan_objects"),
             "k-gone claim 99"
+        );
+        assert_eq!(
+            row("SELECT owner_id || ' ' || event || ' ' || data || ' ' || at || ' ' || due_at FROM notices"),
+            r#"u file.deleted {"file_id":"gone","reason":"expired"} 10 10"#,
+            "the owner's webhook hears it, due at once"
         );
     }
 }

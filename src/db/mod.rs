@@ -14,6 +14,7 @@
 //! | [`limits`] | `rate_limits`: brute-force counters |
 //! | [`invites`] | `invites`: single-use sign-up invites |
 //! | [`webhooks`] | `webhooks`: accounts' subscriptions to their events |
+//! | [`notices`] | `notices`: events kept for webhooks until their deliveries are queued |
 //! | [`visits`] | `visit_receipts`: the events consumer's batches of share visits (log entries, counts) |
 //! | [`requests`] | `upload_requests`: links through which guests upload, and their slots |
 //!
@@ -48,6 +49,7 @@ mod interleavings;
 pub mod invites;
 pub mod ledger;
 pub mod limits;
+pub mod notices;
 pub mod requests;
 pub mod sessions;
 pub mod shares;

@@ -9,12 +9,22 @@
 use crate::domain::events::VisitEvent;
 use serde_json::json;
 
-/// The JSON array the receipts are inserted from: `[{id, share_id, counts}]` (one bound
-/// parameter however many visits: D1 binds at most 100 per statement).
-fn receipts_json(visits: &[VisitEvent]) -> String {
+/// The JSON array the receipts and notices are inserted from: `[{id, share_id, counts,
+/// file_id, outcome, at}]` (one bound parameter however many visits: D1 binds at most 100
+/// per statement).
+fn visits_json(visits: &[VisitEvent]) -> String {
     let rows: Vec<_> = visits
         .iter()
-        .map(|v| json!({ "id": v.id, "share_id": v.share_id, "counts": i64::from(v.outcome.counts()) }))
+        .map(|v| {
+            json!({
+                "id": v.id,
+                "share_id": v.share_id,
+                "counts": i64::from(v.outcome.counts()),
+                "file_id": v.file_id,
+                "outcome": v.outcome.as_str(),
+                "at": v.at,
+            })
+        })
         .collect();
     serde_json::Value::from(rows).to_string()
 }
@@ -25,7 +35,7 @@ fn ids_json(visits: &[VisitEvent]) -> String {
 }
 
 pub(super) mod sql {
-    use super::{ids_json, receipts_json};
+    use super::{ids_json, visits_json};
     use crate::db::Statement;
     use crate::domain::events::VisitEvent;
 
@@ -35,7 +45,7 @@ pub(super) mod sql {
             "INSERT OR IGNORE INTO visit_receipts (id, batch, share_id, counts, at) \
              SELECT json_extract(value, '$.id'), ?1, json_extract(value, '$.share_id'), \
              json_extract(value, '$.counts'), ?3 FROM json_each(?2) RETURNING id",
-            args![batch, receipts_json(visits), now],
+            args![batch, visits_json(visits), now],
         )
     }
 
@@ -85,6 +95,26 @@ pub(super) mod sql {
         )
     }
 
+    /// Keeps a `share.accessed` notice (`notices`, due `due_at`) of each visit of `visits`
+    /// this batch wrote now, whose link's owner has a live webhook hearing it; returns the
+    /// ids kept. Written in the batch's transaction, so a consumer that dies (or sees D1
+    /// fail) after the commit, before it queued the deliveries, leaves them to the sweeper.
+    pub fn keep_notices(batch: &str, visits: &[VisitEvent], due_at: i64) -> Statement {
+        Statement::new(
+            &format!(
+                "INSERT INTO notices (id, owner_id, event, data, at, due_at) \
+                 SELECT r.id, s.owner_id, ?4, json_object('file_id', json_extract(j.value, '$.file_id'), \
+                 'share_id', r.share_id, 'outcome', json_extract(j.value, '$.outcome')), \
+                 json_extract(j.value, '$.at'), ?3 \
+                 FROM json_each(?2) j CROSS JOIN visit_receipts r ON r.id = json_extract(j.value, '$.id') \
+                 CROSS JOIN shares s ON s.id = r.share_id WHERE r.batch = ?1 AND {} \
+                 ON CONFLICT DO NOTHING RETURNING id",
+                crate::db::webhooks::heard("s.owner_id", "?5")
+            ),
+            args![batch, visits_json(visits), due_at, "share.accessed", crate::db::webhooks::word("share.accessed")],
+        )
+    }
+
     /// Forgets up to `limit` receipts written before `cutoff`, oldest first.
     pub fn forget_receipts(cutoff: i64, limit: i64) -> Statement {
         Statement::new(
@@ -99,14 +129,27 @@ pub(super) mod sql {
 /// pile up, yet a bounded delete.
 const FORGET_PER_BATCH: i64 = 1000;
 
+/// What a consumer batch wrote, for the consumer to act on.
+#[derive(Debug, Default)]
+pub struct RecordedVisits {
+    /// How many visits were new (the others had been written by an earlier delivery).
+    pub new_visits: usize,
+    /// The `share.accessed` notices kept for the new visits (their ids are the visits').
+    pub kept_notices: Vec<String>,
+    /// The webhooks to deliver each kept notice to.
+    pub subscribers: Vec<crate::db::webhooks::VisitSubscriber>,
+}
+
 /// The statements of one consumer batch, in order: the receipts (result 0: the new ids),
-/// each visit's log entry, the counts, each link's log trimmed, old receipts forgotten, and
-/// (last result) the webhooks that hear of the new visits.
+/// each visit's log entry, the counts, each link's log trimmed, old receipts forgotten, the
+/// new visits' notices kept for webhooks (due `notices_due_at`), and (last result) the
+/// webhooks that hear of the new visits.
 pub(super) fn consume_statements(
     batch: &str,
     visits: &[VisitEvent],
     log: crate::domain::shares::AccessLogPolicy,
     now: i64,
+    notices_due_at: i64,
 ) -> Vec<super::Statement> {
     let mut statements = vec![sql::record_receipts(batch, visits, now)];
     statements.extend(visits.iter().map(|visit| sql::log_visit(batch, visit, log.repeat_window_millis)));
@@ -117,14 +160,15 @@ pub(super) fn consume_statements(
     statements.extend(shares.into_iter().map(|share| sql::trim_log(share, log.max_entries)));
     let cutoff = now.saturating_sub(crate::domain::events::RECEIPT_RETENTION_MILLIS);
     statements.push(sql::forget_receipts(cutoff, FORGET_PER_BATCH));
+    statements.push(sql::keep_notices(batch, visits, notices_due_at));
     statements.push(super::webhooks::sql::visit_subscribers(batch, ids_json(visits)));
     statements
 }
 
 #[cfg(target_arch = "wasm32")]
 mod calls {
+    use super::RecordedVisits;
     use crate::db::runner::at;
-    use crate::db::webhooks::VisitSubscriber;
     use crate::db::Db;
     use crate::domain::events::VisitEvent;
     use crate::domain::shares::AccessLogPolicy;
@@ -132,23 +176,30 @@ mod calls {
 
     impl Db {
         /// Writes a queue batch of visits in one transaction (see the module's doc): logs
-        /// them, adds their downloads to the counts, and keeps every log bounded. Returns
-        /// how many of them were new (the others had been written by an earlier delivery),
-        /// and the webhooks that hear of the new ones.
+        /// them, adds their downloads to the counts, keeps every log bounded, and keeps the
+        /// new visits' notices for webhooks (due `notices_due_at`).
         pub async fn record_visits(
             &self,
             batch: &str,
             visits: &[VisitEvent],
             log: AccessLogPolicy,
             now: i64,
-        ) -> Result<(usize, Vec<VisitSubscriber>), ApiError> {
-            if visits.is_empty() {
-                return Ok((0, Vec::new()));
+            notices_due_at: i64,
+        ) -> Result<RecordedVisits, ApiError> {
+            #[derive(serde::Deserialize)]
+            struct Kept {
+                id: String,
             }
-            let results = self.batch(super::consume_statements(batch, visits, log, now)).await?;
-            let new = at(&results, 0)?.all::<serde_json::Value>()?.len();
+            if visits.is_empty() {
+                return Ok(RecordedVisits::default());
+            }
+            let results = self.batch(super::consume_statements(batch, visits, log, now, notices_due_at)).await?;
             let last = results.len().saturating_sub(1);
-            Ok((new, at(&results, last)?.all()?))
+            Ok(RecordedVisits {
+                new_visits: at(&results, 0)?.all::<serde_json::Value>()?.len(),
+                kept_notices: at(&results, last.saturating_sub(1))?.all::<Kept>()?.into_iter().map(|k| k.id).collect(),
+                subscribers: at(&results, last)?.all()?,
+            })
         }
     }
 }
@@ -163,6 +214,7 @@ pub(super) fn samples() -> Vec<super::Statement> {
         sql::count_downloads("b", std::slice::from_ref(&visit)),
         sql::trim_log("s", 1000),
         sql::forget_receipts(0, 10),
+        sql::keep_notices("b", std::slice::from_ref(&visit), 0),
     ]
 }
 
@@ -209,7 +261,7 @@ mod tests {
     fn consume(db: &rusqlite::Connection, batch: &str, visits: &[VisitEvent], max_entries: i64, now: i64) {
         let log = AccessLogPolicy { max_entries, repeat_window_millis: 60_000 };
         db.execute_batch("BEGIN").unwrap();
-        for statement in consume_statements(batch, visits, log, now) {
+        for statement in consume_statements(batch, visits, log, now, now + 5) {
             let mut prepared = db.prepare(&statement.sql).unwrap();
             let mut rows = prepared.query(rusqlite::params_from_iter(crate::db::testing::values(&statement))).unwrap();
             while rows.next().unwrap().is_some() {}
@@ -291,5 +343,41 @@ mod tests {
         assert_eq!(receipts(&db), 2);
         consume(&db, "b3", &[visit("newer", "a", "ip3", 0, VisitOutcome::Ok)], 10, hour + 1);
         assert_eq!(receipts(&db), 2, "the first receipt went");
+    }
+
+    #[test]
+    fn the_new_visits_of_an_owner_with_a_webhook_hearing_them_are_kept_as_notices_once() {
+        let db = with_shares(&["a", "b"]);
+        db.execute_batch(
+            "INSERT INTO users (id, email, password_hash, created_at) VALUES ('v', 'v@example.com', 'x', 0); \
+             UPDATE shares SET owner_id = 'v' WHERE id = 'b'; \
+             INSERT INTO webhooks (id, owner_id, url, events, secret_seed, created_at) VALUES \
+             ('w', 'u', 'https://a', 'share.accessed', 's', 0), ('x', 'v', 'https://b', 'file.uploaded', 's', 0);",
+        )
+        .unwrap();
+        let mut first = visit("1", "a", "me", 1000, VisitOutcome::Ok);
+        first.file_id = Some("file a".into());
+        let visits =
+            [first, visit("2", "a", "you", 2000, VisitOutcome::Expired), visit("3", "b", "me", 3000, VisitOutcome::Ok)];
+        consume(&db, "b1", &visits, 1000, 10);
+        consume(&db, "b2", &visits, 1000, 20);
+        let mut statement =
+            db.prepare("SELECT id, owner_id, event, data, at, due_at FROM notices ORDER BY id").unwrap();
+        let kept: Vec<(String, String, String, String, i64, i64)> = statement
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let notice = |id: &str, data: &str, at: i64| {
+            (id.to_owned(), "u".to_owned(), "share.accessed".to_owned(), data.to_owned(), at, 15)
+        };
+        assert_eq!(
+            kept,
+            [
+                notice("1", r#"{"file_id":"file a","share_id":"a","outcome":"ok"}"#, 1000),
+                notice("2", r#"{"file_id":null,"share_id":"a","outcome":"expired"}"#, 2000),
+            ],
+            "one per new visit, only where a webhook hears it, none again on redelivery"
+        );
     }
 }

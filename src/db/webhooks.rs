@@ -44,8 +44,18 @@ pub struct NewWebhook<'a> {
 }
 
 /// `events LIKE` this: the event's name as a whole word of the space-separated list.
-fn word(event: &str) -> String {
+pub(crate) fn word(event: &str) -> String {
     format!("% {event} %")
+}
+
+/// The condition that a live webhook of the account `owner` (an SQL expression) hears the
+/// event whose [`word`] is bound at `event_word` (a parameter); one seek of
+/// `webhooks_by_owner`.
+pub(crate) fn heard(owner: &str, event_word: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM webhooks w WHERE w.owner_id = {owner} AND w.disabled_at IS NULL \
+         AND (' ' || w.events || ' ') LIKE {event_word})"
+    )
 }
 
 pub(super) mod sql {

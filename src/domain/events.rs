@@ -29,6 +29,10 @@ pub struct Notice {
     pub event: String,
     /// The body every webhook receives, exactly as signed ([`payload`]).
     pub payload: String,
+    /// The id of the notice's row in `notices`, when it is kept there: forgotten once a
+    /// delivery of it to each webhook is queued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept: Option<String>,
 }
 
 /// One try of sending `payload` to webhook `webhook_id`.

@@ -66,6 +66,10 @@ impl EventTypes {
 pub const MAX_WEBHOOKS: i64 = 20;
 /// How long a delivery may take before it counts as failed.
 pub const DELIVERY_TIMEOUT_SECONDS: u64 = 10;
+/// How long a kept notice (`notices`) waits before the sweeper sends it again: far longer
+/// than the events consumer takes to queue its deliveries, so a notice goes out twice only
+/// when its first send was lost.
+pub const NOTICE_RESEND_MILLIS: i64 = 5 * 60 * 1000;
 /// The longest wait between two tries of a delivery.
 const MAX_RETRY_DELAY_SECONDS: u64 = 3600;
 const MAX_URL_CHARS: usize = 2048;

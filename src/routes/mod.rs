@@ -115,7 +115,8 @@ pub async fn scheduled(env: Env) {
         Ok(report) => console_log!(
             "sweep: {} expired files deleted; {} objects deleted, {} failed, {} held by other requests; {} expired \
              shares, {} expired upload requests, {} finished uploads and {} expired sessions dropped; {} emails \
-             canonicalized, {} left as typed (another account has their canonical form)",
+             canonicalized, {} left as typed (another account has their canonical form); {} kept webhook notices \
+             sent, {} dropped past the retry window",
             report.files_expired,
             report.objects_deleted,
             report.objects_failed,
@@ -125,7 +126,9 @@ pub async fn scheduled(env: Env) {
             report.uploads_forgotten,
             report.sessions_deleted,
             report.emails_canonicalized,
-            report.email_conflicts
+            report.email_conflicts,
+            report.notices_sent,
+            report.notices_dropped
         ),
         Err(e) => console_error!("sweep failed: {}", e.log_line().unwrap_or_else(|| e.to_string())),
     }

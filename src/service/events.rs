@@ -5,6 +5,7 @@
 
 use super::App;
 use crate::domain::events::{Delivery, Event, Outbox, VisitEvent, OUTBOX_WINDOW_MILLIS};
+use crate::domain::webhooks::NOTICE_RESEND_MILLIS;
 use crate::error::ApiError;
 use crate::model::Id;
 use serde_json::json;
@@ -87,19 +88,23 @@ impl App {
 
     /// Writes one queue batch of visits in one D1 transaction, each at most once however
     /// often the queue delivers it, then queues a `share.accessed` delivery for each webhook
-    /// that hears of a new one. An error leaves nothing written (the caller has the batch
-    /// retried); deliveries that cannot be queued after the write are logged and lost.
+    /// that hears of a new one. The same transaction keeps a notice of each such visit, which
+    /// is forgotten once all its deliveries are queued; a delivery that cannot be queued (or a
+    /// consumer that dies first) leaves its notice to the sweeper. An error leaves nothing
+    /// written (the caller has the batch retried).
     pub async fn consume_visits(&self, mut visits: Vec<VisitEvent>) -> Result<ConsumeReport, ApiError> {
         // Logged in the order they were served, as far as this batch knows it.
         visits.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
         let tag = Id::generate()?;
-        let (new_visits, subscribers) =
-            self.db.record_visits(tag.as_str(), &visits, self.access_log(), self.now).await?;
+        let notices_due_at = self.now + NOTICE_RESEND_MILLIS;
+        let recorded =
+            self.db.record_visits(tag.as_str(), &visits, self.access_log(), self.now, notices_due_at).await?;
         let mut deliveries = 0;
-        for subscriber in subscribers {
+        let mut unsent: Vec<&str> = Vec::new();
+        for subscriber in &recorded.subscribers {
             let Some(visit) = visits.iter().find(|v| v.id == subscriber.visit_id) else { continue };
             let delivery = Delivery {
-                webhook_id: subscriber.webhook_id,
+                webhook_id: subscriber.webhook_id.clone(),
                 event: "share.accessed".to_owned(),
                 payload: visit.accessed_payload(),
                 first_tried_at: None,
@@ -107,13 +112,23 @@ impl App {
             };
             match self.send_event(&Event::Delivery(delivery)).await {
                 Ok(()) => deliveries += 1,
-                Err(e) => worker::console_error!(
-                    "{}",
-                    serde_json::json!({ "webhooks": "delivery not queued", "error": e.to_string() })
-                ),
+                Err(e) => {
+                    unsent.push(visit.id.as_str());
+                    worker::console_error!(
+                        "{}",
+                        json!({ "webhooks": "delivery not queued; its notice is left to the sweeper", "error": e.to_string() })
+                    );
+                }
             }
         }
-        Ok(ConsumeReport { visits: visits.len(), new_visits, deliveries })
+        let delivered: Vec<&str> =
+            recorded.kept_notices.iter().map(String::as_str).filter(|id| !unsent.contains(id)).collect();
+        if let Err(e) = self.db.forget_notices(&delivered).await {
+            // Each is sent again by the sweeper: a receiver drops the repeat by its id.
+            let why = e.log_line().unwrap_or_else(|| e.to_string());
+            worker::console_error!("{}", json!({ "webhooks": "delivered notices not forgotten", "error": why }));
+        }
+        Ok(ConsumeReport { visits: visits.len(), new_visits: recorded.new_visits, deliveries })
     }
 
     /// One message that is not a visit: a notice fans out to its webhooks, a delivery is

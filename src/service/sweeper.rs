@@ -4,9 +4,7 @@
 
 use super::App;
 use crate::db::ledger::OrphanRow;
-use crate::domain::webhooks::EventType;
 use crate::error::ApiError;
-use serde_json::json;
 
 /// Objects handled per run: each costs one or two subrequests, and the Free plan allows 50.
 const SWEEP_BATCH: i64 = 20;
@@ -18,6 +16,8 @@ const SHARE_BATCH: i64 = 500;
 const LIMIT_RETENTION_MILLIS: i64 = 24 * 3600 * 1000;
 /// Accounts from before canonical emails given theirs per run.
 const EMAIL_BATCH: i64 = 200;
+/// Kept webhook notices sent (each a subrequest: a queue send), and stale ones dropped, per run.
+const NOTICE_BATCH: i64 = 20;
 /// Expired sessions dropped per run.
 const SESSION_BATCH: i64 = 1000;
 
@@ -33,6 +33,9 @@ pub struct SweepReport {
     /// Files that expired, deleted (rows now; their objects with `objects_*`).
     pub files_expired: usize,
     pub uploads_forgotten: usize,
+    /// Kept webhook notices sent to the queue (again), and dropped past the retry window.
+    pub notices_sent: usize,
+    pub notices_dropped: usize,
     pub sessions_deleted: usize,
     pub emails_canonicalized: usize,
     pub email_conflicts: usize,
@@ -44,10 +47,11 @@ impl App {
     /// deleted, finished uploads, long-expired shares and upload requests, stale rate-limit
     /// counters and expired sessions are dropped, and accounts from before canonical emails
     /// are given theirs; expired files are deleted like a delete by their owner would (rows
-    /// and ledger claims in one transaction, then the objects this sweep holds). Each object
-    /// is claimed in D1
-    /// before the bucket is touched, and only when no file row owns it and no upload on it
-    /// is still live, so a sweep racing a complete can never delete a file's bytes.
+    /// and ledger claims in one transaction, then the objects this sweep holds), and webhook
+    /// notices kept in D1 are sent (again) or, past the retry window, dropped. Each object
+    /// is claimed in D1 before the bucket is touched, and only when no file row owns it and
+    /// no upload on it is still live, so a sweep racing a complete can never delete a file's
+    /// bytes.
     pub async fn sweep(&self) -> Result<SweepReport, ApiError> {
         let mut report = SweepReport::default();
         for orphan in self.db.due_orphans(self.now, SWEEP_BATCH).await? {
@@ -60,7 +64,7 @@ impl App {
         }
         let claim = Self::new_claim()?;
         let (expired, objects) = self.db.expire_files(self.now, EXPIRED_FILE_BATCH, &claim, self.lease_end()).await?;
-        report.files_expired = expired.len();
+        report.files_expired = expired;
         for object in objects {
             let orphan = OrphanRow { object_key: object.object_key, multipart_id: None };
             if self.delete_claimed(&orphan, &claim).await {
@@ -69,10 +73,8 @@ impl App {
                 report.objects_failed += 1;
             }
         }
-        for file in &expired {
-            let data = json!({ "file_id": file.id, "reason": "expired" });
-            self.notify(Some(&file.owner_id), None, EventType::FileDeleted, data).await;
-        }
+        // After the expiry, whose `file.deleted` notices are due at once.
+        (report.notices_sent, report.notices_dropped) = self.send_kept_notices(NOTICE_BATCH).await?;
         // Kept past their URLs' deadline as long as a late upload may still be storing, so
         // that a delete of their key meanwhile still knows to wait for it.
         let finished_before = self.now - self.config.late_write_grace_millis;

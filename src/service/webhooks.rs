@@ -3,10 +3,12 @@
 //! with backoff through the queue for `WEBHOOK_RETRY_HOURS`, then the webhook disabled.
 
 use super::App;
+use crate::db::notices::NewNotice;
 use crate::db::webhooks::NewWebhook;
 use crate::domain::events::{payload, Delivery, Event, Notice};
 use crate::domain::webhooks::{
     retry_delay, signature, webhook_secret, EventType, EventTypes, WebhookUrl, DELIVERY_TIMEOUT_SECONDS, MAX_WEBHOOKS,
+    NOTICE_RESEND_MILLIS,
 };
 use crate::error::ApiError;
 use crate::model::{hex, Id};
@@ -69,7 +71,8 @@ impl App {
     }
 
     /// Tells the webhooks of `owner` (or of `share`'s owner) of `event`, through the queue.
-    /// Best effort: a queue that fails is logged, never the request's failure.
+    /// Never the request's failure: a notice the queue refuses is kept in D1 (if a webhook
+    /// hears it) for the sweeper to send; only when D1 fails too is it lost, and logged.
     pub(super) async fn notify(
         &self,
         owner: Option<&str>,
@@ -77,28 +80,45 @@ impl App {
         event: EventType,
         data: serde_json::Value,
     ) {
-        let sent = match Id::generate() {
-            Ok(id) => {
-                let notice = Notice {
-                    owner_id: owner.map(str::to_owned),
-                    share_id: share.map(str::to_owned),
-                    event: event.as_str().to_owned(),
-                    payload: payload(id.as_str(), event.as_str(), self.now, data),
-                };
-                self.send_event(&Event::Notice(notice)).await
-            }
-            Err(e) => Err(e),
+        let id = match Id::generate() {
+            Ok(id) => id,
+            Err(e) => return log_lost_notice(event, "no id", &e),
         };
-        if let Err(e) = sent {
-            let why = e.log_line().unwrap_or_else(|| e.to_string());
-            worker::console_error!(
+        let notice = Notice {
+            owner_id: owner.map(str::to_owned),
+            share_id: share.map(str::to_owned),
+            event: event.as_str().to_owned(),
+            payload: payload(id.as_str(), event.as_str(), self.now, data.clone()),
+            kept: None,
+        };
+        let sent = if self.config.refuse_notices {
+            Err(ApiError::Internal("refused on purpose (TEST_REFUSE_NOTICES)".into()))
+        } else {
+            self.send_event(&Event::Notice(notice)).await
+        };
+        let Err(refused) = sent else { return };
+        let data = data.to_string();
+        let kept = NewNotice {
+            id: id.as_str(),
+            owner,
+            share,
+            event: event.as_str(),
+            data: &data,
+            at: self.now,
+            due_at: self.now,
+        };
+        match self.db.keep_notice(&kept).await {
+            Ok(()) => worker::console_error!(
                 "{}",
-                serde_json::json!({ "webhooks": "notice not sent", "event": event.as_str(), "error": why })
-            );
+                serde_json::json!({ "webhooks": "notice kept for the sweeper", "event": event.as_str(),
+                                    "queue_error": refused.to_string() })
+            ),
+            Err(e) => log_lost_notice(event, &refused.to_string(), &e),
         }
     }
 
-    /// The consumer's part of a notice: one delivery queued for each webhook that hears it.
+    /// The consumer's part of a notice: one delivery queued for each webhook that hears it,
+    /// then the notice forgotten if it was kept.
     pub async fn fan_out(&self, notice: &Notice) -> Result<(), ApiError> {
         let hooks = self.db.subscribers(notice.owner_id.as_deref(), notice.share_id.as_deref(), &notice.event).await?;
         for webhook_id in hooks {
@@ -111,7 +131,43 @@ impl App {
             };
             self.send_event(&Event::Delivery(delivery)).await?;
         }
-        Ok(())
+        match &notice.kept {
+            Some(id) => self.db.forget_notices(&[id.as_str()]).await,
+            None => Ok(()),
+        }
+    }
+
+    /// The sweeper's part: drops the kept notices older than the retry window, then sends
+    /// the ones due again to the queue (each now held by this sweep for
+    /// `NOTICE_RESEND_MILLIS`, so a send that fails is tried by a later sweep). Returns how
+    /// many were sent and how many dropped.
+    pub(super) async fn send_kept_notices(&self, limit: i64) -> Result<(usize, usize), ApiError> {
+        let dropped =
+            self.db.drop_stale_notices(self.now.saturating_sub(self.config.webhook_retry_millis), limit).await?;
+        let mut sent = 0;
+        for row in self.db.claim_due_notices(self.now, NOTICE_RESEND_MILLIS, limit).await? {
+            let sent_now = match serde_json::from_str(&row.data) {
+                Ok(data) => {
+                    let notice = Notice {
+                        owner_id: Some(row.owner_id),
+                        share_id: None,
+                        payload: payload(&row.id, &row.event, row.at, data),
+                        event: row.event,
+                        kept: Some(row.id),
+                    };
+                    self.send_event(&Event::Notice(notice)).await
+                }
+                Err(e) => Err(ApiError::Internal(format!("notice {}: unreadable data: {e}", row.id))),
+            };
+            match sent_now {
+                Ok(()) => sent += 1,
+                Err(e) => worker::console_error!(
+                    "{}",
+                    serde_json::json!({ "webhooks": "kept notice not sent, tried again later", "error": e.to_string() })
+                ),
+            }
+        }
+        Ok((sent, dropped))
     }
 
     /// One try of a delivery: the signed POST; on failure the next try is queued after the
@@ -145,6 +201,15 @@ impl App {
         self.send_event_after(&Event::Delivery(next), u32::try_from(delay).unwrap_or(u32::MAX)).await?;
         Ok(Delivered::Retrying)
     }
+}
+
+/// Logs a notice that could be neither queued nor kept.
+fn log_lost_notice(event: EventType, refused: &str, e: &ApiError) {
+    let why = e.log_line().unwrap_or_else(|| e.to_string());
+    worker::console_error!(
+        "{}",
+        serde_json::json!({ "webhooks": "notice lost", "event": event.as_str(), "queue_error": refused, "error": why })
+    );
 }
 
 /// POSTs the delivery's payload, signed, without following redirects (a redirect could

@@ -168,6 +168,8 @@ async fn an_accounts_events_arrive_signed_and_never_name_the_visitor() {
     seen_shares.sort();
     share_ids.sort();
     assert_eq!(seen_shares, share_ids);
+    // The consumer kept a notice of the unlimited link's visit until its delivery was queued.
+    no_notices_left(&stack).await;
 
     assert_eq!(owner.client.delete(&format!("/files/{file_id}")).await.status, 204);
     let deleted = receiver.wait_for("file.deleted", 1).await;
@@ -201,7 +203,50 @@ async fn a_file_that_expires_is_announced_as_deleted_once_the_sweeper_deletes_it
     stack.run_scheduled().await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     assert_eq!(receiver.wait_for("file.deleted", 1).await.len(), 1, "announced once, by the sweep that deleted it");
+    no_notices_left(&stack).await;
     stack.audit();
+}
+
+#[tokio::test]
+async fn an_event_the_queue_refused_is_kept_and_delivered_by_the_next_sweep() {
+    // Every notice a request sends is refused here, as in a queue outage.
+    let stack = Stack::start(&[
+        ("WEBHOOK_ALLOW_LOOPBACK", Some("1")),
+        ("WEBHOOK_RETRY_BASE_SECONDS", Some("0")),
+        ("TEST_REFUSE_NOTICES", Some("1")),
+    ]);
+    let receiver = Receiver::start(0).await;
+    let owner = stack.user().await;
+    let hook = subscribe(&owner, &receiver.url, &["file.uploaded"]).await;
+    let unheard = stack.user().await;
+    unheard.client.upload("quiet.txt", "/", b"no webhook hears this").await;
+
+    let file = owner.client.upload("during-the-outage.txt", "/", b"the queue is down").await;
+    let kept = stack.d1_rows("SELECT id, event, owner_id FROM notices");
+    assert_eq!(kept.len(), 1, "kept only where a webhook hears it: {kept:?}");
+    assert_eq!((kept[0][1].as_str(), kept[0][2].as_str()), ("file.uploaded", owner.id.as_str()));
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert!(receiver.arrivals.lock().unwrap().is_empty(), "nothing is delivered before the sweep");
+
+    stack.run_scheduled().await;
+    let arrived = receiver.wait_for("file.uploaded", 1).await;
+    assert_signed(&arrived[0], hook["secret"].as_str().unwrap());
+    let body = arrived[0].json();
+    assert_eq!(body["id"].as_str(), Some(kept[0][0].as_str()), "the id it was kept under: {body}");
+    assert_eq!(body["data"]["file"], file);
+    no_notices_left(&stack).await;
+    // Delivered, so a later sweep sends nothing again.
+    stack.run_scheduled().await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(receiver.wait_for("file.uploaded", 1).await.len(), 1);
+}
+
+/// Waits until no webhook notice is kept in D1: each was delivered and forgotten.
+async fn no_notices_left(stack: &Stack) {
+    eventually("every kept notice forgotten", || async {
+        stack.d1_rows("SELECT id FROM notices").is_empty().then_some(())
+    })
+    .await;
 }
 
 #[tokio::test]
