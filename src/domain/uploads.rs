@@ -121,7 +121,8 @@ pub fn check_arrived(stored: &[StoredPart], total: u32, declared: u64) -> Result
 }
 
 /// The (part number, ETag) list that completes an upload of `total` parts: the client's
-/// when given (it must name every part once, in order), else the bucket's.
+/// when given (it must name every part once, in order, each with the ETag the bucket
+/// reports for it, when it reports one), else the bucket's.
 pub fn join_etags(
     stored: &[StoredPart],
     given: Vec<(u32, String)>,
@@ -131,6 +132,20 @@ pub fn join_etags(
         let in_order = given.iter().enumerate().all(|(i, (n, _))| *n as usize == i + 1);
         if given.len() != total as usize || !in_order {
             return Err(ApiError::UploadIncomplete(format!("List parts 1 to {total} once each, in order.")));
+        }
+        let unquoted = |etag: &str| etag.trim().trim_matches('"').to_owned();
+        let wrong = given.iter().find(|(number, etag)| {
+            stored
+                .iter()
+                .any(|p| p.part_number == *number && p.etag.as_deref().is_some_and(|e| unquoted(e) != unquoted(etag)))
+        });
+        if let Some((number, _)) = wrong {
+            return Err(ApiError::invalid(
+                "parts",
+                format!(
+                    "part {number}'s ETag is not the one the bucket has: give each part the ETag its upload answered"
+                ),
+            ));
         }
         return Ok(given);
     }
@@ -242,8 +257,14 @@ mod tests {
     #[test]
     fn etags_come_from_the_client_in_order_or_from_the_bucket() {
         let stored = [part(1, 5, Some("\"a\"")), part(2, 3, Some("\"b\""))];
-        let given = vec![(1, "x".to_owned()), (2, "y".to_owned())];
-        assert_eq!(join_etags(&stored, given.clone(), 2).unwrap(), given);
+        let given = vec![(1, "a".to_owned()), (2, "\"b\"".to_owned())];
+        assert_eq!(join_etags(&stored, given.clone(), 2).unwrap(), given, "quoted or not");
+        let wrong = join_etags(&stored, vec![(1, "a".to_owned()), (2, "y".to_owned())], 2).unwrap_err();
+        assert_eq!(wrong.problem().field.as_deref(), Some("parts"));
+        assert!(wrong.problem().detail.contains("part 2"), "{:?}", wrong.problem());
+        // A bucket that reports no ETags takes the client's as they are.
+        let given = vec![(1, "x".to_owned())];
+        assert_eq!(join_etags(&[part(1, 5, None)], given.clone(), 1).unwrap(), given);
         assert_eq!(join_etags(&stored, vec![], 2).unwrap(), [(1, "\"a\"".to_owned()), (2, "\"b\"".to_owned())]);
         for bad in [vec![(2, "y".to_owned()), (1, "x".to_owned())], vec![(1, "x".to_owned())]] {
             assert!(matches!(join_etags(&stored, bad, 2), Err(ApiError::UploadIncomplete(_))));

@@ -2,7 +2,7 @@
 //! renaming and moving, downloading.
 
 use super::request::{header, query_number, query_pairs, query_param, read_json, wants_inline, Request};
-use super::respond::{internal, json, redirect};
+use super::respond::{json, redirect};
 use crate::domain::files::{FileMeta, FormDefaults};
 use crate::domain::uploads::{MAX_PART_SIZE, MIN_PART_SIZE};
 use crate::error::ApiError;
@@ -49,7 +49,8 @@ pub async fn upload(req: &mut Request, app: &App, by: Sender<'_>) -> Result<File
     let expires_in = expires_in_param(&pairs)?;
     if content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
         let boundary = crate::form_upload::form_boundary(&content_type)?;
-        let body = req.stream().map_err(internal)?;
+        // workerd gives an empty body as none at all.
+        let body = req.stream().map_err(|_| ApiError::invalid("file", "the form has no 'file' part"))?;
         let chunks = body.map(|chunk| chunk.map(bytes::Bytes::from).map_err(|e| e.to_string()));
         let defaults = FormDefaults { name, folder };
         return app.upload_form(by, SendStream(chunks), boundary, declared, defaults, expires_in).await;

@@ -1,8 +1,8 @@
 //! The bucket, spoken to with SigV4-signed `fetch` subrequests (wasm32 only).
 
 use super::{
-    complete_multipart_body, encode_query_value, parse_list_parts, presigned_download_url, xml_value, BucketConfig,
-    SignedRequest,
+    complete_multipart_body, completion_outcome, encode_query_value, parse_list_parts, presigned_download_url,
+    xml_value, BucketConfig, SignedRequest,
 };
 use crate::domain::uploads::StoredPart;
 use crate::error::ApiError;
@@ -123,13 +123,9 @@ impl Bucket<'_> {
             .config
             .sign_headers("POST", &url, &[("content-type", "application/xml")], Some(body.as_bytes()), self.now)
             .map_err(ApiError::Storage)?;
-        let mut response = self.send(signed, Some(body.into()), "CompleteMultipartUpload").await?;
-        // S3 may answer 200 with an error document when completion fails late.
+        let mut response = self.send_raw(signed, Some(body.into()), "CompleteMultipartUpload").await?;
         let xml = response.text().await.map_err(storage_error("CompleteMultipartUpload"))?;
-        match xml_value(&xml, "Code") {
-            Some(code) if xml.contains("<Error>") => Err(ApiError::Storage(format!("CompleteMultipartUpload: {code}"))),
-            _ => Ok(()),
-        }
+        completion_outcome(response.status_code(), &xml).map_or(Ok(()), Err)
     }
 
     /// Abandons a multipart upload and the parts stored so far.

@@ -16,7 +16,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::time::{Duration, SystemTime};
 
 mod xml;
-pub use xml::{complete_multipart_body, parse_list_parts, xml_elements, xml_value};
+pub use xml::{complete_multipart_body, completion_outcome, parse_list_parts, xml_elements, xml_value};
 
 #[cfg(target_arch = "wasm32")]
 mod bucket;

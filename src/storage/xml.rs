@@ -2,6 +2,7 @@
 //! ids, ListParts pages, the CompleteMultipartUpload body), without an XML library.
 
 use crate::domain::uploads::StoredPart;
+use crate::error::ApiError;
 
 /// The value of `<tag>` in an S3 XML answer, with the five XML entities decoded.
 pub fn xml_value(xml: &str, tag: &str) -> Option<String> {
@@ -59,9 +60,38 @@ pub fn complete_multipart_body(parts: &[(u32, String)]) -> String {
     xml
 }
 
+/// What a CompleteMultipartUpload answer (`status`, body `xml`) means: `None` when the
+/// upload was joined; the client's fault (422 on `parts`) when the bucket refused the parts
+/// it named (ETags that are not the parts'), else a storage error. S3 may answer 200 with
+/// an error document when completion fails late.
+pub fn completion_outcome(status: u16, xml: &str) -> Option<ApiError> {
+    let code = xml_value(xml, "Code").filter(|_| xml.contains("<Error>"));
+    match code {
+        None if (200..300).contains(&status) => None,
+        Some(code) if code == "InvalidPart" || code == "InvalidPartOrder" => Some(ApiError::invalid(
+            "parts",
+            format!("the bucket refused the parts ({code}): give each part the ETag its upload answered"),
+        )),
+        code => Some(ApiError::Storage(format!("CompleteMultipartUpload: HTTP {status} {}", code.unwrap_or_default()))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_completion_is_the_clients_fault_only_when_its_parts_were() {
+        let error = |code: &str| format!("<Error><Code>{code}</Code><Message>m</Message></Error>");
+        assert_eq!(completion_outcome(200, "<CompleteMultipartUploadResult/>"), None);
+        for (status, code) in [(400, "InvalidPart"), (400, "InvalidPartOrder"), (200, "InvalidPart")] {
+            let refused = completion_outcome(status, &error(code)).unwrap();
+            assert_eq!((refused.problem().status, refused.problem().field.as_deref()), (422, Some("parts")));
+        }
+        for (status, body) in [(500, error("InternalError")), (200, error("SlowDown")), (503, String::new())] {
+            assert!(matches!(completion_outcome(status, &body), Some(ApiError::Storage(_))), "{status} {body}");
+        }
+    }
 
     #[test]
     fn list_parts_answers_are_read_with_their_continuation() {

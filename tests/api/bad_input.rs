@@ -71,6 +71,16 @@ async fn a_body_longer_than_its_content_length_is_cut_at_the_declared_length() {
 }
 
 #[tokio::test]
+async fn an_upload_form_without_a_body_is_refused_and_stores_nothing() {
+    let stack = Stack::shared();
+    let user = stack.user().await;
+    let empty = user.client.post_bytes("/files/upload", "multipart/form-data; boundary=x", Vec::new()).await;
+    assert_eq!(empty.problem(422, "validation_error")["field"], "file");
+    assert!(user.client.get("/files").await.json()["items"].as_array().unwrap().is_empty());
+    nothing_pending(&user).await;
+}
+
+#[tokio::test]
 async fn overlong_and_control_character_names_and_folders_are_refused() {
     let stack = Stack::shared();
     let user = stack.user().await;

@@ -3478,7 +3478,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid `parts` (`validation_error`), or the stored size differs from the declared one (`size_mismatch`); then the upload was discarded. */
+            /** @description Invalid `parts` (`validation_error`: not shaped as asked, or an ETag that is not the one its part's upload answered; the upload stays pending, so a complete with the right ETags works), or the stored size differs from the declared one (`size_mismatch`; then the upload was discarded). */
             422: {
                 headers: {
                     [name: string]: unknown;
