@@ -8,6 +8,10 @@ use serde::Deserialize;
 pub struct UserRow {
     pub id: String,
     pub email: String,
+    /// The email the account is told apart by; `conflict:…` for an account from before
+    /// canonical emails whose address another account already had, NULL until the sweeper
+    /// canonicalizes an account from before them.
+    pub email_canonical: Option<String>,
     pub created_at: i64,
     pub file_count: i64,
     pub used_bytes: i64,
@@ -19,7 +23,8 @@ pub struct UserRow {
 }
 
 /// The columns of a [`UserRow`].
-const USER_COLUMNS: &str = "id, email, created_at, file_count, used_bytes, reserved_bytes, quota_bytes, disabled";
+const USER_COLUMNS: &str =
+    "id, email, email_canonical, created_at, file_count, used_bytes, reserved_bytes, quota_bytes, disabled";
 
 /// A row of the admin's list of users, with the key the next page starts after.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]

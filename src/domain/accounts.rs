@@ -69,6 +69,17 @@ impl AdminEmails {
     pub fn contains(&self, canonical: &str) -> bool {
         self.0.iter().any(|admin| admin == canonical)
     }
+
+    /// Whether an existing account is an admin's: by the canonical email it is told apart
+    /// by (`stored`), so an account that lost its address to another in the move to
+    /// canonical emails (`conflict:…`) is not, whatever it typed; `email`, as typed, only
+    /// for an account the sweeper has not canonicalized yet.
+    pub fn admits(&self, email: &str, stored: Option<&str>) -> bool {
+        match stored {
+            Some(canonical) => self.contains(canonical),
+            None => self.contains(&canonical_email(email)),
+        }
+    }
 }
 
 /// The quota a user stores under, over stored and pending bytes (`None`: unlimited): their
@@ -88,6 +99,15 @@ pub const MAX_INVITE_TTL_SECONDS: u64 = 90 * 24 * 3600;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_account_is_an_admins_by_the_email_it_is_told_apart_by() {
+        let admins = AdminEmails::parse(Some("Boss@Example.com")).unwrap();
+        assert!(admins.admits("boss@example.com", Some("boss@example.com")));
+        assert!(admins.admits("BOSS@example.com", None), "not canonicalized yet: as typed, folded");
+        assert!(!admins.admits("BOSS@example.com", Some("conflict:0123")), "lost the address to another account");
+        assert!(!admins.admits("someone@example.com", Some("someone@example.com")));
+    }
 
     #[test]
     fn signup_policy_defaults_to_open_and_rejects_unknown_words() {

@@ -62,9 +62,9 @@ impl App {
         Ok(AccountView { id: id.as_str().to_owned(), email: email.as_str().to_owned(), created_at: rfc3339(self.now) })
     }
 
-    /// Whether the account of `row` is an admin's.
+    /// Whether the account of `row` is an admin's (see `AdminEmails::admits`).
     pub(super) fn is_admin(&self, row: &UserRow) -> bool {
-        self.config.admin_emails.contains(&canonical_email(&row.email))
+        self.config.admin_emails.admits(&row.email, row.email_canonical.as_deref())
     }
 
     /// The quota `row` stores under (`None`: unlimited).
