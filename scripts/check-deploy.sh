@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-# The step is skipped when EDGEDROP_PREBUILT is set (the tests set it): this check is
+# The step is skipped when EDGEDROP_PREBUILT is set (bench/d1_usage.py sets it): this check is
 # about what a fresh `wrangler deploy` does, so it must run.
 log=$(env -u EDGEDROP_PREBUILT WRANGLER_SEND_METRICS=false wrangler deploy --dry-run --outdir "$out/dist" 2>&1) || {
   echo "$log"

@@ -43,6 +43,8 @@ cat <<TXT
   Ctrl-C stops everything.
 
 TXT
-EDGEDROP_PREBUILT=1 wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE" --test-scheduled --show-interactive-dev-session=false &
+# wrangler.toml's [build] step (`make build`, a no-op now) runs again on every change to
+# src/ or web/src/, and wrangler reloads the Worker with what it built.
+wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE" --test-scheduled --show-interactive-dev-session=false &
 worker_pid=$!
 wait "$worker_pid"

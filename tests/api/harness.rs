@@ -158,15 +158,24 @@ impl Stack {
         ];
         settings.retain(|(name, _)| !vars.iter().any(|(n, _)| n == name));
         settings.extend(vars.iter().copied());
+        // wrangler.toml without its [build] step: the bundle is built before the tests, and
+        // the step's watch would reload the Worker whenever someone edits src/ meanwhile.
+        let config = dir.join("wrangler.toml");
+        let written = Command::new("node")
+            .arg(repo_root().join("scripts/wrangler-test-config.mjs"))
+            .arg(&config)
+            .env("PATH", tool_path())
+            .output()
+            .expect("node runs");
+        assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
         let mut command = Command::new(wrangler());
         command
             .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string(), "--inspector-port", "0"])
-            .args(["--show-interactive-dev-session=false", "--log-level", "info", "--test-scheduled", "--persist-to"])
+            .args(["--show-interactive-dev-session=false", "--log-level", "info", "--test-scheduled", "--config"])
+            .arg(&config)
+            .arg("--persist-to")
             .arg(dir.join("d1"))
-            .env("CI", "true")
-            // The bundle is built before the tests (wrangler.toml's [build] would build it
-            // again in every stack started at once).
-            .env("EDGEDROP_PREBUILT", "1");
+            .env("CI", "true");
         for (name, value) in settings {
             if let Some(value) = value {
                 command.arg("--var").arg(format!("{name}:{value}"));

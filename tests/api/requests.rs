@@ -350,9 +350,11 @@ async fn the_owner_changes_a_requests_limits_folder_and_note() {
 
 #[tokio::test]
 async fn the_sweeper_gives_back_abandoned_slots_and_drops_long_expired_requests() {
+    // Uploads die after about 7 s here (a day by default): time enough for the guest's PUT
+    // on a busy machine.
     let stack = Stack::start(&[
-        ("PENDING_UPLOAD_TTL_HOURS", Some("0.0003")),
-        ("UPLOAD_URL_TTL_SECONDS", Some("1")),
+        ("PENDING_UPLOAD_TTL_HOURS", Some("0.002")),
+        ("UPLOAD_URL_TTL_SECONDS", Some("5")),
         ("EXPIRED_SHARE_GRACE_HOURS", Some("0.0001")),
     ]);
     let owner = stack.user().await;
@@ -364,7 +366,7 @@ async fn the_sweeper_gives_back_abandoned_slots_and_drops_long_expired_requests(
     assert_eq!(guest.put_url(ticket["url"].as_str().unwrap(), vec![5; 100]).await.status, 200);
     start_direct(&guest, &token, "next.bin", 100).await.problem(409, "request_full");
     // The guest walks away; once the upload's time is up, the sweeper takes it back.
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(7500)).await;
     stack.run_scheduled().await;
     let view = owners_view(&owner, &id).await;
     assert_eq!((view["files_pending"].as_i64(), view["files_left"].as_i64()), (Some(0), Some(1)));

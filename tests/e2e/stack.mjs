@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startBucketCors } from "../../scripts/bucket-cors.mjs";
+import { writeTestConfig } from "../../scripts/wrangler-test-config.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const tools = process.env.TOOLS ?? path.join(os.homedir(), ".cache/edgedrop/tools");
@@ -41,13 +42,13 @@ async function waitUntil(what, logFile, ready, seconds) {
 }
 
 /** Starts `command` in its own process group, writing its output to `log`. */
-function start(command, args, log, extraEnv = {}) {
+function start(command, args, log) {
   const out = openSync(log, "w");
   return spawn(command, args, {
     cwd: root,
     detached: true,
     stdio: ["ignore", out, out],
-    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", ...extraEnv },
+    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
   });
 }
 
@@ -98,12 +99,13 @@ export async function startStack(vars = {}) {
   };
   const varArgs = Object.entries(settings).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
   const workerLog = path.join(dir, "worker.log");
+  // Built before the tests: wrangler.toml without its [build] step (and its watch).
+  const config = path.join(dir, "wrangler.toml");
+  writeTestConfig(config);
   const worker = start(
     wrangler,
-    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", "0", "--show-interactive-dev-session=false", "--persist-to", path.join(dir, "d1"), ...varArgs],
+    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", "0", "--show-interactive-dev-session=false", "--config", config, "--persist-to", path.join(dir, "d1"), ...varArgs],
     workerLog,
-    // Built before the tests: wrangler.toml's [build] step is skipped.
-    { EDGEDROP_PREBUILT: "1" },
   );
   let stopped = false;
   const stop = () => {
