@@ -68,8 +68,9 @@ impl App {
     }
 
     /// Deletes what this request streamed into `key` and could not turn into a file. If the
-    /// sweeper took the key's ledger entry meanwhile (the stream outlived its grace), the key
-    /// goes back on the ledger, so bytes that landed after the sweeper's delete are swept too.
+    /// sweeper took the key's ledger entry meanwhile (the stream outlived its grace), or D1
+    /// failed so that nobody knows, the key goes (back) on the ledger, due now, so bytes that
+    /// landed after the sweeper's delete are swept too.
     async fn discard_streamed(&self, key: &str, multipart_id: Option<&str>) {
         if !self.discard_object(key, multipart_id).await {
             if let Err(e) = self.db.requeue_streamed(key, self.now).await {

@@ -184,7 +184,8 @@ impl App {
     /// multipart upload `multipart_id` too, if the ledger does not know it yet). It is
     /// deleted only if this request can claim its ledger entry, that is, only if nothing
     /// can own it any more; otherwise, or if D1 fails, the sweeper decides later. Returns
-    /// whether this request held the entry (false: someone else has it, or it is gone).
+    /// true when this request held the entry, false when someone else has it or it is gone
+    /// or (D1 failing) that is unknown.
     async fn discard_object(&self, key: &str, multipart_id: Option<&str>) -> bool {
         let claimed = match Self::new_claim() {
             Ok(claim) => self.db.claim_own_orphan(key, &claim, self.lease_end()).await.map(|o| o.map(|o| (o, claim))),
@@ -199,8 +200,7 @@ impl App {
             Ok(None) => false,
             Err(e) => {
                 worker::console_error!("object {key} left to the sweeper: {e}");
-                // Unknown: assume the entry is there, as the sweeper will find it if so.
-                true
+                false
             }
         }
     }
