@@ -43,7 +43,7 @@ pub(super) mod sql {
             &format!(
                 "INSERT INTO notices (id, owner_id, event, data, at, due_at) SELECT ?1, u.id, ?3, ?4, ?5, ?6 \
                  FROM users u WHERE u.id = coalesce(?2, (SELECT s.owner_id FROM shares s WHERE s.id = ?8)) \
-                 AND {} ON CONFLICT DO NOTHING",
+                 AND {} ON CONFLICT DO NOTHING RETURNING id",
                 heard("u.id", "?7")
             ),
             args![
@@ -59,15 +59,17 @@ pub(super) mod sql {
         )
     }
 
-    /// Up to `limit` notices due at `now`, soonest due first, each made due again
-    /// `resend_after` from now: the sweep that runs this holds them until then.
-    pub fn claim_due(now: i64, resend_after: i64, limit: i64) -> Statement {
+    /// Up to `limit` notices due at `now` of events since `kept_since`, soonest due first,
+    /// each made due again `resend_after` from now: the sweep that runs this holds them
+    /// until then.
+    pub fn claim_due(now: i64, kept_since: i64, resend_after: i64, limit: i64) -> Statement {
         Statement::new(
             &format!(
                 "UPDATE notices SET due_at = ?1 + ?2 WHERE id IN \
-                 (SELECT id FROM notices WHERE due_at <= ?1 ORDER BY due_at LIMIT ?3) RETURNING {NOTICE_COLUMNS}"
+                 (SELECT id FROM notices WHERE due_at <= ?1 AND at >= ?4 ORDER BY due_at LIMIT ?3) \
+                 RETURNING {NOTICE_COLUMNS}"
             ),
-            args![now, resend_after, limit],
+            args![now, resend_after, limit, kept_since],
         )
     }
 
@@ -93,19 +95,21 @@ mod calls {
     use crate::error::ApiError;
 
     impl Db {
-        /// Keeps `notice` for the sweeper, if a live webhook hears it.
-        pub async fn keep_notice(&self, notice: &NewNotice<'_>) -> Result<(), ApiError> {
-            self.run(sql::keep(notice)).await.map(drop)
+        /// Keeps `notice` for the sweeper, if a live webhook hears it: whether it was kept.
+        pub async fn keep_notice(&self, notice: &NewNotice<'_>) -> Result<bool, ApiError> {
+            Ok(self.run(sql::keep(notice)).await?.any())
         }
 
-        /// Claims up to `limit` notices due at `now` until `resend_after` from now.
+        /// Claims up to `limit` notices due at `now` (of events since `kept_since`) until
+        /// `resend_after` from now.
         pub async fn claim_due_notices(
             &self,
             now: i64,
+            kept_since: i64,
             resend_after: i64,
             limit: i64,
         ) -> Result<Vec<NoticeRow>, ApiError> {
-            self.run(sql::claim_due(now, resend_after, limit)).await?.all()
+            self.run(sql::claim_due(now, kept_since, resend_after, limit)).await?.all()
         }
 
         /// Forgets the notices of `ids`, whose deliveries are all queued.
@@ -130,7 +134,7 @@ pub(super) fn samples() -> Vec<super::Statement> {
     let notice =
         NewNotice { id: "n", owner: Some("u"), share: None, event: "file.uploaded", data: "{}", at: 0, due_at: 0 };
     let of_link = NewNotice { owner: None, share: Some("s"), ..notice };
-    vec![sql::keep(&of_link), sql::claim_due(0, 1, 10), sql::forget(r#"["n"]"#), sql::drop_stale(0, 10)]
+    vec![sql::keep(&of_link), sql::claim_due(0, 0, 1, 10), sql::forget(r#"["n"]"#), sql::drop_stale(0, 10)]
 }
 
 #[cfg(test)]
@@ -175,38 +179,40 @@ mod tests {
     #[test]
     fn a_notice_is_kept_only_when_a_live_webhook_of_its_account_hears_it() {
         let db = accounts();
-        assert_eq!(execute(&db, &keep(&notice("heard", "u", "file.uploaded", 1))), 1);
-        assert_eq!(execute(&db, &keep(&notice("disabled", "u", "file.deleted", 1))), 0);
-        assert_eq!(execute(&db, &keep(&notice("nobody", "v", "file.uploaded", 1))), 0);
-        assert_eq!(execute(&db, &keep(&notice("part", "u", "file", 1))), 0, "whole event names only");
+        assert_eq!(texts(&db, &keep(&notice("heard", "u", "file.uploaded", 1))).len(), 1);
+        assert_eq!(texts(&db, &keep(&notice("disabled", "u", "file.deleted", 1))).len(), 0);
+        assert_eq!(texts(&db, &keep(&notice("nobody", "v", "file.uploaded", 1))).len(), 0);
+        assert_eq!(texts(&db, &keep(&notice("part", "u", "file", 1))).len(), 0, "whole event names only");
         let of_link = NewNotice { owner: None, share: Some("s"), ..notice("visit", "?", "share.accessed", 2) };
-        assert_eq!(execute(&db, &keep(&of_link)), 1, "the link's owner, when the request knew only the link");
+        assert_eq!(texts(&db, &keep(&of_link)).len(), 1, "the link's owner, when the request knew only the link");
         // A retry of the same keep changes nothing.
-        assert_eq!(execute(&db, &keep(&NewNotice { due_at: 9, ..notice("heard", "u", "file.uploaded", 1) })), 0);
+        assert_eq!(texts(&db, &keep(&NewNotice { due_at: 9, ..notice("heard", "u", "file.uploaded", 1) })).len(), 0);
         assert_eq!(kept(&db), ["heard due 1", "visit due 2"]);
-        assert_eq!(texts(&db, &claim_due(5, 1, 10)).len(), 2);
+        assert_eq!(texts(&db, &claim_due(5, 0, 1, 10)).len(), 2);
     }
 
     #[test]
     fn a_sweep_claims_the_due_notices_soonest_first_and_holds_them_until_it_would_send_again() {
         let db = accounts();
         for (id, at) in [("c", 30), ("a", 10), ("b", 20), ("later", 100)] {
-            execute(&db, &keep(&notice(id, "u", "file.uploaded", at)));
+            texts(&db, &keep(&notice(id, "u", "file.uploaded", at)));
         }
-        assert_eq!(texts(&db, &claim_due(50, 300, 2)), ["a", "b"]);
-        assert_eq!(texts(&db, &claim_due(50, 300, 2)), ["c"], "a claimed notice is not due again at once");
-        assert!(texts(&db, &claim_due(60, 300, 10)).is_empty());
+        assert_eq!(texts(&db, &claim_due(50, 0, 300, 2)), ["a", "b"]);
+        assert_eq!(texts(&db, &claim_due(50, 0, 300, 2)), ["c"], "a claimed notice is not due again at once");
+        assert!(texts(&db, &claim_due(60, 0, 300, 10)).is_empty());
         assert_eq!(kept(&db), ["a due 350", "b due 350", "c due 350", "later due 100"]);
-        let mut again = texts(&db, &claim_due(350, 300, 10));
+        let mut again = texts(&db, &claim_due(350, 0, 300, 10));
         again.sort();
         assert_eq!(again, ["a", "b", "c", "later"], "a sweep that did not get them out holds them only so long");
+        // Past their keeping time they are left to be dropped, never sent.
+        assert!(texts(&db, &claim_due(700, 101, 300, 10)).is_empty());
     }
 
     #[test]
     fn notices_go_once_delivered_or_once_older_than_the_retry_window() {
         let db = accounts();
         for (id, at) in [("old", 10), ("older", 5), ("new", 100), ("sent", 100)] {
-            execute(&db, &keep(&notice(id, "u", "file.uploaded", at)));
+            texts(&db, &keep(&notice(id, "u", "file.uploaded", at)));
         }
         execute(&db, &forget(r#"["sent","unknown"]"#));
         let mut dropped = texts(&db, &drop_stale(50, 10));

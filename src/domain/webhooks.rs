@@ -70,6 +70,9 @@ pub const DELIVERY_TIMEOUT_SECONDS: u64 = 10;
 /// than the events consumer takes to queue its deliveries, so a notice goes out twice only
 /// when its first send was lost.
 pub const NOTICE_RESEND_MILLIS: i64 = 5 * 60 * 1000;
+/// The least time a kept notice is kept before it is dropped unsent, whatever
+/// `WEBHOOK_RETRY_HOURS` says: four sweeps of the Cron Trigger's 15 minutes.
+pub const NOTICE_KEEP_MIN_MILLIS: i64 = 3_600_000;
 /// The longest wait between two tries of a delivery.
 const MAX_RETRY_DELAY_SECONDS: u64 = 3600;
 const MAX_URL_CHARS: usize = 2048;

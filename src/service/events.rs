@@ -77,10 +77,16 @@ impl App {
 
     /// Sends `visits` to the events queue in one send (at most the queue's batch limit).
     async fn send_visits(&self, visits: &[VisitEvent]) -> Result<(), ApiError> {
+        let events: Vec<Event> = visits.iter().cloned().map(Event::Visit).collect();
+        self.send_events(&events).await
+    }
+
+    /// Sends `events` to the events queue in one send (at most `QUEUE_BATCH_MAX` of them).
+    pub(super) async fn send_events(&self, events: &[Event]) -> Result<(), ApiError> {
         let queue = self.events.as_ref().ok_or_else(|| ApiError::Internal("no EVENTS queue binding".into()))?;
-        let bodies = visits
+        let bodies = events
             .iter()
-            .map(|visit| serde_json::to_string(&Event::Visit(visit.clone())))
+            .map(serde_json::to_string)
             .collect::<Result<Vec<String>, _>>()
             .map_err(|e| ApiError::Internal(format!("event: {e}")))?;
         queue.send_batch(bodies).await.map_err(|e| ApiError::Internal(format!("EVENTS queue: {e}")))

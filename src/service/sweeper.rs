@@ -16,8 +16,8 @@ const SHARE_BATCH: i64 = 500;
 const LIMIT_RETENTION_MILLIS: i64 = 24 * 3600 * 1000;
 /// Accounts from before canonical emails given theirs per run.
 const EMAIL_BATCH: i64 = 200;
-/// Kept webhook notices sent (each a subrequest: a queue send), and stale ones dropped, per run.
-const NOTICE_BATCH: i64 = 20;
+/// Kept webhook notices sent per run (a hundred a subrequest: one queue send).
+const NOTICE_BATCH: i64 = 500;
 /// Expired sessions dropped per run.
 const SESSION_BATCH: i64 = 1000;
 
@@ -73,8 +73,12 @@ impl App {
                 report.objects_failed += 1;
             }
         }
-        // After the expiry, whose `file.deleted` notices are due at once.
-        (report.notices_sent, report.notices_dropped) = self.send_kept_notices(NOTICE_BATCH).await?;
+        // After the expiry, whose `file.deleted` notices are due at once. A failure here
+        // leaves them to the next run and must not cut this one short.
+        match self.send_kept_notices(NOTICE_BATCH).await {
+            Ok(counts) => (report.notices_sent, report.notices_dropped) = counts,
+            Err(e) => worker::console_error!("sweep: kept webhook notices left for the next run: {e}"),
+        }
         // Kept past their URLs' deadline as long as a late upload may still be storing, so
         // that a delete of their key meanwhile still knows to wait for it.
         let finished_before = self.now - self.config.late_write_grace_millis;

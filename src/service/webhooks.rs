@@ -5,11 +5,14 @@
 use super::App;
 use crate::db::notices::NewNotice;
 use crate::db::webhooks::NewWebhook;
-use crate::domain::events::{payload, Delivery, Event, Notice};
+use crate::domain::events::{payload, Delivery, Event, Notice, QUEUE_BATCH_MAX};
 use crate::domain::webhooks::{
     retry_delay, signature, webhook_secret, EventType, EventTypes, WebhookUrl, DELIVERY_TIMEOUT_SECONDS, MAX_WEBHOOKS,
-    NOTICE_RESEND_MILLIS,
+    NOTICE_KEEP_MIN_MILLIS, NOTICE_RESEND_MILLIS,
 };
+
+/// Kept notices past their keeping time dropped per sweep (one indexed delete).
+const NOTICE_DROP_BATCH: i64 = 1000;
 use crate::error::ApiError;
 use crate::model::{hex, Id};
 use crate::views::{WebhookList, WebhookView};
@@ -39,6 +42,10 @@ impl App {
         url: WebhookUrl,
         events: EventTypes,
     ) -> Result<WebhookView, ApiError> {
+        if self.events.is_none() {
+            // Deliveries go through the queue: a webhook here could never hear anything.
+            return Err(ApiError::Config("webhooks need the EVENTS queue binding (see wrangler.toml)".into()));
+        }
         let id = Id::generate()?;
         let seed = hex(&crate::random::bytes::<16>()?);
         let new = NewWebhook {
@@ -97,6 +104,10 @@ impl App {
             self.send_event(&Event::Notice(notice)).await
         };
         let Err(refused) = sent else { return };
+        if self.events.is_none() {
+            // Nothing could ever send it: keeping it would only fill the table.
+            return log_lost_notice(event, &refused.to_string(), &ApiError::Internal("no queue".into()));
+        }
         let data = data.to_string();
         let kept = NewNotice {
             id: id.as_str(),
@@ -108,11 +119,13 @@ impl App {
             due_at: self.now,
         };
         match self.db.keep_notice(&kept).await {
-            Ok(()) => worker::console_error!(
+            Ok(true) => worker::console_warn!(
                 "{}",
                 serde_json::json!({ "webhooks": "notice kept for the sweeper", "event": event.as_str(),
                                     "queue_error": refused.to_string() })
             ),
+            // No webhook hears it: nothing is lost.
+            Ok(false) => {}
             Err(e) => log_lost_notice(event, &refused.to_string(), &e),
         }
     }
@@ -137,33 +150,40 @@ impl App {
         }
     }
 
-    /// The sweeper's part: drops the kept notices older than the retry window, then sends
-    /// the ones due again to the queue (each now held by this sweep for
-    /// `NOTICE_RESEND_MILLIS`, so a send that fails is tried by a later sweep). Returns how
-    /// many were sent and how many dropped.
+    /// The sweeper's part: drops the kept notices past their keeping time, then sends up to
+    /// `limit` of the ones due to the queue, a hundred a send (each now held by this sweep
+    /// for `NOTICE_RESEND_MILLIS`, so what a failed send carried is tried by a later sweep).
+    /// Returns how many were sent and how many dropped. Without a queue nothing is kept.
     pub(super) async fn send_kept_notices(&self, limit: i64) -> Result<(usize, usize), ApiError> {
-        let dropped =
-            self.db.drop_stale_notices(self.now.saturating_sub(self.config.webhook_retry_millis), limit).await?;
-        let mut sent = 0;
-        for row in self.db.claim_due_notices(self.now, NOTICE_RESEND_MILLIS, limit).await? {
-            let sent_now = match serde_json::from_str(&row.data) {
-                Ok(data) => {
-                    let notice = Notice {
-                        owner_id: Some(row.owner_id),
-                        share_id: None,
-                        payload: payload(&row.id, &row.event, row.at, data),
-                        event: row.event,
-                        kept: Some(row.id),
-                    };
-                    self.send_event(&Event::Notice(notice)).await
-                }
-                Err(e) => Err(ApiError::Internal(format!("notice {}: unreadable data: {e}", row.id))),
-            };
-            match sent_now {
-                Ok(()) => sent += 1,
+        if self.events.is_none() {
+            return Ok((0, 0));
+        }
+        let kept_since = self.now.saturating_sub(self.config.webhook_retry_millis.max(NOTICE_KEEP_MIN_MILLIS));
+        let dropped = self.db.drop_stale_notices(kept_since, NOTICE_DROP_BATCH).await?;
+        let mut notices = Vec::new();
+        for row in self.db.claim_due_notices(self.now, kept_since, NOTICE_RESEND_MILLIS, limit).await? {
+            match serde_json::from_str(&row.data) {
+                Ok(data) => notices.push(Event::Notice(Notice {
+                    owner_id: Some(row.owner_id),
+                    share_id: None,
+                    payload: payload(&row.id, &row.event, row.at, data),
+                    event: row.event,
+                    kept: Some(row.id),
+                })),
                 Err(e) => worker::console_error!(
                     "{}",
-                    serde_json::json!({ "webhooks": "kept notice not sent, tried again later", "error": e.to_string() })
+                    serde_json::json!({ "webhooks": "kept notice unreadable", "id": row.id, "error": e.to_string() })
+                ),
+            }
+        }
+        let mut sent = 0;
+        for batch in notices.chunks(QUEUE_BATCH_MAX) {
+            match self.send_events(batch).await {
+                Ok(()) => sent += batch.len(),
+                Err(e) => worker::console_error!(
+                    "{}",
+                    serde_json::json!({ "webhooks": "kept notices not sent, tried again later", "notices": batch.len(),
+                                        "error": e.to_string() })
                 ),
             }
         }
