@@ -1389,6 +1389,8 @@ export interface components {
             size: number;
             /** @default application/octet-stream */
             content_type?: string;
+            /** @description Ask for a multipart upload in parts of this many bytes (5 MiB to 1 GiB): then any file larger than one part is sent in parts, even below `MULTIPART_THRESHOLD_BYTES` (so it can be resumed part by part), and a file that fits in one part gets one `PUT`. Parts grow in whole MiB if the file would not fit in 10,000. Without it (or null), the server decides (one `PUT` up to the threshold, parts of at least 8 MiB above). */
+            part_size?: number | null;
         };
         FileRequest: {
             id: string;
@@ -1682,6 +1684,12 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["Credentials"];
+                "application/x-www-form-urlencoded": {
+                    /** @description The account's email. */
+                    username: string;
+                    password: string;
+                    grant_type?: string;
+                };
             };
         };
         responses: {
@@ -1942,7 +1950,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description With the session cookie, without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
+            /** @description A personal access token (`insufficient_scope`): only a password session may do this; or, with the session cookie, no `X-Edgedrop-Csrf: 1` or another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2036,6 +2044,15 @@ export interface operations {
             };
             /** @description Signed in with the session cookie, but without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`); or a personal access token without the `files:write` scope (`insufficient_scope`). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload took so long (over an hour) that the sweeper took its bytes meanwhile (`upload_expired`): nothing was stored; send it again. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2493,7 +2510,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `redirect` is not `true` or `false` (`validation_error`). */
+            /** @description `redirect` is not `true` or `false`, or `disposition` is not `attachment` or `inline` (`validation_error`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2849,7 +2866,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The link has a password: none was given (`share_password_required`) or it is wrong (`invalid_share_password`; counts no download). */
+            /** @description The link has a password and none was given (`share_password_required`): send it with `POST` (a wrong one is `invalid_share_password`, and counts no download). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3625,7 +3642,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description With the session cookie, without `X-Edgedrop-Csrf: 1` or from another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
+            /** @description A personal access token (`insufficient_scope`): only a password session may do this; or, with the session cookie, no `X-Edgedrop-Csrf: 1` or another site (`csrf_rejected`); or the account was disabled by an admin (`account_disabled`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3681,10 +3698,7 @@ export interface operations {
                 /** @description Only users whose email contains this (compared canonically). */
                 q?: string;
             };
-            header?: {
-                /** @description `1`; required when the request rides on the session cookie (CSRF protection). */
-                "X-Edgedrop-Csrf"?: "1";
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -3848,10 +3862,7 @@ export interface operations {
     listInvites: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description `1`; required when the request rides on the session cookie (CSRF protection). */
-                "X-Edgedrop-Csrf"?: "1";
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -4027,7 +4038,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A personal access token (`insufficient_scope`): only a password session may manage tokens; or, with the session cookie, no `X-Edgedrop-Csrf: 1` or another site (`csrf_rejected`). */
+            /** @description A personal access token (`insufficient_scope`): only a password session may manage tokens. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4089,6 +4100,15 @@ export interface operations {
             };
             /** @description A personal access token (`insufficient_scope`): only a password session may manage tokens; or, with the session cookie, no `X-Edgedrop-Csrf: 1` or another site (`csrf_rejected`). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON body is larger than 64 KiB (`payload_too_large`). */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4200,7 +4220,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A personal access token (`insufficient_scope`): only a password session may manage webhooks; or, with the session cookie, no `X-Edgedrop-Csrf: 1` or another site (`csrf_rejected`). */
+            /** @description A personal access token (`insufficient_scope`): only a password session may manage webhooks. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4269,6 +4289,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The JSON body is larger than 64 KiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A field is missing or invalid: an unknown event, a URL that is not https:// or names a private, loopback or link-local address, or the account holds 20 webhooks already (`validation_error`). */
             422: {
                 headers: {
@@ -4278,7 +4307,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency failed (`internal_error`) or the deployment is misconfigured (`server_misconfigured`). */
+            /** @description A dependency failed (`internal_error`), or the deployment is misconfigured (`server_misconfigured`): also when it has no `EVENTS` queue, without which no webhook could hear anything. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4381,7 +4410,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The link has a password: none was given (`share_password_required`) or it is wrong (`invalid_share_password`; counts no download). */
+            /** @description The link has a password and none was given (`share_password_required`): send it with `POST` (a wrong one is `invalid_share_password`, and counts no download). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4961,7 +4990,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The link has a password: none was given (`share_password_required`) or it is wrong (`invalid_share_password`; counts no download). The landing page's form gets the page again, as HTML. */
+            /** @description The link has a password: none was given (`share_password_required`) or it is wrong (`invalid_share_password`; counts no download). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4979,7 +5008,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The link expired or reached its download limit (`share_expired`); the password is not judged. The landing page's form gets the page again, as HTML. */
+            /** @description The link expired or reached its download limit (`share_expired`); the password is not judged. */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -5006,7 +5035,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many password attempts at this link (10) or failures from this client (50, logins included) in 15 minutes (`rate_limited`). Each attempt is counted before it is judged, so concurrent guesses get no more judged. The landing page's form gets the page again, as HTML. */
+            /** @description Too many password attempts at this link (10) or failures from this client (50, logins included) in 15 minutes (`rate_limited`). Each attempt is counted before it is judged, so concurrent guesses get no more judged. */
             429: {
                 headers: {
                     "Retry-After"?: number;
@@ -5054,7 +5083,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A personal access token without `shares:write` (`insufficient_scope`), a cookie request without `X-Edgedrop-Csrf: 1` (`csrf_rejected`), or a disabled account (`account_disabled`). */
+            /** @description A personal access token without `shares:write` (`insufficient_scope`), or a disabled account (`account_disabled`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5116,6 +5145,15 @@ export interface operations {
             };
             /** @description A personal access token without `shares:write` (`insufficient_scope`), a cookie request without `X-Edgedrop-Csrf: 1` (`csrf_rejected`), or a disabled account (`account_disabled`). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON body is larger than 64 KiB (`payload_too_large`). */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5254,6 +5292,15 @@ export interface operations {
             };
             /** @description No such upload request among the caller's (`request_not_found`). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON body is larger than 64 KiB (`payload_too_large`). */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5416,7 +5463,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The upload request expired, or its owner was disabled (`request_expired`). */
+            /** @description The upload request expired, or its owner was disabled (`request_expired`); or the upload took so long (over an hour) that the sweeper took its bytes meanwhile (`upload_expired`): nothing was stored. */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -5436,6 +5483,15 @@ export interface operations {
             };
             /** @description The file is larger than the request has left (`request_too_large`), the owner's quota has no room (`quota_exceeded`), or the body is over `MAX_UPLOAD_BYTES` (`payload_too_large`). */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `multipart/form-data` without a boundary (`unsupported_media_type`). */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5554,7 +5610,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The file is larger than the request has left (`request_too_large`), the owner's quota has no room (`quota_exceeded`), or the body is over `MAX_UPLOAD_BYTES` (`payload_too_large`). */
+            /** @description The file is larger than the request has left (`request_too_large`), the owner's quota has no room (`quota_exceeded`), or the JSON body is larger than 64 KiB (`payload_too_large`). */
             413: {
                 headers: {
                     [name: string]: unknown;
