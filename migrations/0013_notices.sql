@@ -10,7 +10,8 @@
 -- The consumer deletes a kept notice once every delivery of it is queued. The sweeper sends
 -- again each notice still here at its `due_at` (and moves `due_at` on, which is its claim,
 -- so two sweeps never send the same notice at once), and drops the ones older than the
--- webhooks' retry window. A notice sent twice reaches a receiver twice with the same payload
+-- webhooks' retry window (at least an hour). A deployment without the queue keeps none.
+-- A notice sent twice reaches a receiver twice with the same payload
 -- `id`, which receivers already drop (the queue delivers at least once anyway).
 CREATE TABLE notices (
     id       TEXT    NOT NULL PRIMARY KEY, -- the payload's `id`

@@ -81,7 +81,7 @@ impl App {
         }
         // Kept past their URLs' deadline as long as a late upload may still be storing, so
         // that a delete of their key meanwhile still knows to wait for it.
-        let finished_before = self.now - self.config.late_write_grace_millis;
+        let finished_before = self.now.saturating_sub(self.config.late_write_grace_millis);
         report.uploads_forgotten = self.db.prune_finished_uploads(finished_before, SHARE_BATCH).await?;
         self.db.prune_counters(self.now - LIMIT_RETENTION_MILLIS).await?;
         report.sessions_deleted = self.db.delete_expired_sessions(self.now, SESSION_BATCH).await?;

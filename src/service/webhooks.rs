@@ -10,9 +10,6 @@ use crate::domain::webhooks::{
     retry_delay, signature, webhook_secret, EventType, EventTypes, WebhookUrl, DELIVERY_TIMEOUT_SECONDS, MAX_WEBHOOKS,
     NOTICE_KEEP_MIN_MILLIS, NOTICE_RESEND_MILLIS,
 };
-
-/// Kept notices past their keeping time dropped per sweep (one indexed delete).
-const NOTICE_DROP_BATCH: i64 = 1000;
 use crate::error::ApiError;
 use crate::model::{hex, Id};
 use crate::views::{WebhookList, WebhookView};
@@ -20,6 +17,9 @@ use futures_util::future::{select, Either};
 use std::time::Duration;
 use wasm_bindgen::JsValue;
 use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
+
+/// Kept notices past their keeping time dropped per sweep (one indexed delete).
+const NOTICE_DROP_BATCH: i64 = 1000;
 
 /// What became of one try of a delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
