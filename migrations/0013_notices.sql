@@ -1,18 +1,18 @@
 -- Notices kept for webhooks: an event that some live webhook of its account hears, stored in
 -- D1 until the events consumer has queued a delivery of it to each of them.
 --
--- A notice goes to the events queue straight from the request that made the event; it is
--- kept here only when that cannot be trusted to reach the queue:
---   * the queue refused the request's send (the request writes the notice instead);
---   * the event is written by a transaction whose caller may never learn it landed: the
---     sweeper's deletion of expired files and the consumer's batch of visits write their
---     notices in the same transaction, so D1 failing after the commit loses none of them.
--- The consumer deletes a kept notice once every delivery of it is queued. The sweeper sends
--- again each notice still here at its `due_at` (and moves `due_at` on, which is its claim,
--- so two sweeps never send the same notice at once), and drops the ones older than the
--- webhooks' retry window (at least an hour). A deployment without the queue keeps none.
--- A notice sent twice reaches a receiver twice with the same payload
--- `id`, which receivers already drop (the queue delivers at least once anyway).
+-- Every such event is written here by the transaction that makes it (a file born or
+-- deleted, a visit to a link logged, the sweeper's deletion of expired files, the events
+-- consumer's batch of visits), so it is kept exactly when it happens: a queue that refuses
+-- a send, or D1 failing after the commit, loses none of them. An event no webhook hears is
+-- not written at all. The request then sends the notice to the events queue at once (the
+-- consumer's visit batch queues the deliveries itself); the consumer deletes it once every
+-- delivery of it is queued. The sweeper sends again each notice still here at its `due_at`
+-- (and moves `due_at` on, which is its claim, so two sweeps never send the same notice at
+-- once), and drops the ones older than the webhooks' retry window (at least an hour). A
+-- deployment without the queue keeps none. A notice sent twice reaches a receiver twice with
+-- the same payload `id`, which receivers already drop (the queue delivers at least once
+-- anyway).
 CREATE TABLE notices (
     id       TEXT    NOT NULL PRIMARY KEY, -- the payload's `id`
     owner_id TEXT    NOT NULL REFERENCES users (id) ON DELETE CASCADE,

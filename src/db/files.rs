@@ -2,6 +2,7 @@
 //! the transaction that turns a stored object into a file, listing, search, the folder
 //! walk, renaming and moving, and deleting.
 
+use crate::db::notices::NoticeRow;
 use crate::model::Id;
 use serde::Deserialize;
 
@@ -54,11 +55,29 @@ pub struct NewFile<'a> {
     pub expires_at: Option<i64>,
 }
 
+impl NewFile<'_> {
+    /// The row this file is once born (what `commit_file`'s first statement returns), for
+    /// what must be written in the same transaction (its `file.uploaded` notice).
+    pub fn row(&self) -> FileRow {
+        FileRow {
+            id: self.id.as_str().to_owned(),
+            name: self.name.to_owned(),
+            folder: self.folder.to_owned(),
+            size: self.size,
+            content_type: self.content_type.to_owned(),
+            created_at: self.now,
+            updated_at: self.now,
+            expires_at: self.expires_at,
+        }
+    }
+}
+
 /// What became of an attempt to turn a stored object into a file.
 #[derive(Debug)]
 pub enum Commit {
-    /// The file row exists.
-    Born(FileRow),
+    /// The file row exists; with the `file.uploaded` notice kept for it, if a webhook
+    /// hears it.
+    Born(FileRow, Option<Box<NoticeRow>>),
     /// The claims held but the owner's quota has no room.
     OverQuota,
     /// The object was claimed for deletion (or the upload's completion claim was lost)
@@ -79,6 +98,7 @@ fn fts_phrase(text: &str) -> String {
 
 pub(super) mod sql {
     use super::{fts_phrase, unexpired, NewFile, FILE_COLUMNS, TRIGRAM};
+    use crate::db::notices::{sql::keep_when, NewNotice};
     use crate::db::sessions::ActiveSession;
     use crate::db::{qualified, SqlArg, Statement};
     use crate::listing::{KeyValue, ListQuery, Order, SortKey};
@@ -195,11 +215,17 @@ pub(super) mod sql {
     /// deleter has doomed it), while `upload` (a direct upload's id and the claim that is
     /// completing it) still holds its claim, while the upload request whose slot the entry
     /// holds (if any) is neither revoked nor expired, and while the owner's quota (their own, else
-    /// `quota`, the default) has room (counting
-    /// the object's own reservation as given back). The first statement returns the row;
-    /// the last tells, when no row was born, whether the claims still held and the request
-    /// was open (so only the quota said no).
-    pub fn commit_file(file: &NewFile<'_>, quota: Option<i64>, upload: Option<(&Id, &str)>) -> Vec<Statement> {
+    /// `quota`, the default) has room (counting the object's own reservation as given
+    /// back). The first statement returns the row; given `notice` (`file.uploaded`), the
+    /// second keeps it when the row was born and a webhook hears it, and returns it; the
+    /// last tells, when no row was born, whether the claims still held and the request was
+    /// open (so only the quota said no).
+    pub fn commit_file(
+        file: &NewFile<'_>,
+        quota: Option<i64>,
+        upload: Option<(&Id, &str)>,
+        notice: Option<&NewNotice<'_>>,
+    ) -> Vec<Statement> {
         use crate::db::requests::sql::request_open;
         let reserved = "coalesce((SELECT reserved_bytes FROM orphan_objects WHERE object_key = ?8), 0)";
         // Born in this batch: the row exists and its ledger entry, which only this batch's
@@ -215,7 +241,7 @@ pub(super) mod sql {
         let (upload_id, claim) = upload.unzip();
         let upload_held = "(?2 IS NULL OR EXISTS (SELECT 1 FROM uploads WHERE id = ?2 AND claim = ?3 \
                            AND state = 'completing'))";
-        vec![
+        let mut statements = vec![
             Statement::new(
                 &format!(
                     "INSERT INTO files (id, owner_id, name, name_folded, folder, size, content_type, object_key, \
@@ -273,7 +299,13 @@ pub(super) mod sql {
                 ),
                 args![file.object_key, upload_id, claim, file.now],
             ),
-        ]
+        ];
+        // Right after the row, while its ledger entry still says this batch bore it.
+        if let Some(notice) = notice {
+            let born = "EXISTS (SELECT 1 FROM files WHERE id = ?8) AND EXISTS (SELECT 1 FROM orphan_objects WHERE object_key = ?9)";
+            statements.insert(1, keep_when(notice, born, args![file.id, file.object_key]));
+        }
+        statements
     }
 
     /// `columns` of one of the user's files, checking in the same statement what every
@@ -328,10 +360,12 @@ pub(super) mod sql {
 
     /// The statements that delete one of the user's files, as one transaction: put its
     /// object on the ledger already claimed by `claim` (until `until`) for this request to
-    /// delete, uncount it, drop its shares' logs and shares and its places in collections, drop the row (returning the key).
-    pub fn delete_file(owner: &Id, id: &Id, claim: &str, until: i64) -> Vec<Statement> {
+    /// delete, uncount it, drop its shares' logs and shares and its places in collections,
+    /// keep `notice` (`file.deleted`, returned by the last statement but one), if given, when
+    /// a webhook hears it, and drop the row (returning the key).
+    pub fn delete_file(owner: &Id, id: &Id, claim: &str, until: i64, notice: Option<&NewNotice<'_>>) -> Vec<Statement> {
         const OWNED: &str = "SELECT id FROM files WHERE id = ?1 AND owner_id = ?2";
-        vec![
+        let mut statements = vec![
             Statement::new(
                 "INSERT INTO orphan_objects (object_key, sweep_after, claim) \
                  SELECT object_key, ?4, ?3 FROM files WHERE id = ?1 AND owner_id = ?2",
@@ -351,14 +385,23 @@ pub(super) mod sql {
             ),
             Statement::new(&format!("DELETE FROM shares WHERE file_id IN ({OWNED})"), args![id, owner]),
             crate::db::collections::sql::forget_file(owner, id),
-            Statement::new("DELETE FROM files WHERE id = ?1 AND owner_id = ?2 RETURNING object_key", args![id, owner]),
-        ]
+        ];
+        if let Some(notice) = notice {
+            let owned = "EXISTS (SELECT 1 FROM files WHERE id = ?8 AND owner_id = ?9)";
+            statements.push(keep_when(notice, owned, args![id, owner]));
+        }
+        statements.push(Statement::new(
+            "DELETE FROM files WHERE id = ?1 AND owner_id = ?2 RETURNING object_key",
+            args![id, owner],
+        ));
+        statements
     }
 }
 
 #[cfg(target_arch = "wasm32")]
 mod calls {
     use super::{sql, Commit, DownloadTarget, FileRow, NewFile, DOWNLOAD_COLUMNS, FILE_COLUMNS};
+    use crate::db::notices::{NewNotice, NoticeRow};
     use crate::db::runner::{account_gone, at};
     use crate::db::Db;
     use crate::error::ApiError;
@@ -379,18 +422,21 @@ mod calls {
     }
 
     impl Db {
-        /// Turns a stored object into a file, if its claims still hold and the quota has room.
+        /// Turns a stored object into a file, if its claims still hold and the quota has
+        /// room; keeps `notice` for it if a webhook hears it.
         pub async fn commit_file(
             &self,
             file: NewFile<'_>,
             quota: Option<i64>,
             upload: Option<(&Id, &str)>,
+            notice: Option<&NewNotice<'_>>,
         ) -> Result<Commit, ApiError> {
-            let results = self.batch(sql::commit_file(&file, quota, upload)).await?;
+            let results = self.batch(sql::commit_file(&file, quota, upload, notice)).await?;
             if let Some(row) = at(&results, 0)?.first()? {
-                return Ok(Commit::Born(row));
+                let kept = if notice.is_some() { at(&results, 1)?.first()? } else { None };
+                return Ok(Commit::Born(row, kept.map(Box::new)));
             }
-            let claims = at(&results, 5)?.first::<ClaimsHeld>()?;
+            let claims = results.last().map(|rows| rows.first::<ClaimsHeld>()).transpose()?.flatten();
             let held = claims.as_ref().and_then(|c| c.claims_held).unwrap_or(0) != 0;
             let open = claims.as_ref().and_then(|c| c.request_open).unwrap_or(0) != 0;
             Ok(match (held, open) {
@@ -470,11 +516,24 @@ mod calls {
 
         /// Deletes the user's file `id` with its shares and uncounts it, all in one
         /// transaction; its object goes on the ledger claimed by `claim` until `until`, for
-        /// this request to delete. Returns the object key.
-        pub async fn delete_file(&self, owner: &Id, id: &Id, claim: &str, until: i64) -> Result<String, ApiError> {
-            let results = self.batch_as(owner, sql::delete_file(owner, id, claim, until)).await?;
+        /// this request to delete, and `notice` is kept if a webhook hears it. Returns the
+        /// object key and the kept notice.
+        pub async fn delete_file(
+            &self,
+            owner: &Id,
+            id: &Id,
+            claim: &str,
+            until: i64,
+            notice: Option<&NewNotice<'_>>,
+        ) -> Result<(String, Option<NoticeRow>), ApiError> {
+            let results = self.batch_as(owner, sql::delete_file(owner, id, claim, until, notice)).await?;
             let deleted = results.last().map(|rows| rows.first::<ObjectKey>()).transpose()?.flatten();
-            deleted.map(|k| k.object_key).ok_or(ApiError::FileNotFound)
+            let key = deleted.map(|k| k.object_key).ok_or(ApiError::FileNotFound)?;
+            let kept = match notice {
+                Some(_) => at(&results, results.len().saturating_sub(2))?.first()?,
+                None => None,
+            };
+            Ok((key, kept))
         }
     }
 }
@@ -505,9 +564,10 @@ pub(super) fn samples() -> Vec<super::Statement> {
         sql::owns_file(&id, &id),
         sql::update_file(&id, &id, Some(("a", "a")), Some("/"), crate::model::Patch::Set(Some(1)), 0),
     ];
-    all.extend(sql::commit_file(&file, None, None));
-    all.extend(sql::commit_file(&file, Some(10), Some((&id, "c"))));
-    all.extend(sql::delete_file(&id, &id, "c", 0));
+    let notice = crate::db::notices::NewNotice { id: "n", owner: "u", event: "e", data: "{}", at: 0, due_at: 0 };
+    all.extend(sql::commit_file(&file, None, None, None));
+    all.extend(sql::commit_file(&file, Some(10), Some((&id, "c")), Some(&notice)));
+    all.extend(sql::delete_file(&id, &id, "c", 0, Some(&notice)));
     all
 }
 

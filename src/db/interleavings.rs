@@ -6,6 +6,7 @@
 //! each the invariants must hold: a file row's object is in the bucket, an object in the
 //! bucket is a file's or on the ledger, and at most one actor acted on the bucket's bytes.
 
+use super::notices::NewNotice;
 use super::testing::{schema, values};
 use super::{files, ledger, uploads, users, Statement};
 /// The default `LATE_WRITE_GRACE_SECONDS`, in ms.
@@ -132,7 +133,7 @@ fn commit(upload: &Id, claim: &str) -> Vec<Statement> {
         now: NOW,
         expires_at: None,
     };
-    files::sql::commit_file(&file, None, Some((upload, claim)))
+    files::sql::commit_file(&file, None, Some((upload, claim)), None)
 }
 
 /// A deleter of the upload's object: the owner's abort, or the sweeper after the deadline.
@@ -196,7 +197,17 @@ impl Actor for FileDeleter {
         match self.step {
             1 => {
                 // One delete of the file: by id, which the upload's ticket already named.
-                let counts = batch(db, &files::sql::delete_file(&id("1"), &id("3"), "file-delete", NOW + LEASE));
+                let owner = id("1");
+                let notice = NewNotice {
+                    id: "n",
+                    owner: owner.as_str(),
+                    event: "file.deleted",
+                    data: "{}",
+                    at: NOW,
+                    due_at: NOW,
+                };
+                let counts =
+                    batch(db, &files::sql::delete_file(&id("1"), &id("3"), "file-delete", NOW + LEASE, Some(&notice)));
                 self.deleted = counts.last() == Some(&1);
                 self.deleted
             }
@@ -248,7 +259,7 @@ impl Actor for Streamer {
                     expires_at: None,
                 };
                 // Born, or (the sweeper took the entry) put back on the ledger for it.
-                batch(db, &files::sql::commit_file(&file, None, None))[0] == 0
+                batch(db, &files::sql::commit_file(&file, None, None, None))[0] == 0
             }
             3 => {
                 batch(db, &[ledger::sql::requeue_streamed(STREAMED, NOW)]);

@@ -1,7 +1,7 @@
 //! Notices kept for webhooks (`notices`): an event some live webhook of its account hears,
-//! stored until every delivery of it is queued (see `migrations/0013_notices.sql` for when
-//! one is kept). A notice is written only when a webhook hears it, so an account without
-//! webhooks never has one.
+//! written by the transaction that makes it and kept until every delivery of it is queued
+//! (see `migrations/0013_notices.sql`). A notice is written only when a webhook hears it,
+//! so an account without webhooks never has one.
 
 use serde::Deserialize;
 
@@ -22,9 +22,7 @@ const NOTICE_COLUMNS: &str = "id, owner_id, event, data, at";
 /// A notice to keep, due for the sweeper at `due_at`.
 pub struct NewNotice<'a> {
     pub id: &'a str,
-    /// The account, or (when the request did not know it) the share link whose owner it is.
-    pub owner: Option<&'a str>,
-    pub share: Option<&'a str>,
+    pub owner: &'a str,
     pub event: &'a str,
     pub data: &'a str,
     pub at: i64,
@@ -33,29 +31,24 @@ pub struct NewNotice<'a> {
 
 pub(super) mod sql {
     use super::{NewNotice, NOTICE_COLUMNS};
-    use crate::db::webhooks::heard;
-    use crate::db::Statement;
+    use crate::db::webhooks::{heard, word};
+    use crate::db::{SqlArg, Statement};
 
-    /// Keeps `notice`, if a live webhook of its owner hears its event (nothing otherwise);
-    /// a notice kept before under the same id stays as it was.
-    pub fn keep(notice: &NewNotice<'_>) -> Statement {
+    /// Keeps `notice` when a live webhook of its owner hears its event and `condition`
+    /// holds (SQL over the parameters `?8` on: `condition_args`); returns the kept row. Made
+    /// part of the transaction that makes the event, so the event is kept exactly when it
+    /// happens. A notice kept before under the same id stays as it was.
+    pub fn keep_when(notice: &NewNotice<'_>, condition: &str, condition_args: Vec<SqlArg>) -> Statement {
+        let mut args =
+            args![notice.id, notice.owner, notice.event, notice.data, notice.at, notice.due_at, word(notice.event)];
+        args.extend(condition_args);
         Statement::new(
             &format!(
-                "INSERT INTO notices (id, owner_id, event, data, at, due_at) SELECT ?1, u.id, ?3, ?4, ?5, ?6 \
-                 FROM users u WHERE u.id = coalesce(?2, (SELECT s.owner_id FROM shares s WHERE s.id = ?8)) \
-                 AND {} ON CONFLICT DO NOTHING RETURNING id",
-                heard("u.id", "?7")
+                "INSERT INTO notices (id, owner_id, event, data, at, due_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6 \
+                 WHERE {} AND ({condition}) ON CONFLICT DO NOTHING RETURNING {NOTICE_COLUMNS}",
+                heard("?2", "?7")
             ),
-            args![
-                notice.id,
-                notice.owner,
-                notice.event,
-                notice.data,
-                notice.at,
-                notice.due_at,
-                crate::db::webhooks::word(notice.event),
-                notice.share
-            ],
+            args,
         )
     }
 
@@ -71,6 +64,11 @@ pub(super) mod sql {
             ),
             args![now, resend_after, limit, kept_since],
         )
+    }
+
+    /// Makes the notices of `ids` (a JSON array) due at `now`: the queue refused them.
+    pub fn due_now(ids: &str, now: i64) -> Statement {
+        Statement::new("UPDATE notices SET due_at = ?2 WHERE id IN (SELECT value FROM json_each(?1))", args![ids, now])
     }
 
     /// Forgets the notices of `ids` (a JSON array): every delivery of them is queued.
@@ -90,16 +88,11 @@ pub(super) mod sql {
 
 #[cfg(target_arch = "wasm32")]
 mod calls {
-    use super::{sql, NewNotice, NoticeRow};
+    use super::{sql, NoticeRow};
     use crate::db::Db;
     use crate::error::ApiError;
 
     impl Db {
-        /// Keeps `notice` for the sweeper, if a live webhook hears it: whether it was kept.
-        pub async fn keep_notice(&self, notice: &NewNotice<'_>) -> Result<bool, ApiError> {
-            Ok(self.run(sql::keep(notice)).await?.any())
-        }
-
         /// Claims up to `limit` notices due at `now` (of events since `kept_since`) until
         /// `resend_after` from now.
         pub async fn claim_due_notices(
@@ -117,8 +110,15 @@ mod calls {
             if ids.is_empty() {
                 return Ok(());
             }
-            let ids = serde_json::to_string(ids).map_err(|e| ApiError::Internal(e.to_string()))?;
-            self.run(sql::forget(&ids)).await.map(drop)
+            self.run(sql::forget(&ids_json(ids)?)).await.map(drop)
+        }
+
+        /// Makes the notices of `ids` due at `now`, for the next sweep: the queue refused them.
+        pub async fn notices_due_now(&self, ids: &[&str], now: i64) -> Result<(), ApiError> {
+            if ids.is_empty() {
+                return Ok(());
+            }
+            self.run(sql::due_now(&ids_json(ids)?, now)).await.map(drop)
         }
 
         /// Drops up to `limit` notices of events before `cutoff`; returns how many.
@@ -126,20 +126,28 @@ mod calls {
             Ok(self.run(sql::drop_stale(cutoff, limit)).await?.all::<serde_json::Value>()?.len())
         }
     }
+
+    fn ids_json(ids: &[&str]) -> Result<String, ApiError> {
+        serde_json::to_string(ids).map_err(|e| ApiError::Internal(e.to_string()))
+    }
 }
 
 /// A sample call of every builder in [`sql`], for the plan check.
 #[cfg(test)]
 pub(super) fn samples() -> Vec<super::Statement> {
-    let notice =
-        NewNotice { id: "n", owner: Some("u"), share: None, event: "file.uploaded", data: "{}", at: 0, due_at: 0 };
-    let of_link = NewNotice { owner: None, share: Some("s"), ..notice };
-    vec![sql::keep(&of_link), sql::claim_due(0, 0, 1, 10), sql::forget(r#"["n"]"#), sql::drop_stale(0, 10)]
+    let notice = NewNotice { id: "n", owner: "u", event: "file.uploaded", data: "{}", at: 0, due_at: 0 };
+    vec![
+        sql::keep_when(&notice, "EXISTS (SELECT 1 FROM files WHERE id = ?8)", args!["f"]),
+        sql::claim_due(0, 0, 1, 10),
+        sql::forget(r#"["n"]"#),
+        sql::due_now(r#"["n"]"#, 0),
+        sql::drop_stale(0, 10),
+    ]
 }
 
 #[cfg(test)]
 mod tests {
-    use super::sql::{claim_due, drop_stale, forget, keep};
+    use super::sql::{claim_due, drop_stale, forget, keep_when};
     use super::NewNotice;
     use crate::db::testing::{assert_no_table_scans, assert_samples_complete, execute, schema, texts};
 
@@ -168,7 +176,12 @@ mod tests {
     }
 
     fn notice<'a>(id: &'a str, owner: &'a str, event: &'a str, at: i64) -> NewNotice<'a> {
-        NewNotice { id, owner: Some(owner), share: None, event, data: r#"{"file_id":"f"}"#, at, due_at: at }
+        NewNotice { id, owner, event, data: r#"{"file_id":"f"}"#, at, due_at: at }
+    }
+
+    /// Keeps `notice` on the condition that file `f` exists; the ids kept.
+    fn keep(db: &rusqlite::Connection, notice: &NewNotice<'_>) -> Vec<String> {
+        texts(db, &keep_when(notice, "EXISTS (SELECT 1 FROM files WHERE id = ?8)", args!["f"]))
     }
 
     fn kept(db: &rusqlite::Connection) -> Vec<String> {
@@ -179,23 +192,26 @@ mod tests {
     #[test]
     fn a_notice_is_kept_only_when_a_live_webhook_of_its_account_hears_it() {
         let db = accounts();
-        assert_eq!(texts(&db, &keep(&notice("heard", "u", "file.uploaded", 1))).len(), 1);
-        assert_eq!(texts(&db, &keep(&notice("disabled", "u", "file.deleted", 1))).len(), 0);
-        assert_eq!(texts(&db, &keep(&notice("nobody", "v", "file.uploaded", 1))).len(), 0);
-        assert_eq!(texts(&db, &keep(&notice("part", "u", "file", 1))).len(), 0, "whole event names only");
-        let of_link = NewNotice { owner: None, share: Some("s"), ..notice("visit", "?", "share.accessed", 2) };
-        assert_eq!(texts(&db, &keep(&of_link)).len(), 1, "the link's owner, when the request knew only the link");
+        assert_eq!(keep(&db, &notice("heard", "u", "file.uploaded", 1)), ["heard"]);
+        assert!(keep(&db, &notice("disabled", "u", "file.deleted", 1)).is_empty());
+        assert!(keep(&db, &notice("nobody", "v", "file.uploaded", 1)).is_empty());
+        assert!(keep(&db, &notice("part", "u", "file", 1)).is_empty(), "whole event names only");
+        let unless = keep_when(
+            &notice("unless", "u", "file.uploaded", 1),
+            "EXISTS (SELECT 1 FROM files WHERE id = ?8)",
+            args!["gone"],
+        );
+        assert!(texts(&db, &unless).is_empty(), "only when its condition holds");
         // A retry of the same keep changes nothing.
-        assert_eq!(texts(&db, &keep(&NewNotice { due_at: 9, ..notice("heard", "u", "file.uploaded", 1) })).len(), 0);
-        assert_eq!(kept(&db), ["heard due 1", "visit due 2"]);
-        assert_eq!(texts(&db, &claim_due(5, 0, 1, 10)).len(), 2);
+        assert!(keep(&db, &NewNotice { due_at: 9, ..notice("heard", "u", "file.uploaded", 1) }).is_empty());
+        assert_eq!(kept(&db), ["heard due 1"]);
     }
 
     #[test]
     fn a_sweep_claims_the_due_notices_soonest_first_and_holds_them_until_it_would_send_again() {
         let db = accounts();
         for (id, at) in [("c", 30), ("a", 10), ("b", 20), ("later", 100)] {
-            texts(&db, &keep(&notice(id, "u", "file.uploaded", at)));
+            keep(&db, &notice(id, "u", "file.uploaded", at));
         }
         assert_eq!(texts(&db, &claim_due(50, 0, 300, 2)), ["a", "b"]);
         assert_eq!(texts(&db, &claim_due(50, 0, 300, 2)), ["c"], "a claimed notice is not due again at once");
@@ -212,7 +228,7 @@ mod tests {
     fn notices_go_once_delivered_or_once_older_than_the_retry_window() {
         let db = accounts();
         for (id, at) in [("old", 10), ("older", 5), ("new", 100), ("sent", 100)] {
-            texts(&db, &keep(&notice(id, "u", "file.uploaded", at)));
+            keep(&db, &notice(id, "u", "file.uploaded", at));
         }
         execute(&db, &forget(r#"["sent","unknown"]"#));
         let mut dropped = texts(&db, &drop_stale(50, 10));

@@ -530,7 +530,7 @@ mod tests {
             now,
             expires_at: None,
         };
-        let statements = crate::db::files::sql::commit_file(&new, None, None);
+        let statements = crate::db::files::sql::commit_file(&new, None, None, None);
         let born = !texts(db, &statements[0]).is_empty();
         for statement in &statements[1..statements.len() - 1] {
             execute(db, statement);

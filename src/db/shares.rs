@@ -332,6 +332,38 @@ pub(super) mod sql {
         vec![entry, trim_log(token_hash, visit.log.max_entries)]
     }
 
+    /// Keeps `share.accessed` for a visit to the share with this token hash asking for
+    /// `asking` (the visits that are logged), with what it gets when it brings
+    /// `password_hash`, when a webhook of the link's owner hears it: notice `id`, due at
+    /// `due_at`; returns the kept row. Runs before the download is counted, as the log entry
+    /// does, so the outcome is the one the count then acts on.
+    pub fn keep_visit_notice(
+        token_hash: &str,
+        visit: &Visit<'_>,
+        password_hash: Option<&str>,
+        asking: Asking<'_>,
+        id: &str,
+        due_at: i64,
+    ) -> Statement {
+        let mut args = log_entry_args(token_hash, visit);
+        args.extend(args![password_hash, asking.file(), asking.everything(), id, due_at]);
+        args.push(SqlArg::from(crate::db::webhooks::word("share.accessed")));
+        Statement::new(
+            &format!(
+                "INSERT INTO notices (id, owner_id, event, data, at, due_at) \
+                 SELECT ?9, s.owner_id, 'share.accessed', \
+                 json_object('file_id', s.file_id, 'share_id', s.id, 'outcome', s.outcome), ?2, ?10 \
+                 FROM (SELECT id, owner_id, CASE WHEN kind = 'file' THEN file_id ELSE ?7 END AS file_id, \
+                 {} AS outcome FROM shares WHERE token_hash = ?1 AND {}) s \
+                 WHERE {} ON CONFLICT DO NOTHING RETURNING id, owner_id, event, data, at",
+                outcome(),
+                visit_has_target(),
+                crate::db::webhooks::heard("s.owner_id", "?11")
+            ),
+            args,
+        )
+    }
+
     /// Logs a visit to the share with this token hash that gave a wrong password, and
     /// keeps the log bounded.
     pub fn log_bad_password(token_hash: &str, visit: &Visit<'_>) -> Vec<Statement> {
@@ -385,6 +417,7 @@ mod calls {
     use super::{sql, AccessRow, Asking, NewShare, ShareRow, ShareTarget, SharedFile, Visit};
     use crate::db::files::sql::owns_file;
     use crate::db::limits::{self, Counter};
+    use crate::db::notices::NoticeRow;
     use crate::db::runner::at;
     use crate::db::Db;
     use crate::error::ApiError;
@@ -510,7 +543,9 @@ mod calls {
         /// One visit asking for `asking`, in one transaction: logged, counted if the share
         /// is live, holds what is asked for and its password is
         /// `password_hash` (one the caller verified), the attempts counted against `forgive`
-        /// taken back, and the share read back. Returns whether it counted.
+        /// taken back, and the share read back; given `notice` (its id and when the
+        /// sweeper is due to send it), the visit's `share.accessed` is kept if a webhook
+        /// hears it. Returns whether it counted, the share and the kept notice.
         pub async fn visit_share(
             &self,
             token_hash: &str,
@@ -518,14 +553,23 @@ mod calls {
             visit: &Visit<'_>,
             password_hash: Option<&str>,
             forgive: &[&str],
-        ) -> Result<(bool, Option<SharedFile>), ApiError> {
+            notice: Option<(&str, i64)>,
+        ) -> Result<(bool, Option<SharedFile>, Option<NoticeRow>), ApiError> {
             let mut statements = sql::log_visit(token_hash, visit, password_hash, asking);
+            let kept_at = notice.map(|(id, due_at)| {
+                statements.push(sql::keep_visit_notice(token_hash, visit, password_hash, asking, id, due_at));
+                statements.len() - 1
+            });
             let counted = statements.len();
             statements.push(sql::count_download(token_hash, visit.now, password_hash, asking));
             statements.push(sql::shared_file(token_hash, asking.file(), visit.now));
             statements.extend(forgive.iter().map(|key| limits::sql::forgive_attempt(key)));
             let results = self.batch(statements).await?;
-            Ok((at(&results, counted)?.any(), at(&results, counted + 1)?.first()?))
+            let kept = match kept_at {
+                Some(index) => at(&results, index)?.first()?,
+                None => None,
+            };
+            Ok((at(&results, counted)?.any(), at(&results, counted + 1)?.first()?, kept))
         }
 
         /// Logs a wrong password for the share with this token hash (already counted
@@ -574,6 +618,7 @@ pub(super) fn samples() -> Vec<super::Statement> {
         sql::count_download("h", 0, None, Asking::File(&id)),
         sql::count_download("h", 0, None, Asking::Everything),
     ];
+    all.push(sql::keep_visit_notice("h", &visit, Some("p"), Asking::File(&id), "n", 0));
     all.extend(sql::log_visit("h", &visit, None, Asking::OwnFile));
     all.extend(sql::log_visit("h", &visit, None, Asking::File(&id)));
     all.extend(sql::log_bad_password("h", &visit));

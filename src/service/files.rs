@@ -46,11 +46,12 @@ impl App {
         expires_at: Option<i64>,
     ) -> Result<FileView, ApiError> {
         let row = NewFile { expires_at, ..self.new_file(owner, file, key, meta, size) };
-        match self.db.commit_file(row, self.quota(), None).await? {
-            Commit::Born(row) => {
-                let file = FileView::from(row);
-                self.notify(Some(owner.as_str()), None, EventType::FileUploaded, json!({ "file": file })).await;
-                Ok(file)
+        let (notice_id, data) = (Id::generate()?, uploaded_data(&row));
+        let notice = self.notice(owner.as_str(), EventType::FileUploaded, notice_id.as_str(), &data);
+        match self.db.commit_file(row, self.quota(), None, notice.as_ref()).await? {
+            Commit::Born(row, kept) => {
+                self.announce(kept.into_iter().map(|kept| *kept).collect()).await;
+                Ok(FileView::from(row))
             }
             Commit::OverQuota => {
                 self.discard_streamed(key, None).await;
@@ -244,15 +245,11 @@ impl App {
     /// deletes it once the claim runs out.
     pub async fn delete_file(&self, owner: &Id, id: &Id) -> Result<(), ApiError> {
         let claim = Self::new_claim()?;
-        let key = self.db.delete_file(owner, id, &claim, self.lease_end()).await?;
+        let (notice_id, data) = (Id::generate()?, json!({ "file_id": id.as_str(), "reason": "deleted" }).to_string());
+        let notice = self.notice(owner.as_str(), EventType::FileDeleted, notice_id.as_str(), &data);
+        let (key, kept) = self.db.delete_file(owner, id, &claim, self.lease_end(), notice.as_ref()).await?;
         self.delete_claimed(&OrphanRow { object_key: key, multipart_id: None }, &claim).await;
-        self.notify(
-            Some(owner.as_str()),
-            None,
-            EventType::FileDeleted,
-            json!({ "file_id": id.as_str(), "reason": "deleted" }),
-        )
-        .await;
+        self.announce(kept.into_iter().collect()).await;
         Ok(())
     }
 
@@ -312,4 +309,10 @@ impl ObjectWriter for BucketWriter<'_> {
             let _ = self.bucket.abort_multipart(self.key, &upload_id).await;
         }
     }
+}
+
+/// The `data` of the `file.uploaded` notice of the file `row` becomes: `{file}`, as the API
+/// shows it.
+pub(super) fn uploaded_data(row: &NewFile<'_>) -> String {
+    json!({ "file": FileView::from(row.row()) }).to_string()
 }

@@ -13,13 +13,12 @@ use crate::domain::shares::{
     new_token, token_hash, valid_zip_grant, well_formed_token, zip_grant, AccessLogPolicy, Asked, PasswordAttempt,
     Preview, ShareState, ShareTtlPolicy, ACCESS_LOG_REPEAT_WINDOW_MILLIS, ZIP_GRANT_MILLIS,
 };
-use crate::domain::webhooks::EventType;
+use crate::domain::webhooks::NOTICE_RESEND_MILLIS;
 use crate::domain::{millis_after, page_of};
 use crate::error::ApiError;
 use crate::listing::{Cursor, CursorKey, KeyValue, Order, SortKey};
 use crate::model::{rfc3339, Id, Password, Patch};
 use crate::views::{AccessPage, AccessView, CollectionView, ShareList, SharePage, ShareView, SharedView, ZipView};
-use serde_json::json;
 
 /// What a browser's landing page may show of a share, without counting a download.
 pub enum Landing {
@@ -390,7 +389,7 @@ impl App {
     /// A visit logged and, if the share is live, holds what `asking` asks for and
     /// `unlocked` brings its password, counted, in one transaction, the attempts of
     /// `unlocked` taken back: whether it counted, and the share. The owner's webhooks hear
-    /// of a visit that asked for something the link holds (`share.accessed`).
+    /// of every visit that is logged (`share.accessed`, kept in the same transaction).
     async fn count_visit(
         &self,
         hash: &str,
@@ -400,13 +399,11 @@ impl App {
     ) -> Result<(bool, SharedFile), ApiError> {
         let forgive: Vec<&str> = unlocked.forgive.iter().map(String::as_str).collect();
         let proven = unlocked.password_hash.as_deref();
-        let (counted, share) = self.db.visit_share(hash, asking, visit, proven, &forgive).await?;
+        let notice_id = Id::generate()?;
+        let notice = self.events.as_ref().map(|_| (notice_id.as_str(), self.now + NOTICE_RESEND_MILLIS));
+        let (counted, share, kept) = self.db.visit_share(hash, asking, visit, proven, &forgive, notice).await?;
         let share = share.ok_or(ApiError::ShareNotFound)?;
-        if share.object_key.is_some() || (asking == Asking::Everything && share.kind != "file") {
-            let outcome = if counted { "ok" } else { share.state().refused_outcome(self.now) };
-            let data = json!({ "file_id": share.file_id, "share_id": share.share_id, "outcome": outcome });
-            self.notify(None, Some(&share.share_id), EventType::ShareAccessed, data).await;
-        }
+        self.announce(kept.into_iter().collect()).await;
         Ok((counted, share))
     }
 

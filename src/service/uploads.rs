@@ -8,8 +8,10 @@
 //! pending upload would have expired (URLs are cut to that). Completing and aborting first
 //! claim the upload in D1 (see `db::uploads`); only the winner touches the bucket.
 
+use super::files::uploaded_data;
 use super::{App, Sender};
 use crate::db::files::{Commit, NewFile};
+use crate::db::notices::NoticeRow;
 use crate::db::uploads::{NewUpload, UploadRow, UploadState};
 use crate::domain::files::FileMeta;
 use crate::domain::millis_after;
@@ -20,7 +22,6 @@ use crate::domain::webhooks::EventType;
 use crate::error::ApiError;
 use crate::model::{object_key, rfc3339, ContentType, FileName, FolderPath, Id};
 use crate::views::{FileView, PartUrl, PartUrls, UploadStatus, UploadTicket};
-use serde_json::json;
 
 /// How many part URLs one answer carries at most; `GET …/parts` hands out the rest.
 const MAX_URLS_PER_ANSWER: u32 = 100;
@@ -241,9 +242,8 @@ impl App {
         };
         let upload_id = Id::from_trusted(upload.id.clone());
         match self.complete_claimed(by.owner(), &upload, &claim, etags).await {
-            Ok(file) => {
-                let owner = by.owner().as_str();
-                self.notify(Some(owner), None, EventType::FileUploaded, json!({ "file": file })).await;
+            Ok((file, kept)) => {
+                self.announce(kept.into_iter().collect()).await;
                 Ok(file)
             }
             Err(Refusal::GiveUp(e)) => {
@@ -292,14 +292,15 @@ impl App {
         }
     }
 
-    /// The work of a complete that holds its claim; a refusal says what becomes of the claim.
+    /// The work of a complete that holds its claim: the file, and its `file.uploaded` notice
+    /// if a webhook hears it; a refusal says what becomes of the claim.
     async fn complete_claimed(
         &self,
         owner: &Id,
         upload: &UploadRow,
         claim: &str,
         etags: Vec<(u32, String)>,
-    ) -> Result<FileView, Refusal> {
+    ) -> Result<(FileView, Option<NoticeRow>), Refusal> {
         let declared = u64::try_from(upload.size).unwrap_or(0);
         let total = parts_of(upload);
         let stored = self.stored_parts(upload).await.map_err(Refusal::Release)?;
@@ -326,8 +327,10 @@ impl App {
         let upload_id = Id::from_trusted(upload.id.clone());
         let expires_at = upload.file_ttl_seconds.map(|s| millis_after(self.now, u64::try_from(s).unwrap_or(0)));
         let new_file = NewFile { expires_at, ..self.new_file(owner, &file_id, &upload.object_key, &meta, declared) };
-        match self.db.commit_file(new_file, self.quota(), Some((&upload_id, claim))).await {
-            Ok(Commit::Born(row)) => Ok(row.into()),
+        let (notice_id, data) = (Id::generate().map_err(Refusal::Release)?, uploaded_data(&new_file));
+        let notice = self.notice(owner.as_str(), EventType::FileUploaded, notice_id.as_str(), &data);
+        match self.db.commit_file(new_file, self.quota(), Some((&upload_id, claim)), notice.as_ref()).await {
+            Ok(Commit::Born(row, kept)) => Ok((row.into(), kept.map(|kept| *kept))),
             Ok(Commit::OverQuota) => Err(Refusal::GiveUp(ApiError::QuotaExceeded)),
             // The upload request it came through was revoked or expired meanwhile.
             Ok(Commit::RequestClosed) => Err(Refusal::GiveUp(ApiError::RequestExpired)),

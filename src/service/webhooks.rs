@@ -3,7 +3,7 @@
 //! with backoff through the queue for `WEBHOOK_RETRY_HOURS`, then the webhook disabled.
 
 use super::App;
-use crate::db::notices::NewNotice;
+use crate::db::notices::{NewNotice, NoticeRow};
 use crate::db::webhooks::NewWebhook;
 use crate::domain::events::{payload, Delivery, Event, Notice, QUEUE_BATCH_MAX};
 use crate::domain::webhooks::{
@@ -77,56 +77,49 @@ impl App {
         self.db.delete_webhook(owner, id).await
     }
 
-    /// Tells the webhooks of `owner` (or of `share`'s owner) of `event`, through the queue.
-    /// Never the request's failure: a notice the queue refuses is kept in D1 (if a webhook
-    /// hears it) for the sweeper to send; only when D1 fails too is it lost, and logged.
-    pub(super) async fn notify(
+    /// A notice of `event` for the webhooks of `owner`, to keep in the transaction that makes
+    /// the event (see `db::notices`); `None` without an events queue, where no webhook can
+    /// hear anything. `id` and `data` (the payload's `data`, JSON) are the caller's.
+    pub(super) fn notice<'a>(
         &self,
-        owner: Option<&str>,
-        share: Option<&str>,
+        owner: &'a str,
         event: EventType,
-        data: serde_json::Value,
-    ) {
-        let id = match Id::generate() {
-            Ok(id) => id,
-            Err(e) => return log_lost_notice(event, "no id", &e),
-        };
-        let notice = Notice {
-            owner_id: owner.map(str::to_owned),
-            share_id: share.map(str::to_owned),
-            event: event.as_str().to_owned(),
-            payload: payload(id.as_str(), event.as_str(), self.now, data.clone()),
-            kept: None,
-        };
+        id: &'a str,
+        data: &'a str,
+    ) -> Option<NewNotice<'a>> {
+        self.events.as_ref()?;
+        Some(NewNotice {
+            id,
+            owner,
+            event: event.as_str(),
+            data,
+            at: self.now,
+            due_at: self.now + NOTICE_RESEND_MILLIS,
+        })
+    }
+
+    /// Sends the notices a transaction kept to the queue at once (their transaction landed);
+    /// the consumer forgets each once it has queued its deliveries. Never the request's
+    /// failure: a notice the queue refuses is made due for the next sweep, which sends it.
+    pub(super) async fn announce(&self, kept: Vec<NoticeRow>) {
+        let ids: Vec<String> = kept.iter().map(|row| row.id.clone()).collect();
+        let events: Vec<Event> = kept.into_iter().filter_map(kept_event).collect();
+        if events.is_empty() {
+            return;
+        }
         let sent = if self.config.refuse_notices {
             Err(ApiError::Internal("refused on purpose (TEST_REFUSE_NOTICES)".into()))
         } else {
-            self.send_event(&Event::Notice(notice)).await
+            self.send_events(&events).await
         };
-        let Err(refused) = sent else { return };
-        if self.events.is_none() {
-            // Nothing could ever send it: keeping it would only fill the table.
-            return log_lost_notice(event, &refused.to_string(), &ApiError::Internal("no queue".into()));
-        }
-        let data = data.to_string();
-        let kept = NewNotice {
-            id: id.as_str(),
-            owner,
-            share,
-            event: event.as_str(),
-            data: &data,
-            at: self.now,
-            due_at: self.now,
-        };
-        match self.db.keep_notice(&kept).await {
-            Ok(true) => worker::console_warn!(
+        if let Err(refused) = sent {
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let due = self.db.notices_due_now(&ids, self.now).await;
+            worker::console_warn!(
                 "{}",
-                serde_json::json!({ "webhooks": "notice kept for the sweeper", "event": event.as_str(),
-                                    "queue_error": refused.to_string() })
-            ),
-            // No webhook hears it: nothing is lost.
-            Ok(false) => {}
-            Err(e) => log_lost_notice(event, &refused.to_string(), &e),
+                serde_json::json!({ "webhooks": "notices left for the sweeper", "notices": ids.len(),
+                                    "queue_error": refused.to_string(), "made_due": due.is_ok() })
+            );
         }
     }
 
@@ -160,22 +153,8 @@ impl App {
         }
         let kept_since = self.now.saturating_sub(self.config.webhook_retry_millis.max(NOTICE_KEEP_MIN_MILLIS));
         let dropped = self.db.drop_stale_notices(kept_since, NOTICE_DROP_BATCH).await?;
-        let mut notices = Vec::new();
-        for row in self.db.claim_due_notices(self.now, kept_since, NOTICE_RESEND_MILLIS, limit).await? {
-            match serde_json::from_str(&row.data) {
-                Ok(data) => notices.push(Event::Notice(Notice {
-                    owner_id: Some(row.owner_id),
-                    share_id: None,
-                    payload: payload(&row.id, &row.event, row.at, data),
-                    event: row.event,
-                    kept: Some(row.id),
-                })),
-                Err(e) => worker::console_error!(
-                    "{}",
-                    serde_json::json!({ "webhooks": "kept notice unreadable", "id": row.id, "error": e.to_string() })
-                ),
-            }
-        }
+        let claimed = self.db.claim_due_notices(self.now, kept_since, NOTICE_RESEND_MILLIS, limit).await?;
+        let notices: Vec<Event> = claimed.into_iter().filter_map(kept_event).collect();
         let mut sent = 0;
         for batch in notices.chunks(QUEUE_BATCH_MAX) {
             match self.send_events(batch).await {
@@ -223,13 +202,25 @@ impl App {
     }
 }
 
-/// Logs a notice that could be neither queued nor kept.
-fn log_lost_notice(event: EventType, refused: &str, e: &ApiError) {
-    let why = e.log_line().unwrap_or_else(|| e.to_string());
-    worker::console_error!(
-        "{}",
-        serde_json::json!({ "webhooks": "notice lost", "event": event.as_str(), "queue_error": refused, "error": why })
-    );
+/// The queue message of a kept notice (`None`, logged, when its data is unreadable, which
+/// only a hand-edited row could be).
+fn kept_event(row: NoticeRow) -> Option<Event> {
+    match serde_json::from_str(&row.data) {
+        Ok(data) => Some(Event::Notice(Notice {
+            owner_id: Some(row.owner_id),
+            share_id: None,
+            payload: payload(&row.id, &row.event, row.at, data),
+            event: row.event,
+            kept: Some(row.id),
+        })),
+        Err(e) => {
+            worker::console_error!(
+                "{}",
+                serde_json::json!({ "webhooks": "kept notice unreadable", "id": row.id, "error": e.to_string() })
+            );
+            None
+        }
+    }
 }
 
 /// POSTs the delivery's payload, signed, without following redirects (a redirect could

@@ -208,7 +208,7 @@ async fn a_file_that_expires_is_announced_as_deleted_once_the_sweeper_deletes_it
 }
 
 #[tokio::test]
-async fn an_event_the_queue_refused_is_kept_and_delivered_by_the_next_sweep() {
+async fn events_the_queue_refused_are_kept_and_delivered_by_the_next_sweep() {
     // Every notice a request sends is refused here, as in a queue outage.
     let stack = Stack::start(&[
         ("WEBHOOK_ALLOW_LOOPBACK", Some("1")),
@@ -217,28 +217,42 @@ async fn an_event_the_queue_refused_is_kept_and_delivered_by_the_next_sweep() {
     ]);
     let receiver = Receiver::start(0).await;
     let owner = stack.user().await;
-    let hook = subscribe(&owner, &receiver.url, &["file.uploaded"]).await;
+    let hook = subscribe(&owner, &receiver.url, &["file.uploaded", "share.accessed", "file.deleted"]).await;
     let unheard = stack.user().await;
     unheard.client.upload("quiet.txt", "/", b"no webhook hears this").await;
 
+    // An upload, a visit to a limited link (counted by the request itself), a delete.
     let file = owner.client.upload("during-the-outage.txt", "/", b"the queue is down").await;
-    let kept = stack.d1_rows("SELECT id, event, owner_id FROM notices");
-    assert_eq!(kept.len(), 1, "kept only where a webhook hears it: {kept:?}");
-    assert_eq!((kept[0][1].as_str(), kept[0][2].as_str()), ("file.uploaded", owner.id.as_str()));
+    let file_id = file["id"].as_str().unwrap();
+    let share = owner.client.post_json(&format!("/files/{file_id}/share"), &json!({ "max_downloads": 2 })).await.json();
+    let visit = stack.client().get(&format!("/share/{}", share["token"].as_str().unwrap())).await;
+    assert_eq!(visit.status, 302);
+    assert_eq!(owner.client.delete(&format!("/files/{file_id}")).await.status, 204);
+    let kept = stack.d1_rows("SELECT event, id, owner_id FROM notices ORDER BY event");
+    let events: Vec<&str> = kept.iter().map(|row| row[0].as_str()).collect();
+    assert_eq!(events, ["file.deleted", "file.uploaded", "share.accessed"], "kept only where a webhook hears it");
+    assert!(kept.iter().all(|row| row[2] == owner.id), "{kept:?}");
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     assert!(receiver.arrivals.lock().unwrap().is_empty(), "nothing is delivered before the sweep");
 
     stack.run_scheduled().await;
-    let arrived = receiver.wait_for("file.uploaded", 1).await;
-    assert_signed(&arrived[0], hook["secret"].as_str().unwrap());
-    let body = arrived[0].json();
-    assert_eq!(body["id"].as_str(), Some(kept[0][0].as_str()), "the id it was kept under: {body}");
-    assert_eq!(body["data"]["file"], file);
+    let secret = hook["secret"].as_str().unwrap();
+    for (row, data) in kept.iter().zip([
+        json!({ "file_id": file_id, "reason": "deleted" }),
+        json!({ "file": file }),
+        json!({ "file_id": file_id, "share_id": share["id"], "outcome": "ok" }),
+    ]) {
+        let arrived = receiver.wait_for(&row[0], 1).await;
+        assert_signed(&arrived[0], secret);
+        let body = arrived[0].json();
+        assert_eq!(body["id"].as_str(), Some(row[1].as_str()), "the id it was kept under: {body}");
+        assert_eq!(body["data"], data);
+    }
     no_notices_left(&stack).await;
     // Delivered, so a later sweep sends nothing again.
     stack.run_scheduled().await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    assert_eq!(receiver.wait_for("file.uploaded", 1).await.len(), 1);
+    assert_eq!(receiver.arrivals.lock().unwrap().len(), 3);
 }
 
 /// Waits until no webhook notice is kept in D1: each was delivered and forgotten.

@@ -206,3 +206,79 @@ fn a_folder_whose_files_have_all_expired_is_not_a_child_any_more() {
     assert_eq!(children("/", 11), ["/kept", "/mixed"], "a file is gone from the instant it expires");
     assert_eq!(children("/", 4), ["/gone", "/kept", "/later", "/mixed"], "before they expire");
 }
+
+/// Runs `statements` in a transaction, as D1 runs a batch; the rows each returned, as JSON.
+fn run_batch(db: &rusqlite::Connection, statements: &[crate::db::Statement]) -> Vec<Vec<serde_json::Value>> {
+    db.execute_batch("BEGIN").unwrap();
+    let results = statements
+        .iter()
+        .map(|statement| {
+            let mut prepared = db.prepare(&statement.sql).unwrap();
+            let names: Vec<String> = prepared.column_names().iter().map(|n| n.to_string()).collect();
+            let mut rows = prepared.query(rusqlite::params_from_iter(crate::db::testing::values(statement))).unwrap();
+            let mut found = Vec::new();
+            while let Some(row) = rows.next().unwrap() {
+                let object = names.iter().enumerate().map(|(i, name)| {
+                    let value = match row.get_ref(i).unwrap() {
+                        rusqlite::types::ValueRef::Integer(n) => serde_json::json!(n),
+                        rusqlite::types::ValueRef::Text(t) => serde_json::json!(String::from_utf8_lossy(t)),
+                        _ => serde_json::Value::Null,
+                    };
+                    (name.clone(), value)
+                });
+                found.push(serde_json::Value::Object(object.collect()));
+            }
+            found
+        })
+        .collect();
+    db.execute_batch("COMMIT").unwrap();
+    results
+}
+
+#[test]
+fn a_born_file_is_the_row_its_values_predict_and_its_notice_is_kept_once_for_a_listener() {
+    use crate::db::notices::NewNotice;
+    let db = schema();
+    let (file_id, owner) = (Id::parse("fedcba9876543210fedcba9876543210").unwrap(), owner());
+    db.execute_batch(&format!(
+        "INSERT INTO users (id, email, password_hash, created_at) VALUES ('{o}', 'u@example.com', 'x', 0); \
+         INSERT INTO webhooks (id, owner_id, url, events, secret_seed, created_at) \
+         VALUES ('w', '{o}', 'https://a', 'file.uploaded file.deleted', 's', 0); \
+         INSERT INTO orphan_objects (object_key, sweep_after, owner_id) VALUES ('k', 99, '{o}');",
+        o = owner.as_str()
+    ))
+    .unwrap();
+    let file = super::NewFile {
+        id: &file_id,
+        owner: &owner,
+        name: "Report.pdf",
+        name_folded: "report.pdf".into(),
+        folder: "/work",
+        size: 5,
+        content_type: "application/pdf",
+        object_key: "k",
+        now: 1234,
+        expires_at: Some(9999),
+    };
+    let notice = NewNotice { id: "n1", owner: owner.as_str(), event: "file.uploaded", data: "{}", at: 1234, due_at: 7 };
+    let results = run_batch(&db, &super::sql::commit_file(&file, None, None, Some(&notice)));
+    let born: super::FileRow = serde_json::from_value(results[0][0].clone()).unwrap();
+    assert_eq!(born, file.row(), "the notice's data is made from the row before it is born");
+    assert_eq!(results[1].len(), 1, "kept: {results:?}");
+    assert_eq!(results[1][0]["id"], "n1");
+    // The same commit again (a complete whose claim ran out, after a retry bore the file)
+    // bears nothing and keeps no second notice.
+    let again = NewNotice { id: "n2", ..notice };
+    let results = run_batch(&db, &super::sql::commit_file(&file, None, None, Some(&again)));
+    assert!(results[0].is_empty() && results[1].is_empty(), "{results:?}");
+
+    let deleted = NewNotice { id: "n3", event: "file.deleted", ..notice };
+    let results = run_batch(&db, &super::sql::delete_file(&owner, &file_id, "c", 10, Some(&deleted)));
+    let n = results.len();
+    assert_eq!((results[n - 2].len(), results[n - 1].len()), (1, 1), "kept, then the row went: {results:?}");
+    let results =
+        run_batch(&db, &super::sql::delete_file(&owner, &file_id, "c", 10, Some(&NewNotice { id: "n4", ..deleted })));
+    assert!(results.iter().all(Vec::is_empty), "no file, no notice: {results:?}");
+    let ids: Vec<String> = texts(&db, &crate::db::Statement::new("SELECT id FROM notices ORDER BY id", vec![]));
+    assert_eq!(ids, ["n1", "n3"]);
+}

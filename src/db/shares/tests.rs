@@ -118,6 +118,50 @@ fn a_visit_seeks_its_log_through_indexes_made_for_it() {
 }
 
 #[test]
+fn a_visits_notice_says_what_it_got_and_is_kept_only_for_a_listener() {
+    let db = schema();
+    add_share(&db, "limited");
+    add_share(&db, "unheard");
+    db.execute_batch(
+        "UPDATE shares SET max_downloads = 1 WHERE id = 'limited'; \
+         INSERT INTO users (id, email, password_hash, created_at) VALUES ('v', 'v@example.com', 'x', 0); \
+         UPDATE shares SET owner_id = 'v' WHERE id = 'unheard'; \
+         INSERT INTO webhooks (id, owner_id, url, events, secret_seed, created_at) \
+         VALUES ('w', 'u', 'https://a', 'share.accessed', 's', 0);",
+    )
+    .unwrap();
+    let log = AccessLogPolicy { max_entries: 1000, repeat_window_millis: MINUTE };
+    // Each visit as `visit_share` batches it: its notice, then the count.
+    let visit = |share: &str, notice: &str, asking: super::Asking<'_>| -> Vec<String> {
+        let visit = Visit { ip_hash: notice, user_agent: "agent", now: 10, log };
+        let token_hash = format!("token of {share}");
+        let kept =
+            crate::db::testing::texts(&db, &sql::keep_visit_notice(&token_hash, &visit, None, asking, notice, 99));
+        crate::db::testing::texts(&db, &sql::count_download(&token_hash, 10, None, asking));
+        kept
+    };
+    assert_eq!(visit("limited", "first", super::Asking::OwnFile), ["first"]);
+    assert_eq!(visit("limited", "second", super::Asking::OwnFile), ["second"], "refused, still heard");
+    let outside = crate::model::Id::parse("0123456789abcdef0123456789abcdef").unwrap();
+    assert!(visit("limited", "outside", super::Asking::File(&outside)).is_empty(), "a 404 is no visit");
+    assert!(visit("unheard", "nobody", super::Asking::OwnFile).is_empty(), "no webhook of its owner hears it");
+    let mut statement = db.prepare("SELECT id, owner_id, data, at, due_at FROM notices ORDER BY at, id").unwrap();
+    let kept: Vec<(String, String, String, i64, i64)> = statement
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let data = |outcome: &str| format!(r#"{{"file_id":"file limited","share_id":"limited","outcome":"{outcome}"}}"#);
+    assert_eq!(
+        kept,
+        [
+            ("first".into(), "u".into(), data("ok"), 10, 99),
+            ("second".into(), "u".into(), data("limit_reached"), 10, 99)
+        ]
+    );
+}
+
+#[test]
 fn the_migration_numbers_existing_logs_and_keeps_their_newest_thousand() {
     let db = rusqlite::Connection::open_in_memory().unwrap();
     let (before, after): (Vec<_>, Vec<_>) =
