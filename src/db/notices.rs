@@ -157,7 +157,7 @@ mod tests {
         assert_no_table_scans(&super::samples());
     }
 
-    /// Users `u` (a live webhook hearing `file.uploaded`, a disabled one hearing
+    /// Users `u` (file `f`, a live webhook hearing `file.uploaded`, a disabled one hearing
     /// `file.deleted`) and `v` (no webhooks).
     fn accounts() -> rusqlite::Connection {
         let db = schema();
@@ -166,7 +166,6 @@ mod tests {
              ('v', 'v@example.com', 'x', 0); \
              INSERT INTO files (id, owner_id, name, name_folded, folder, size, content_type, object_key, created_at, \
              updated_at) VALUES ('f', 'u', 'n', 'n', '/', 0, 'text/plain', 'k', 0, 0); \
-             INSERT INTO shares (id, owner_id, file_id, token_hash, created_at) VALUES ('s', 'u', 'f', 'h', 0); \
              INSERT INTO webhooks (id, owner_id, url, events, secret_seed, created_at, disabled_at) VALUES \
              ('live', 'u', 'https://a', 'file.uploaded share.accessed', 's', 0, NULL), \
              ('off', 'u', 'https://b', 'file.deleted', 's', 1, 5);",
@@ -235,10 +234,7 @@ mod tests {
         dropped.sort();
         assert_eq!(dropped, ["old", "older"]);
         assert_eq!(kept(&db), ["new due 100"]);
-        db.execute_batch(
-            "PRAGMA foreign_keys = ON; DELETE FROM shares; DELETE FROM files; DELETE FROM users WHERE id = 'u';",
-        )
-        .unwrap();
+        db.execute_batch("PRAGMA foreign_keys = ON; DELETE FROM files; DELETE FROM users WHERE id = 'u';").unwrap();
         assert!(kept(&db).is_empty(), "an account's notices go with it");
     }
 }

@@ -13,7 +13,6 @@ use crate::domain::shares::{
     new_token, token_hash, valid_zip_grant, well_formed_token, zip_grant, AccessLogPolicy, Asked, PasswordAttempt,
     Preview, ShareState, ShareTtlPolicy, ACCESS_LOG_REPEAT_WINDOW_MILLIS, ZIP_GRANT_MILLIS,
 };
-use crate::domain::webhooks::NOTICE_RESEND_MILLIS;
 use crate::domain::{millis_after, page_of};
 use crate::error::ApiError;
 use crate::listing::{Cursor, CursorKey, KeyValue, Order, SortKey};
@@ -400,7 +399,7 @@ impl App {
         let forgive: Vec<&str> = unlocked.forgive.iter().map(String::as_str).collect();
         let proven = unlocked.password_hash.as_deref();
         let notice_id = Id::generate()?;
-        let notice = self.events.as_ref().map(|_| (notice_id.as_str(), self.now + NOTICE_RESEND_MILLIS));
+        let notice = self.notice_due_at().map(|due_at| (notice_id.as_str(), due_at));
         let (counted, share, kept) = self.db.visit_share(hash, asking, visit, proven, &forgive, notice).await?;
         let share = share.ok_or(ApiError::ShareNotFound)?;
         self.announce(kept.into_iter().collect()).await;

@@ -87,15 +87,14 @@ impl App {
         id: &'a str,
         data: &'a str,
     ) -> Option<NewNotice<'a>> {
-        self.events.as_ref()?;
-        Some(NewNotice {
-            id,
-            owner,
-            event: event.as_str(),
-            data,
-            at: self.now,
-            due_at: self.now + NOTICE_RESEND_MILLIS,
-        })
+        let due_at = self.notice_due_at()?;
+        Some(NewNotice { id, owner, event: event.as_str(), data, at: self.now, due_at })
+    }
+
+    /// When a notice kept now is due for the sweeper, should nobody send it meanwhile;
+    /// `None` without an events queue, where no notice is kept.
+    pub(super) fn notice_due_at(&self) -> Option<i64> {
+        self.events.as_ref().map(|_| self.now + NOTICE_RESEND_MILLIS)
     }
 
     /// Sends the notices a transaction kept to the queue at once (their transaction landed);
